@@ -1,0 +1,381 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Archive message states.
+const (
+	ArchiveArchived    = "archived"
+	ArchiveQuarantined = "quarantined"
+)
+
+// ArchiveMessage is one mail that reached the archive address: minutes,
+// usually, with their attachments. Raw holds the message byte for byte.
+type ArchiveMessage struct {
+	ID int64
+	// MessageID is the Message-ID without angle brackets, "" when missing.
+	MessageID string
+	// ContentHash is the hex SHA-256 of Raw.
+	ContentHash string
+	FromAddr    string
+	FromName    string
+	Subject     string
+	// Sent is the Date header; zero when missing.
+	Sent       time.Time
+	Received   time.Time
+	InReplyTo  string
+	References []string
+	BodyText   string
+	Raw        []byte
+	Size       int64
+	GroupID    int64 // 0 when unknown
+	MeetingID  int64 // 0 when not matched ("unfiled")
+	State      string
+	// Reason says why a message is quarantined.
+	Reason      string
+	Source      string
+	Attachments []*Attachment
+}
+
+// Attachment is a file that came with an archived message.
+type Attachment struct {
+	ID        int64
+	MessageID int64
+	Position  int
+	Filename  string
+	MediaType string
+	Size      int64
+	SHA256    string
+	Content   []byte
+	// Text is what was extracted for search ("" when none).
+	Text string
+}
+
+// AddArchiveMessage stores m with its attachments and, when archived, indexes
+// it for search, all in one transaction. If a message with the same
+// Message-ID or, lacking one, the same content hash is already stored, it
+// stores nothing, sets m.ID to the existing row and returns true.
+func (s *Store) AddArchiveMessage(ctx context.Context, m *ArchiveMessage) (duplicate bool, err error) {
+	if m.ContentHash == "" || m.Raw == nil {
+		return false, fmt.Errorf("store: archive message without raw bytes or hash: %w", ErrInvalid)
+	}
+	err = s.update(ctx, func(tx *sql.Tx) error {
+		id, err := findArchiveTx(ctx, tx, m.MessageID, m.ContentHash)
+		if err != nil {
+			return err
+		}
+		if id != 0 {
+			m.ID, duplicate = id, true
+			return nil
+		}
+		return s.insertArchiveTx(ctx, tx, m)
+	})
+	return duplicate, err
+}
+
+// findArchiveTx returns the id of a stored message with that Message-ID or
+// content hash, or 0.
+func findArchiveTx(ctx context.Context, tx *sql.Tx, messageID, hash string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `
+		SELECT id FROM archive_messages
+		WHERE (message_id = ? AND ? <> '') OR content_hash = ? LIMIT 1`, messageID, messageID, hash).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, dbError("find archive message", err)
+	}
+	return id, nil
+}
+
+// FindArchiveMessage returns the id of a stored message with that
+// Message-ID (when not empty) or content hash, or 0 when there is none.
+func (s *Store) FindArchiveMessage(ctx context.Context, messageID, contentHash string) (int64, error) {
+	var id int64
+	err := s.view(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, err = findArchiveTx(ctx, tx, messageID, contentHash)
+		return err
+	})
+	return id, err
+}
+
+func (s *Store) insertArchiveTx(ctx context.Context, tx *sql.Tx, m *ArchiveMessage) error {
+	if m.Received.IsZero() {
+		m.Received = s.Now()
+	}
+	if m.State == "" {
+		m.State = ArchiveArchived
+	}
+	m.Size = int64(len(m.Raw))
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO archive_messages (message_id, content_hash, from_addr, from_name, subject, sent_at,
+			received_at, in_reply_to, refs, body_text, raw, size, group_id, meeting_id, state, reason, source)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullString(m.MessageID), m.ContentHash, strings.ToLower(m.FromAddr), m.FromName, m.Subject,
+		timeOrNull(m.Sent), unix(m.Received), m.InReplyTo, strings.Join(m.References, " "), m.BodyText, m.Raw,
+		m.Size, nullID(m.GroupID), nullID(m.MeetingID), m.State, m.Reason, m.Source).Scan(&m.ID)
+	if err != nil {
+		return dbError("add archive message", err)
+	}
+	var attText strings.Builder
+	if len(m.Attachments) > 0 {
+		stmt, err := tx.PrepareContext(ctx, `
+			INSERT INTO archive_attachments (message_id, position, filename, media_type, size, sha256, content, text)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+		if err != nil {
+			return dbError("add attachment", err)
+		}
+		defer stmt.Close()
+		for i, a := range m.Attachments {
+			a.MessageID, a.Position, a.Size = m.ID, i+1, int64(len(a.Content))
+			if a.MediaType == "" {
+				a.MediaType = "application/octet-stream"
+			}
+			content := a.Content
+			if content == nil {
+				content = []byte{} // NOT NULL: an empty file is still a file
+			}
+			if err := stmt.QueryRowContext(ctx, m.ID, a.Position, a.Filename, a.MediaType, a.Size, a.SHA256,
+				content, a.Text).Scan(&a.ID); err != nil {
+				return dbError("add attachment "+a.Filename, err)
+			}
+			attText.WriteString(a.Filename)
+			attText.WriteString("\n")
+			attText.WriteString(a.Text)
+			attText.WriteString("\n")
+		}
+	}
+	if m.State != ArchiveArchived {
+		return nil // quarantined mail is kept, not searchable
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO archive_fts (rowid, subject, sender, body, attachments) VALUES (?, ?, ?, ?, ?)`,
+		m.ID, m.Subject, strings.TrimSpace(m.FromName+" "+m.FromAddr), m.BodyText, attText.String()); err != nil {
+		return dbError("index archive message", err)
+	}
+	return nil
+}
+
+const archiveColumns = `id, coalesce(message_id, ''), content_hash, from_addr, from_name, subject, sent_at, received_at,
+	in_reply_to, refs, body_text, size, coalesce(group_id, 0), coalesce(meeting_id, 0), state, reason, source`
+
+func scanArchiveMessage(sc scanner) (*ArchiveMessage, error) {
+	var m ArchiveMessage
+	var sent sql.NullInt64
+	var received int64
+	var refs string
+	if err := sc.Scan(&m.ID, &m.MessageID, &m.ContentHash, &m.FromAddr, &m.FromName, &m.Subject, &sent, &received,
+		&m.InReplyTo, &refs, &m.BodyText, &m.Size, &m.GroupID, &m.MeetingID, &m.State, &m.Reason, &m.Source); err != nil {
+		return nil, err
+	}
+	m.Sent, m.Received = nullTime(sent), fromUnix(received)
+	m.References = strings.Fields(refs)
+	return &m, nil
+}
+
+// ArchiveMessageByID returns a stored message with its attachments (their
+// content included) and raw bytes, or ErrNotFound.
+func (s *Store) ArchiveMessageByID(ctx context.Context, id int64) (*ArchiveMessage, error) {
+	var m *ArchiveMessage
+	err := s.view(ctx, func(tx *sql.Tx) error {
+		var err error
+		m, err = scanArchiveMessage(tx.QueryRowContext(ctx, `SELECT `+archiveColumns+` FROM archive_messages WHERE id = ?`, id))
+		if err != nil {
+			return dbError(fmt.Sprintf("archive message %d", id), err)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT raw FROM archive_messages WHERE id = ?`, id).Scan(&m.Raw); err != nil {
+			return dbError("archive raw", err)
+		}
+		rows, err := tx.QueryContext(ctx, `
+			SELECT id, message_id, position, filename, media_type, size, sha256, content, text
+			FROM archive_attachments WHERE message_id = ? ORDER BY position`, id)
+		if err != nil {
+			return dbError("attachments", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a Attachment
+			if err := rows.Scan(&a.ID, &a.MessageID, &a.Position, &a.Filename, &a.MediaType, &a.Size, &a.SHA256,
+				&a.Content, &a.Text); err != nil {
+				return dbError("attachments", err)
+			}
+			m.Attachments = append(m.Attachments, &a)
+		}
+		return dbError("attachments", rows.Err())
+	})
+	return m, err
+}
+
+// AssignMinutes files an archived message under a meeting (and that
+// meeting's group); meetingID 0 makes it unfiled again.
+func (s *Store) AssignMinutes(ctx context.Context, messageID, meetingID int64) error {
+	return s.update(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE archive_messages
+			SET meeting_id = ?, group_id = coalesce((SELECT group_id FROM meetings WHERE id = ?), group_id)
+			WHERE id = ?`, nullID(meetingID), meetingID, messageID)
+		if err != nil {
+			return dbError("assign minutes", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: archive message %d: %w", messageID, ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// SearchQuery is a full-text search of the archive. Zero fields do not filter.
+type SearchQuery struct {
+	// Text is what the person typed; every word must occur (diacritics and
+	// case do not matter). Empty Text lists the newest messages.
+	Text          string
+	GroupID       int64
+	From          string // substring of the sender address or name
+	After, Before time.Time
+	HasAttachment bool
+	Limit         int // default 20
+}
+
+// SearchHit is one found message.
+type SearchHit struct {
+	ID        int64
+	MessageID string
+	Subject   string
+	FromAddr  string
+	FromName  string
+	Sent      time.Time
+	MeetingID int64
+	// Attachments are the file names.
+	Attachments []string
+	// Snippet is matching text with the matches between [ and ].
+	Snippet string
+}
+
+// ftsQuery turns typed words into an FTS5 expression that cannot be a syntax
+// error: each word becomes a quoted string, words are ANDed. A trailing *
+// on a word asks for a prefix match.
+func ftsQuery(text string) string {
+	words := strings.FieldsFunc(text, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '*'
+	})
+	var parts []string
+	for _, w := range words {
+		prefix := strings.HasSuffix(w, "*")
+		w = strings.Trim(w, "*")
+		if w == "" {
+			continue
+		}
+		p := `"` + w + `"` // no quotes can be left in w: FieldsFunc split on them
+		if prefix {
+			p += "*"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " ")
+}
+
+// SearchArchive finds archived messages, best match first (bm25 with the
+// subject weighted most), with a snippet of where the words occur.
+func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit, error) {
+	if q.Limit <= 0 {
+		q.Limit = 20
+	}
+	var where []string
+	var args []any
+	match := ftsQuery(q.Text)
+	var query string
+	if match != "" {
+		// bm25 weights follow the FTS column order: subject, sender, body,
+		// attachments. snippet column -1 picks the best-matching column.
+		query = `SELECT m.id, coalesce(m.message_id, ''), m.subject, m.from_addr, m.from_name, m.sent_at,
+				coalesce(m.meeting_id, 0), snippet(archive_fts, -1, '[', ']', '…', 16)
+			FROM archive_fts JOIN archive_messages m ON m.id = archive_fts.rowid
+			WHERE archive_fts MATCH ?`
+		args = append(args, match)
+	} else {
+		query = `SELECT m.id, coalesce(m.message_id, ''), m.subject, m.from_addr, m.from_name, m.sent_at,
+				coalesce(m.meeting_id, 0), substr(m.body_text, 1, 160)
+			FROM archive_messages m WHERE 1`
+	}
+	where = append(where, "m.state = 'archived'")
+	if q.GroupID != 0 {
+		where, args = append(where, "m.group_id = ?"), append(args, q.GroupID)
+	}
+	if q.From != "" {
+		where = append(where, "(instr(lower(m.from_addr), lower(?)) > 0 OR instr(lower(m.from_name), lower(?)) > 0)")
+		args = append(args, q.From, q.From)
+	}
+	if !q.After.IsZero() {
+		where, args = append(where, "coalesce(m.sent_at, m.received_at) >= ?"), append(args, unix(q.After))
+	}
+	if !q.Before.IsZero() {
+		where, args = append(where, "coalesce(m.sent_at, m.received_at) < ?"), append(args, unix(q.Before))
+	}
+	if q.HasAttachment {
+		where = append(where, "EXISTS (SELECT 1 FROM archive_attachments a WHERE a.message_id = m.id)")
+	}
+	query += " AND " + strings.Join(where, " AND ")
+	if match != "" {
+		query += " ORDER BY bm25(archive_fts, 10.0, 2.0, 1.0, 1.0), m.id DESC"
+	} else {
+		query += " ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC"
+	}
+	query += " LIMIT ?"
+	args = append(args, q.Limit)
+
+	var hits []*SearchHit
+	err := s.view(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return dbError("search", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h SearchHit
+			var sent sql.NullInt64
+			if err := rows.Scan(&h.ID, &h.MessageID, &h.Subject, &h.FromAddr, &h.FromName, &sent, &h.MeetingID, &h.Snippet); err != nil {
+				return dbError("search", err)
+			}
+			h.Sent = nullTime(sent)
+			hits = append(hits, &h)
+		}
+		if err := rows.Err(); err != nil {
+			return dbError("search", err)
+		}
+		rows.Close()
+		for _, h := range hits {
+			names, err := attachmentNamesTx(ctx, tx, h.ID)
+			if err != nil {
+				return err
+			}
+			h.Attachments = names
+		}
+		return nil
+	})
+	return hits, err
+}
+
+func attachmentNamesTx(ctx context.Context, tx *sql.Tx, messageID int64) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT filename FROM archive_attachments WHERE message_id = ? ORDER BY position`, messageID)
+	if err != nil {
+		return nil, dbError("attachment names", err)
+	}
+	defer rows.Close()
+	names := []string{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, dbError("attachment names", err)
+		}
+		names = append(names, n)
+	}
+	return names, dbError("attachment names", rows.Err())
+}

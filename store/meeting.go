@@ -1,0 +1,289 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Meeting statuses.
+const (
+	MeetingScheduled = "scheduled"
+	MeetingCancelled = "cancelled"
+	MeetingHeld      = "held"
+)
+
+// Meeting is one meeting of a group.
+type Meeting struct {
+	ID      int64
+	GroupID int64
+	Title   string
+	// Start is the instant the meeting begins (UTC in the database).
+	Start time.Time
+	// TimeZone is the IANA zone its wall-clock time was planned in.
+	TimeZone  string
+	Duration  time.Duration
+	Place     string
+	OnlineURL string
+	Status    string
+	// CoordinatorID is the member who runs it; 0 means the group's coordinators.
+	CoordinatorID         int64
+	DiscordEventID        string
+	AnnouncementChannelID string
+	AnnouncementMessageID string
+	// Reminders overrides the group's reminder offsets when non-nil (an empty
+	// non-nil slice means no reminders).
+	Reminders []time.Duration
+	// AgendaCall and AgendaDeadline override the group's when non-nil.
+	AgendaCall     *time.Duration
+	AgendaDeadline *time.Duration
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// End is when the meeting is planned to finish.
+func (m *Meeting) End() time.Time { return m.Start.Add(m.Duration) }
+
+// LocalStart is the start in the meeting's zone.
+func (m *Meeting) LocalStart() (time.Time, error) {
+	loc, err := time.LoadLocation(m.TimeZone)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: meeting %d: %w", m.ID, err)
+	}
+	return m.Start.In(loc), nil
+}
+
+const meetingColumns = `id, group_id, title, starts_at, time_zone, duration_minutes, place, online_url, status,
+	coalesce(coordinator_id, 0), discord_event_id, announcement_channel_id, announcement_message_id,
+	reminder_offsets, agenda_call_offset, agenda_deadline_offset, created_at, updated_at`
+
+func scanMeeting(sc scanner) (*Meeting, error) {
+	var m Meeting
+	var start, minutes, created, updated int64
+	var reminders sql.NullString
+	var call, deadline sql.NullInt64
+	if err := sc.Scan(&m.ID, &m.GroupID, &m.Title, &start, &m.TimeZone, &minutes, &m.Place, &m.OnlineURL,
+		&m.Status, &m.CoordinatorID, &m.DiscordEventID, &m.AnnouncementChannelID, &m.AnnouncementMessageID,
+		&reminders, &call, &deadline, &created, &updated); err != nil {
+		return nil, err
+	}
+	m.Start = fromUnix(start)
+	m.Duration = time.Duration(minutes) * time.Minute
+	if reminders.Valid {
+		ds, err := decodeOffsets(reminders.String)
+		if err != nil {
+			return nil, err
+		}
+		m.Reminders = ds
+	}
+	if call.Valid {
+		d := fromSeconds(call.Int64)
+		m.AgendaCall = &d
+	}
+	if deadline.Valid {
+		d := fromSeconds(deadline.Int64)
+		m.AgendaDeadline = &d
+	}
+	m.CreatedAt, m.UpdatedAt = fromUnix(created), fromUnix(updated)
+	return &m, nil
+}
+
+// meetingArgs are the editable columns, in the order of the INSERT below.
+func meetingArgs(m *Meeting) []any {
+	var reminders, call, deadline any
+	if m.Reminders != nil {
+		reminders = encodeOffsets(m.Reminders)
+	}
+	if m.AgendaCall != nil {
+		call = seconds(*m.AgendaCall)
+	}
+	if m.AgendaDeadline != nil {
+		deadline = seconds(*m.AgendaDeadline)
+	}
+	var coordinator any
+	if m.CoordinatorID != 0 {
+		coordinator = m.CoordinatorID
+	}
+	return []any{m.Title, unix(m.Start), m.TimeZone, int64(m.Duration / time.Minute), m.Place, m.OnlineURL,
+		m.Status, coordinator, m.DiscordEventID, m.AnnouncementChannelID, m.AnnouncementMessageID,
+		reminders, call, deadline}
+}
+
+func validateMeeting(m *Meeting) error {
+	if strings.TrimSpace(m.Title) == "" {
+		return fmt.Errorf("store: meeting: empty title: %w", ErrInvalid)
+	}
+	if m.Start.IsZero() {
+		return fmt.Errorf("store: meeting: no start: %w", ErrInvalid)
+	}
+	if _, err := time.LoadLocation(m.TimeZone); err != nil || m.TimeZone == "" {
+		return fmt.Errorf("store: meeting: time zone %q: %w", m.TimeZone, ErrInvalid)
+	}
+	if m.Duration < time.Minute {
+		return fmt.Errorf("store: meeting: duration %v: %w", m.Duration, ErrInvalid)
+	}
+	return nil
+}
+
+// CreateMeeting inserts m, setting its ID and stamps. Status defaults to
+// scheduled, the zone to the group's, the duration to two hours.
+func (s *Store) CreateMeeting(ctx context.Context, m *Meeting) error {
+	return s.update(ctx, func(tx *sql.Tx) error { return s.createMeetingTx(ctx, tx, m) })
+}
+
+func (s *Store) createMeetingTx(ctx context.Context, tx *sql.Tx, m *Meeting) error {
+	if m.Status == "" {
+		m.Status = MeetingScheduled
+	}
+	if m.Duration == 0 {
+		m.Duration = 2 * time.Hour
+	}
+	if m.TimeZone == "" {
+		if err := tx.QueryRowContext(ctx, `SELECT time_zone FROM groups WHERE id = ?`, m.GroupID).Scan(&m.TimeZone); err != nil {
+			return dbError(fmt.Sprintf("meeting: group %d", m.GroupID), err)
+		}
+	}
+	if err := validateMeeting(m); err != nil {
+		return err
+	}
+	now := s.now()
+	args := append(meetingArgs(m), m.GroupID, now, now)
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO meetings (title, starts_at, time_zone, duration_minutes, place, online_url, status,
+			coordinator_id, discord_event_id, announcement_channel_id, announcement_message_id,
+			reminder_offsets, agenda_call_offset, agenda_deadline_offset, group_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...).Scan(&m.ID)
+	if err != nil {
+		return dbError("create meeting", err)
+	}
+	m.Start = m.Start.UTC().Truncate(time.Second)
+	m.CreatedAt, m.UpdatedAt = fromUnix(now), fromUnix(now)
+	return nil
+}
+
+// UpdateMeeting saves every editable field of m (not its group).
+func (s *Store) UpdateMeeting(ctx context.Context, m *Meeting) error {
+	if err := validateMeeting(m); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *sql.Tx) error {
+		now := s.now()
+		args := append(meetingArgs(m), now, m.ID)
+		res, err := tx.ExecContext(ctx, `
+			UPDATE meetings SET title = ?, starts_at = ?, time_zone = ?, duration_minutes = ?, place = ?,
+				online_url = ?, status = ?, coordinator_id = ?, discord_event_id = ?,
+				announcement_channel_id = ?, announcement_message_id = ?, reminder_offsets = ?,
+				agenda_call_offset = ?, agenda_deadline_offset = ?, updated_at = ?
+			WHERE id = ?`, args...)
+		if err != nil {
+			return dbError("update meeting", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: meeting %d: %w", m.ID, ErrNotFound)
+		}
+		m.UpdatedAt = fromUnix(now)
+		return nil
+	})
+}
+
+// CancelMeeting marks the meeting cancelled and, in the same transaction,
+// cancels its messages that have not been sent yet. Cancelling a cancelled
+// meeting is a no-op; a held meeting cannot be cancelled (ErrInvalid).
+func (s *Store) CancelMeeting(ctx context.Context, id int64) (*Meeting, error) {
+	var m *Meeting
+	err := s.update(ctx, func(tx *sql.Tx) error {
+		var err error
+		m, err = scanMeeting(tx.QueryRowContext(ctx, `SELECT `+meetingColumns+` FROM meetings WHERE id = ?`, id))
+		if err != nil {
+			return dbError(fmt.Sprintf("meeting %d", id), err)
+		}
+		switch m.Status {
+		case MeetingCancelled:
+			return nil
+		case MeetingHeld:
+			return fmt.Errorf("store: meeting %d was already held: %w", id, ErrInvalid)
+		}
+		now := s.now()
+		if _, err := tx.ExecContext(ctx, `UPDATE meetings SET status = 'cancelled', updated_at = ? WHERE id = ?`, now, id); err != nil {
+			return dbError("cancel meeting", err)
+		}
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE notifications SET state = 'cancelled', claimed_until = NULL, updated_at = ?
+			WHERE meeting_id = ? AND state = 'pending'`, now, id); err != nil {
+			return dbError("cancel meeting notifications", err)
+		}
+		m.Status, m.UpdatedAt = MeetingCancelled, fromUnix(now)
+		return nil
+	})
+	return m, err
+}
+
+// Meeting returns the meeting with that id, or ErrNotFound.
+func (s *Store) Meeting(ctx context.Context, id int64) (*Meeting, error) {
+	m, err := scanMeeting(s.rdb.QueryRowContext(ctx, `SELECT `+meetingColumns+` FROM meetings WHERE id = ?`, id))
+	if err != nil {
+		return nil, dbError(fmt.Sprintf("meeting %d", id), err)
+	}
+	return m, nil
+}
+
+// MeetingFilter selects meetings. Zero fields do not filter.
+type MeetingFilter struct {
+	GroupID int64
+	// From and To bound the start: From <= start < To.
+	From, To time.Time
+	Status   []string
+	// Limit caps the result; 0 means no cap.
+	Limit int
+	// Descending orders latest first.
+	Descending bool
+}
+
+// Meetings lists meetings matching f, by start.
+func (s *Store) Meetings(ctx context.Context, f MeetingFilter) ([]*Meeting, error) {
+	var where []string
+	var args []any
+	if f.GroupID != 0 {
+		where, args = append(where, "group_id = ?"), append(args, f.GroupID)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "starts_at >= ?"), append(args, unix(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "starts_at < ?"), append(args, unix(f.To))
+	}
+	if len(f.Status) > 0 {
+		where = append(where, "status IN (?"+strings.Repeat(", ?", len(f.Status)-1)+")")
+		for _, st := range f.Status {
+			args = append(args, st)
+		}
+	}
+	q := `SELECT ` + meetingColumns + ` FROM meetings`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	if f.Descending {
+		q += " ORDER BY starts_at DESC, id DESC"
+	} else {
+		q += " ORDER BY starts_at, id"
+	}
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, dbError("list meetings", err)
+	}
+	defer rows.Close()
+	var out []*Meeting
+	for rows.Next() {
+		m, err := scanMeeting(rows)
+		if err != nil {
+			return nil, dbError("list meetings", err)
+		}
+		out = append(out, m)
+	}
+	return out, dbError("list meetings", rows.Err())
+}

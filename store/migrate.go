@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// migrationFS holds the schema history. Files are named NNNN_what.sql and
+// are append-only: a released file is never edited, a change is a new file.
+//
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// migration is one numbered schema step.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations sorted by version, checking
+// that they are numbered 1, 2, 3… without gaps.
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("store: read migrations: %w", err)
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("store: migration %q: name must start with a number", e.Name())
+		}
+		data, err := fs.ReadFile(migrationFS, "migrations/"+e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("store: read migration: %w", err)
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(data)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("store: migration %s: expected version %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion is the schema version this program writes.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+// Version returns the database's schema version (PRAGMA user_version).
+func (s *Store) Version(ctx context.Context) (int, error) {
+	var v int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: read schema version: %w", err)
+	}
+	return v, nil
+}
+
+// Migrate applies every migration newer than the database, each in its own
+// transaction together with its user_version bump, and returns how many it
+// applied. A database newer than this program is refused with
+// ErrSchemaTooNew and left untouched.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	return s.MigrateTo(ctx, SchemaVersion())
+}
+
+// MigrateTo applies migrations up to and including version target. Tests use
+// it to build an old schema; production calls Migrate.
+func (s *Store) MigrateTo(ctx context.Context, target int) (int, error) {
+	ms, err := migrations()
+	if err != nil {
+		return 0, err
+	}
+	if target > len(ms) {
+		return 0, fmt.Errorf("store: no migration %d", target)
+	}
+	applied := 0
+	for {
+		// Read the version inside the write transaction, so two processes
+		// migrating at once cannot both apply the same step.
+		done, err := s.migrateStep(ctx, ms, target)
+		if err != nil {
+			return applied, err
+		}
+		if done {
+			return applied, nil
+		}
+		applied++
+	}
+}
+
+// migrateStep applies the next migration if one is due; done reports that
+// the database is at target already.
+func (s *Store) migrateStep(ctx context.Context, ms []migration, target int) (done bool, err error) {
+	err = s.update(ctx, func(tx *sql.Tx) error {
+		var v int
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return fmt.Errorf("store: read schema version: %w", err)
+		}
+		if v > len(ms) {
+			return fmt.Errorf("%w: database has version %d, this coordbot knows %d", ErrSchemaTooNew, v, len(ms))
+		}
+		if v >= target {
+			done = true
+			return nil
+		}
+		m := ms[v]
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("store: migration %s: %w", m.name, err)
+		}
+		// PRAGMA does not take bound parameters; the value is our own integer.
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
+			return fmt.Errorf("store: migration %s: set version: %w", m.name, err)
+		}
+		return nil
+	})
+	return done, err
+}

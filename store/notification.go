@@ -1,0 +1,275 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Notification states. pending → claimed → sent is the normal path;
+// claimed → pending again after a failed attempt that will be retried.
+const (
+	NotificationPending   = "pending"
+	NotificationClaimed   = "claimed"
+	NotificationSent      = "sent"
+	NotificationFailed    = "failed"
+	NotificationSkipped   = "skipped"
+	NotificationCancelled = "cancelled"
+)
+
+// Notification is one message in the outbox: a reminder, a call for agenda
+// items, a nudge. It targets either a channel or a member's direct messages.
+type Notification struct {
+	ID        int64
+	GroupID   int64
+	MeetingID int64 // 0 for group-level messages
+	Kind      string
+	Due       time.Time
+	ChannelID string // set for channel messages
+	MemberID  int64  // set for direct messages
+	// IdempotencyKey is unique across the outbox; the same key is never
+	// enqueued twice and is sent to Discord as the message nonce.
+	IdempotencyKey string
+	// Payload is a kind-specific JSON object.
+	Payload          string
+	State            string
+	Attempts         int
+	ClaimedUntil     time.Time
+	RetryAt          time.Time
+	LastError        string
+	SentAt           time.Time
+	DiscordMessageID string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+const notificationColumns = `id, group_id, coalesce(meeting_id, 0), kind, due_at, channel_id, coalesce(member_id, 0),
+	idempotency_key, payload, state, attempts, claimed_until, retry_at, last_error, sent_at, discord_message_id,
+	created_at, updated_at`
+
+func scanNotification(sc scanner) (*Notification, error) {
+	var n Notification
+	var due, created, updated int64
+	var claimed, retry, sent sql.NullInt64
+	if err := sc.Scan(&n.ID, &n.GroupID, &n.MeetingID, &n.Kind, &due, &n.ChannelID, &n.MemberID,
+		&n.IdempotencyKey, &n.Payload, &n.State, &n.Attempts, &claimed, &retry, &n.LastError, &sent,
+		&n.DiscordMessageID, &created, &updated); err != nil {
+		return nil, err
+	}
+	n.Due = fromUnix(due)
+	n.ClaimedUntil, n.RetryAt, n.SentAt = nullTime(claimed), nullTime(retry), nullTime(sent)
+	n.CreatedAt, n.UpdatedAt = fromUnix(created), fromUnix(updated)
+	return &n, nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// EnqueueNotification adds n to the outbox as pending, setting its ID. A
+// notification with the same idempotency key gives ErrConflict.
+func (s *Store) EnqueueNotification(ctx context.Context, n *Notification) error {
+	return s.update(ctx, func(tx *sql.Tx) error {
+		_, err := s.enqueueTx(ctx, tx, n, false)
+		return err
+	})
+}
+
+// EnqueueNotifications adds several notifications in one transaction,
+// skipping those whose idempotency key is already in the outbox (whatever
+// its state), and returns how many it added.
+func (s *Store) EnqueueNotifications(ctx context.Context, ns []*Notification) (int, error) {
+	added := 0
+	err := s.update(ctx, func(tx *sql.Tx) error {
+		added = 0
+		for _, n := range ns {
+			ok, err := s.enqueueTx(ctx, tx, n, true)
+			if err != nil {
+				return err
+			}
+			if ok {
+				added++
+			}
+		}
+		return nil
+	})
+	return added, err
+}
+
+func (s *Store) enqueueTx(ctx context.Context, tx *sql.Tx, n *Notification, skipExisting bool) (bool, error) {
+	if n.Payload == "" {
+		n.Payload = "{}"
+	}
+	n.State = NotificationPending
+	now := s.now()
+	q := `INSERT INTO notifications (group_id, meeting_id, kind, due_at, channel_id, member_id, idempotency_key,
+			payload, state, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`
+	if skipExisting {
+		q += ` ON CONFLICT (idempotency_key) DO NOTHING`
+	}
+	q += ` RETURNING id`
+	err := tx.QueryRowContext(ctx, q, n.GroupID, nullID(n.MeetingID), n.Kind, unix(n.Due), n.ChannelID,
+		nullID(n.MemberID), n.IdempotencyKey, n.Payload, now, now).Scan(&n.ID)
+	if skipExisting && err == sql.ErrNoRows {
+		// DO NOTHING returns no row: the key was there already.
+		return false, nil
+	}
+	if err != nil {
+		return false, dbError("enqueue notification "+n.IdempotencyKey, err)
+	}
+	n.CreatedAt, n.UpdatedAt = fromUnix(now), fromUnix(now)
+	return true, nil
+}
+
+// ClaimDueNotifications claims up to limit notifications that are due at
+// now, oldest first, for lease: they become claimed with attempts+1, and
+// no other caller gets them until the lease runs out. A sender that crashed
+// after claiming thus has its rows claimed again once the lease expires.
+func (s *Store) ClaimDueNotifications(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Notification, error) {
+	var out []*Notification
+	err := s.update(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		t := unix(now)
+		// The inner SELECT uses the partial index on open rows; max() is
+		// SQLite's scalar max: a retry may not happen before retry_at.
+		rows, err := tx.QueryContext(ctx, `
+			UPDATE notifications
+			SET state = 'claimed', attempts = attempts + 1, claimed_until = ?, updated_at = ?
+			WHERE id IN (
+				SELECT id FROM notifications
+				WHERE state IN ('pending', 'claimed') AND due_at <= ?
+				  AND ((state = 'pending' AND coalesce(retry_at, 0) <= ?)
+				    OR (state = 'claimed' AND claimed_until <= ?))
+				ORDER BY due_at, id LIMIT ?)
+			RETURNING `+notificationColumns,
+			unix(now.Add(lease)), s.now(), t, t, t, limit)
+		if err != nil {
+			return dbError("claim notifications", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			n, err := scanNotification(rows)
+			if err != nil {
+				return dbError("claim notifications", err)
+			}
+			out = append(out, n)
+		}
+		return dbError("claim notifications", rows.Err())
+	})
+	// RETURNING yields rows in no promised order; callers want due order.
+	sortNotifications(out)
+	return out, err
+}
+
+func sortNotifications(ns []*Notification) {
+	sort.Slice(ns, func(i, j int) bool {
+		if !ns[i].Due.Equal(ns[j].Due) {
+			return ns[i].Due.Before(ns[j].Due)
+		}
+		return ns[i].ID < ns[j].ID
+	})
+}
+
+// finish moves a claimed notification to its next state.
+func (s *Store) finish(ctx context.Context, op string, id int64, set string, args ...any) error {
+	return s.update(ctx, func(tx *sql.Tx) error {
+		args = append(args, s.now(), id)
+		res, err := tx.ExecContext(ctx, `UPDATE notifications SET `+set+`, updated_at = ?
+			WHERE id = ? AND state IN ('pending', 'claimed')`, args...)
+		if err != nil {
+			return dbError(op, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: %s: notification %d is not open: %w", op, id, ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// MarkNotificationSent records a successful delivery.
+func (s *Store) MarkNotificationSent(ctx context.Context, id int64, discordMessageID string, at time.Time) error {
+	return s.finish(ctx, "mark sent", id,
+		`state = 'sent', sent_at = ?, discord_message_id = ?, claimed_until = NULL, last_error = ''`,
+		unix(at), discordMessageID)
+}
+
+// RetryNotification records a failed attempt that will be tried again, not
+// before retryAt.
+func (s *Store) RetryNotification(ctx context.Context, id int64, lastError string, retryAt time.Time) error {
+	return s.finish(ctx, "retry", id, `state = 'pending', retry_at = ?, last_error = ?, claimed_until = NULL`,
+		unix(retryAt), lastError)
+}
+
+// FailNotification gives up on a notification after its last attempt.
+func (s *Store) FailNotification(ctx context.Context, id int64, lastError string) error {
+	return s.finish(ctx, "fail", id, `state = 'failed', last_error = ?, claimed_until = NULL`, lastError)
+}
+
+// SkipNotification marks an open notification skipped (its moment passed
+// while the service was down), with the reason.
+func (s *Store) SkipNotification(ctx context.Context, id int64, reason string) error {
+	return s.finish(ctx, "skip", id, `state = 'skipped', last_error = ?, claimed_until = NULL`, reason)
+}
+
+// NextNotificationDue returns the earliest instant at which some open
+// notification can be claimed, and false when there is none.
+func (s *Store) NextNotificationDue(ctx context.Context) (time.Time, bool, error) {
+	var next sql.NullInt64
+	err := s.rdb.QueryRowContext(ctx, `
+		SELECT min(CASE state WHEN 'pending' THEN max(due_at, coalesce(retry_at, 0))
+		                      ELSE max(due_at, claimed_until) END)
+		FROM notifications WHERE state IN ('pending', 'claimed')`).Scan(&next)
+	if err != nil {
+		return time.Time{}, false, dbError("next due", err)
+	}
+	if !next.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromUnix(next.Int64), true, nil
+}
+
+// NotificationFilter selects outbox rows. Zero fields do not filter.
+type NotificationFilter struct {
+	MeetingID int64
+	States    []string
+}
+
+// Notifications lists outbox rows by due instant.
+func (s *Store) Notifications(ctx context.Context, f NotificationFilter) ([]*Notification, error) {
+	var where []string
+	var args []any
+	if f.MeetingID != 0 {
+		where, args = append(where, "meeting_id = ?"), append(args, f.MeetingID)
+	}
+	if len(f.States) > 0 {
+		where = append(where, "state IN (?"+strings.Repeat(", ?", len(f.States)-1)+")")
+		for _, st := range f.States {
+			args = append(args, st)
+		}
+	}
+	q := `SELECT ` + notificationColumns + ` FROM notifications`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := s.rdb.QueryContext(ctx, q+" ORDER BY due_at, id", args...)
+	if err != nil {
+		return nil, dbError("list notifications", err)
+	}
+	defer rows.Close()
+	var out []*Notification
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, dbError("list notifications", err)
+		}
+		out = append(out, n)
+	}
+	return out, dbError("list notifications", rows.Err())
+}

@@ -1,0 +1,215 @@
+// Package store keeps everything coordbot knows in one SQLite database:
+// groups, members, meetings, agenda items, RSVPs, the outbox of messages to
+// send, and the minutes archive with its full-text index.
+//
+// The database is opened through modernc.org/sqlite (pure Go, no cgo) with
+// two connection pools: one single writer connection, whose transactions
+// start with BEGIN IMMEDIATE so that writers queue on the busy timeout instead
+// of failing with SQLITE_BUSY half-way through, and a small pool of read-only
+// connections that WAL mode lets run beside the writer.
+//
+// Every public method takes a context first, opens its own transaction and
+// hands it to an unexported helper; the helpers compose inside one
+// transaction when a method needs several of them.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Errors returned by the store. Callers test them with errors.Is.
+var (
+	// ErrNotFound means the row asked for does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict means a uniqueness rule was broken: a duplicate slug,
+	// Message-ID, idempotency key, e-mail address or Discord user.
+	ErrConflict = errors.New("store: already exists")
+	// ErrInvalid means a value was refused by a CHECK or foreign-key rule.
+	ErrInvalid = errors.New("store: invalid value")
+	// ErrSchemaTooNew means the database was written by a newer coordbot.
+	ErrSchemaTooNew = errors.New("store: database schema is newer than this program")
+)
+
+// Store is the coordbot database. It is safe for concurrent use.
+type Store struct {
+	path string
+	// db is the writer: one connection, transactions BEGIN IMMEDIATE.
+	db *sql.DB
+	// rdb is for reads only: several connections, query_only.
+	rdb *sql.DB
+
+	// Now is the clock used for created_at/updated_at stamps. Tests replace it.
+	Now func() time.Time
+}
+
+// Options tune Open. The zero value is what production uses.
+type Options struct {
+	// BusyTimeout is how long a connection waits for a lock held by another
+	// process before failing. Default 5 s.
+	BusyTimeout time.Duration
+	// ReadConns is the size of the read pool. Default 4.
+	ReadConns int
+}
+
+// Open opens (creating if needed, with mode 0600) the database at path and
+// applies pending migrations. It refuses a database whose schema is newer
+// than this program with ErrSchemaTooNew.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	s, err := OpenNoMigrate(ctx, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenNoMigrate opens the database without applying migrations. Migrate
+// must be called before any other method; tests use this to build old
+// schemas.
+func OpenNoMigrate(ctx context.Context, path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("store: empty database path")
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = 5 * time.Second
+	}
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = 4
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: create directory: %w", err)
+		}
+	}
+	// Create the file ourselves so it gets mode 0600: it holds personal data
+	// and mail. SQLite creates -wal and -shm with the main file's mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: create database file: %w", err)
+	}
+	f.Close()
+
+	base := "file:" + (&url.URL{Path: path}).EscapedPath()
+	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", opts.BusyTimeout.Milliseconds())
+	// journal_mode(WAL) persists in the file; synchronous(NORMAL) is safe
+	// with WAL (a power cut may lose the last commits, never corrupt).
+	// _txlock=immediate makes BEGIN take the write lock up front.
+	writeDSN := base + "?" + common + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	readDSN := base + "?" + common + "&_pragma=query_only(1)"
+
+	db, err := sql.Open("sqlite", writeDSN)
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	rdb, err := sql.Open("sqlite", readDSN)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	rdb.SetMaxOpenConns(opts.ReadConns)
+	rdb.SetMaxIdleConns(opts.ReadConns)
+	return &Store{path: path, db: db, rdb: rdb, Now: time.Now}, nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes both pools. The WAL is checkpointed by SQLite when the last
+// connection closes.
+func (s *Store) Close() error {
+	return errors.Join(s.rdb.Close(), s.db.Close())
+}
+
+// now returns the store clock in Unix seconds.
+func (s *Store) now() int64 { return s.Now().Unix() }
+
+// update runs fn in a write transaction (BEGIN IMMEDIATE) and commits it.
+func (s *Store) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// view runs fn in a read transaction on the read pool, so all its queries
+// see one snapshot.
+func (s *Store) view(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("store: begin read: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+// dbError turns SQLite constraint violations into the store's sentinels,
+// keeping the original error in the chain for the logs.
+func dbError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: %s: %w", op, ErrNotFound)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("store: %s: %w (%w)", op, ErrConflict, err)
+		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY,
+			sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+			return fmt.Errorf("store: %s: %w (%w)", op, ErrInvalid, err)
+		}
+	}
+	return fmt.Errorf("store: %s: %w", op, err)
+}
+
+// unix converts an instant to stored seconds.
+func unix(t time.Time) int64 { return t.Unix() }
+
+// fromUnix converts stored seconds to a UTC instant.
+func fromUnix(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
+
+// nullTime reads a nullable instant column.
+func nullTime(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromUnix(n.Int64)
+}
+
+// timeOrNull stores the zero time as NULL.
+func timeOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
