@@ -236,8 +236,10 @@ func (s *Store) AssignMinutes(ctx context.Context, messageID, meetingID int64) e
 type SearchQuery struct {
 	// Text is what the person typed; every word must occur (diacritics and
 	// case do not matter). Empty Text lists the newest messages.
-	Text          string
-	GroupID       int64
+	Text    string
+	GroupID int64
+	// GroupSlug filters by group like GroupID does.
+	GroupSlug     string
 	From          string // substring of the sender address or name
 	After, Before time.Time
 	HasAttachment bool
@@ -308,6 +310,10 @@ func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit,
 	where = append(where, "m.state = 'archived'")
 	if q.GroupID != 0 {
 		where, args = append(where, "m.group_id = ?"), append(args, q.GroupID)
+	}
+	if q.GroupSlug != "" {
+		where = append(where, "m.group_id = (SELECT id FROM groups WHERE slug = ?)")
+		args = append(args, q.GroupSlug)
 	}
 	if q.From != "" {
 		where = append(where, "(instr(lower(m.from_addr), lower(?)) > 0 OR instr(lower(m.from_name), lower(?)) > 0)")

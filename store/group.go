@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -141,12 +142,24 @@ func (s *Store) upsertGroupTx(ctx context.Context, tx *sql.Tx, g *Group) error {
 			agenda_deadline_offset = excluded.agenda_deadline_offset,
 			nudge_offset = excluded.nudge_offset, minutes_nudge_offset = excluded.minutes_nudge_offset,
 			updated_at = excluded.updated_at
+		-- Leave an unchanged group alone, so syncing the config at every
+		-- start writes nothing; RETURNING then yields no row.
+		WHERE (name, discord_channel_id, coordinator_role_id, time_zone, locale, reminder_offsets,
+			agenda_call_offset, agenda_deadline_offset, nudge_offset, minutes_nudge_offset)
+			IS NOT (excluded.name, excluded.discord_channel_id, excluded.coordinator_role_id,
+			excluded.time_zone, excluded.locale, excluded.reminder_offsets, excluded.agenda_call_offset,
+			excluded.agenda_deadline_offset, excluded.nudge_offset, excluded.minutes_nudge_offset)
 		RETURNING id, created_at, updated_at`,
 		g.Slug, g.Name, g.DiscordChannelID, g.CoordinatorRoleID, g.TimeZone, g.Locale,
 		encodeOffsets(g.Reminders), seconds(g.AgendaCall), seconds(g.AgendaDeadline), seconds(g.Nudge),
 		seconds(g.MinutesNudge), now, now)
 	var created, updated int64
-	if err := row.Scan(&g.ID, &created, &updated); err != nil {
+	err := row.Scan(&g.ID, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.QueryRowContext(ctx, `SELECT id, created_at, updated_at FROM groups WHERE slug = ?`, g.Slug).
+			Scan(&g.ID, &created, &updated)
+	}
+	if err != nil {
 		return dbError("upsert group "+g.Slug, err)
 	}
 	g.CreatedAt, g.UpdatedAt = fromUnix(created), fromUnix(updated)

@@ -179,6 +179,13 @@ func TestGroupUpsertRoundTrip(t *testing.T) {
 
 	c.Add(time.Hour)
 	id := g.ID
+	same := *g
+	if err := s.UpsertGroup(ctx, &same); err != nil {
+		t.Fatal(err)
+	}
+	if same.ID != id || !same.UpdatedAt.Equal(t0) {
+		t.Errorf("unchanged upsert: id %d updated %v, want %d and %v", same.ID, same.UpdatedAt, id, t0)
+	}
 	g.Name = "Metodická setkání"
 	if err := s.UpsertGroup(ctx, g); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,304 @@
+// Command coordbot runs the coordbot service and its command-line tools.
+//
+// This package only wires: it reads the configuration, sets up logging once,
+// opens the store and hands each part its dependencies. The work itself is
+// done in store/, bot/, scheduler/ and mail/.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	_ "time/tzdata" // zone data inside the binary: Europe/Prague must work on any machine
+
+	"coordbot/config"
+	"coordbot/store"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // the command failed
+	exitUsage = 2 // bad command line or configuration
+)
+
+// version is set at build time with -ldflags "-X main.version=…"; otherwise
+// the module version from the build info is used.
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError is a mistake on the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// errNotBuilt marks a command whose part does not exist yet.
+var errNotBuilt = errors.New("not built yet in this version of coordbot")
+
+const usageText = `coordbot keeps a coordinator network's meetings: Discord bot, reminders, minutes archive.
+
+Usage:
+  coordbot [-config FILE] [-db FILE] [-log-level LEVEL] [-log-format text|json] COMMAND [ARGS]
+
+Commands:
+  serve                              run every configured part (bot, scheduler, mail) until SIGINT/SIGTERM
+  migrate                            create or upgrade the database, then exit
+  import PATH...                     file .eml files, mbox files or Maildir folders into the archive
+  fetch-mail                         one pass over the IMAP archive mailbox, then exit
+  search [-json] [-limit N] QUERY    full-text search of the archive
+  meeting add|list|cancel ...        manage meetings from the shell
+  report -group SLUG -year YYYY [-format md|csv]
+                                     the year's meetings, attendance and topics for the annual report
+  ics -group SLUG                    the group's meetings as iCalendar
+  version                            print the version
+
+Global flags:
+`
+
+// env is what a command needs from the process: the environment, output
+// streams and the clock.
+type env struct {
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+	now    func() time.Time
+}
+
+// run is main without os.Exit, so tests can call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	e := &env{getenv: getenv, stdout: stdout, stderr: stderr, now: time.Now}
+	err := e.dispatch(ctx, args)
+	code := exitCode(err)
+	if code != exitOK {
+		fmt.Fprintf(stderr, "coordbot: %v\n", err)
+	}
+	return code
+}
+
+// exitCode maps a command's error to the process exit code.
+func exitCode(err error) int {
+	var ue *usageError
+	var ce *config.Error
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue), errors.As(err, &ce):
+		return exitUsage
+	default:
+		return exitError
+	}
+}
+
+// globals are the flags before the command.
+type globals struct {
+	configPath string
+	dbPath     string
+	logLevel   string
+	logFormat  string
+	cfg        *config.Config
+	logger     *slog.Logger
+}
+
+func (e *env) dispatch(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("coordbot", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are returned and printed once by run
+	var g globals
+	fs.StringVar(&g.configPath, "config", "coordbot.toml", "configuration `file` (TOML)")
+	fs.StringVar(&g.dbPath, "db", "", "database `file` (overrides database.path)")
+	fs.StringVar(&g.logLevel, "log-level", "", "log `level`: debug, info, warn, error (overrides log.level)")
+	fs.StringVar(&g.logFormat, "log-format", "", "log `format`: text or json (overrides log.format)")
+	// Help asked for goes to stdout; a mistake gets one line on stderr.
+	fs.Usage = func() {}
+	printUsage := func() {
+		fs.SetOutput(e.stdout)
+		fmt.Fprint(e.stdout, usageText)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage()
+			return err
+		}
+		return usagef("%v (see coordbot -h)", err)
+	}
+	if fs.NArg() == 0 {
+		return usagef("no command given (see coordbot -h)")
+	}
+	cmd, rest := fs.Arg(0), fs.Args()[1:]
+	if cmd == "help" {
+		printUsage()
+		return nil
+	}
+	if cmd == "version" {
+		return e.cmdVersion()
+	}
+	explicit := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "config" {
+			explicit = true
+		}
+	})
+	cfg, err := config.Load(g.configPath, explicit, e.getenv)
+	if err != nil {
+		return err
+	}
+	if g.dbPath != "" {
+		cfg.Database.Path = g.dbPath
+	}
+	if g.logLevel != "" {
+		cfg.Log.Level = g.logLevel
+	}
+	if g.logFormat != "" {
+		cfg.Log.Format = g.logFormat
+	}
+	logger, err := newLogger(e.stderr, cfg.Log.Level, cfg.Log.Format)
+	if err != nil {
+		return err
+	}
+	g.cfg, g.logger = cfg, logger
+
+	switch cmd {
+	case "serve":
+		return e.cmdServe(ctx, &g, rest)
+	case "migrate":
+		return e.cmdMigrate(ctx, &g, rest)
+	case "search":
+		return e.cmdSearch(ctx, &g, rest)
+	case "meeting":
+		return e.cmdMeeting(ctx, &g, rest)
+	case "import":
+		return fmt.Errorf("import: the mail archive intake is %w", errNotBuilt)
+	case "fetch-mail":
+		return fmt.Errorf("fetch-mail: the mail archive intake is %w", errNotBuilt)
+	case "report":
+		return fmt.Errorf("report: the year-end report is %w", errNotBuilt)
+	case "ics":
+		return fmt.Errorf("ics: the calendar feed is %w", errNotBuilt)
+	default:
+		return usagef("unknown command %q (see coordbot -h)", cmd)
+	}
+}
+
+// newLogger builds the one slog logger of the process.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if level == "" {
+		level = "info"
+	}
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usagef("log level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, usagef("log format %q: want text or json", format)
+	}
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func (e *env) cmdVersion() error {
+	goVersion := "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVersion = bi.GoVersion
+	}
+	fmt.Fprintf(e.stdout, "coordbot %s (%s, database schema %d)\n", buildVersion(), goVersion, store.SchemaVersion())
+	return nil
+}
+
+// openStore opens the database and brings the groups in line with the
+// configuration, which is their source of truth.
+func openStore(ctx context.Context, g *globals) (*store.Store, error) {
+	s, err := store.Open(ctx, g.cfg.Database.Path, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.SyncGroups(ctx, storeGroups(g.cfg)); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// storeGroups converts the configured groups for the store.
+func storeGroups(cfg *config.Config) []*store.Group {
+	out := make([]*store.Group, 0, len(cfg.Groups))
+	for _, cg := range cfg.Groups {
+		out = append(out, &store.Group{
+			Slug: cg.Slug, Name: cg.Name, DiscordChannelID: cg.DiscordChannelID,
+			CoordinatorRoleID: cg.CoordinatorRoleID, TimeZone: cg.TimeZone, Locale: cg.Locale,
+			Reminders: cg.Reminders, AgendaCall: cg.AgendaCall, AgendaDeadline: cg.AgendaDeadline,
+			Nudge: cg.Nudge, MinutesNudge: cg.MinutesNudge,
+		})
+	}
+	return out
+}
+
+func (e *env) cmdMigrate(ctx context.Context, g *globals, args []string) error {
+	if len(args) > 0 {
+		return usagef("migrate takes no arguments")
+	}
+	s, err := store.OpenNoMigrate(ctx, g.cfg.Database.Path, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	n, err := s.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := s.Version(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		fmt.Fprintf(e.stdout, "database %s is up to date (schema version %d)\n", g.cfg.Database.Path, v)
+	} else {
+		fmt.Fprintf(e.stdout, "database %s migrated to schema version %d (%d migrations applied)\n", g.cfg.Database.Path, v, n)
+	}
+	return nil
+}
+
+func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
+	if len(args) > 0 {
+		return usagef("serve takes no arguments")
+	}
+	m := NewMain(g.cfg, g.logger)
+	m.Now = e.now
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	<-ctx.Done()
+	g.logger.Info("shutting down", "reason", context.Cause(ctx))
+	return m.Close()
+}

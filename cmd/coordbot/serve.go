@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"coordbot/config"
+	"coordbot/store"
+)
+
+// Main is the running service. A test runs the real program through it:
+// NewMain, Run, then Close.
+type Main struct {
+	Config *config.Config
+	Logger *slog.Logger
+	// Now is the clock handed to every part.
+	Now func() time.Time
+	// ShutdownTimeout bounds how long Close waits for in-flight work.
+	ShutdownTimeout time.Duration
+
+	// Store is open between Run and Close.
+	Store *store.Store
+
+	// parts are stopped by Close in reverse start order.
+	parts []part
+	mu    sync.Mutex
+}
+
+// part is one running component of the service.
+type part struct {
+	name string
+	// stop ends intake and waits for in-flight work until ctx is done.
+	stop func(ctx context.Context) error
+}
+
+// NewMain returns a service for cfg that logs to logger.
+func NewMain(cfg *config.Config, logger *slog.Logger) *Main {
+	return &Main{Config: cfg, Logger: logger, Now: time.Now, ShutdownTimeout: 10 * time.Second}
+}
+
+// Run opens the store, syncs the configured groups and starts every
+// configured part. It returns once they run; Close stops them.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	// Refuse parts that this build does not have before touching anything.
+	var missing []string
+	if cfg.Discord != nil {
+		missing = append(missing, "[discord] (the bot and the scheduler)")
+	}
+	if cfg.Mail != nil {
+		missing = append(missing, "[mail] (the minutes archive intake)")
+	}
+	if cfg.HTTP != nil {
+		missing = append(missing, "[http] (the calendar feed)")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("serve: configured parts %s are %w; remove them from %s (and COORDBOT_DISCORD_TOKEN from the environment) to run without them",
+			strings.Join(missing, ", "), errNotBuilt, fileName(cfg))
+	}
+
+	s, err := store.Open(ctx, cfg.Database.Path, store.Options{})
+	if err != nil {
+		return err
+	}
+	s.Now = m.Now
+	m.Store = s
+	if err := s.SyncGroups(ctx, storeGroups(cfg)); err != nil {
+		return err
+	}
+	v, err := s.Version(ctx)
+	if err != nil {
+		return err
+	}
+	parts := cfg.Parts()
+	m.Logger.Info("coordbot running",
+		"version", buildVersion(),
+		"database", cfg.Database.Path,
+		"schema_version", v,
+		"groups", len(cfg.Groups),
+		"parts", strings.Join(parts, ","))
+	if len(parts) == 0 {
+		m.Logger.Warn("no parts configured: add [discord] or [mail] to the configuration; only the database is open")
+	}
+	return nil
+}
+
+// Close stops the parts (intake first, in reverse start order), waits for
+// their in-flight work up to ShutdownTimeout, and closes the store last.
+// It is safe to call more than once.
+func (m *Main) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), m.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	for i := len(m.parts) - 1; i >= 0; i-- {
+		p := m.parts[i]
+		if err := p.stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop %s: %w", p.name, err))
+			m.Logger.Error("part did not stop cleanly", "part", p.name, "err", err)
+		}
+	}
+	m.parts = nil
+	if m.Store != nil {
+		if err := m.Store.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		m.Store = nil
+		m.Logger.Info("coordbot stopped")
+	}
+	return errors.Join(errs...)
+}
+
+func fileName(cfg *config.Config) string {
+	if cfg.File == "" {
+		return "the configuration"
+	}
+	return cfg.File
+}

@@ -1,0 +1,297 @@
+// Package config loads, validates and defaults the coordbot configuration.
+//
+// The configuration is one TOML file (see coordbot.example.toml in the
+// repository root). Optional sections ([discord], [mail], [http]) switch the
+// corresponding parts of the service on: a section that is absent from the
+// file leaves its pointer in [Config] nil and that part is not started.
+//
+// Secrets may come from the environment, which wins over the file:
+// COORDBOT_DISCORD_TOKEN for discord.token and COORDBOT_IMAP_PASSWORD for
+// mail.password. Secrets are held in [Secret], which never prints its value.
+//
+// Every error returned by [Load] and [Parse] is an [*Error] naming the file,
+// the line when it is known, and the offending key.
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	// The time zone database is embedded so that group time zones load on
+	// machines without one (Windows, scratch containers): coordbot ships as
+	// a single binary.
+	_ "time/tzdata"
+)
+
+// Environment variables read by [Load] and [Parse].
+const (
+	// EnvDiscordToken overrides discord.token. When set and the file has no
+	// [discord] section, a [discord] section with this token is created.
+	EnvDiscordToken = "COORDBOT_DISCORD_TOKEN"
+	// EnvIMAPPassword overrides mail.password. It is ignored when the file
+	// has no [mail] section.
+	EnvIMAPPassword = "COORDBOT_IMAP_PASSWORD"
+)
+
+// Config is the complete, validated coordbot configuration.
+type Config struct {
+	// File is the path (or, for [Parse], the name) the configuration was
+	// read from; it is "" when Load returned the defaults because there was
+	// no file.
+	File string `toml:"-"`
+	// Log configures logging ([log]).
+	Log Log `toml:"log"`
+	// Database configures the SQLite database ([database]).
+	Database Database `toml:"database"`
+	// Discord configures the Discord bot and the scheduler that delivers
+	// through it ([discord]); nil when the bot is not configured.
+	Discord *Discord `toml:"discord"`
+	// Mail configures the IMAP archive of meeting minutes ([mail]); nil when
+	// the archive is not configured.
+	Mail *Mail `toml:"mail"`
+	// HTTP configures the HTTP server ([http]); nil when it is not
+	// configured.
+	HTTP *HTTP `toml:"http"`
+	// Groups are the coordinator groups ([[groups]]) in file order.
+	Groups []Group `toml:"groups"`
+}
+
+// Log is the [log] section.
+type Log struct {
+	// Level is log.level: "debug", "info" (default), "warn" or "error".
+	Level string `toml:"level"`
+	// Format is log.format: "text" (default) or "json".
+	Format string `toml:"format"`
+}
+
+// Database is the [database] section.
+type Database struct {
+	// Path is database.path, the SQLite file (default "coordbot.db"). A
+	// relative path is relative to the working directory, not to the
+	// configuration file.
+	Path string `toml:"path"`
+}
+
+// Discord is the [discord] section.
+type Discord struct {
+	// Token is discord.token, the bot token; COORDBOT_DISCORD_TOKEN wins
+	// over the file. Always non-empty.
+	Token Secret `toml:"token"`
+	// GuildID is discord.guild_id: the server whose commands are
+	// registered, or "" for global commands.
+	GuildID string `toml:"guild_id"`
+	// ApplicationID is discord.application_id, or "" to take it from the
+	// READY event.
+	ApplicationID string `toml:"application_id"`
+	// APIURL is discord.api_url, the base URL of a Discord-compatible API
+	// such as "http://127.0.0.1:5000" (trailing slashes removed); "" means
+	// Discord itself.
+	APIURL string `toml:"api_url"`
+}
+
+// Mail is the [mail] section: the IMAP mailbox that meeting minutes are
+// sent to.
+type Mail struct {
+	// IMAPAddr is mail.imap_addr, the server as host:port.
+	IMAPAddr string `toml:"imap_addr"`
+	// TLS is mail.tls: "tls" (default, implicit TLS), "starttls" or "none".
+	// "none" is accepted only when the IMAPAddr host is a loopback address.
+	TLS string `toml:"tls"`
+	// Username is mail.username, the IMAP login.
+	Username string `toml:"username"`
+	// Password is mail.password; COORDBOT_IMAP_PASSWORD wins over the file.
+	// Always non-empty.
+	Password Secret `toml:"password"`
+	// Mailbox is mail.mailbox, where new messages arrive (default "INBOX").
+	Mailbox string `toml:"mailbox"`
+	// ArchiveMailbox is mail.archive_mailbox, where archived messages are
+	// moved (default "Archive").
+	ArchiveMailbox string `toml:"archive_mailbox"`
+	// QuarantineMailbox is mail.quarantine_mailbox, where messages that
+	// cannot be archived are moved (default "Quarantine"). It differs from
+	// Mailbox and ArchiveMailbox.
+	QuarantineMailbox string `toml:"quarantine_mailbox"`
+	// AllowedSenders is mail.allowed_senders: lower-case bare e-mail
+	// addresses, or "@domain" entries that allow a whole domain.
+	AllowedSenders []string `toml:"allowed_senders"`
+	// Address is mail.address, the archive address people send minutes
+	// to, used in messages that tell them where to send; "" if not given.
+	Address string `toml:"address"`
+	// MaxMessageSize is mail.max_message_size in bytes (default 25 MiB).
+	MaxMessageSize int64 `toml:"max_message_size"`
+	// MatchWindow is mail.match_window, how far from a meeting a message
+	// may be dated and still be matched to it (default 30 days).
+	MatchWindow time.Duration `toml:"match_window"`
+	// PollInterval is mail.poll_interval, how often the mailbox is polled
+	// when the server lacks IDLE (default 1 minute).
+	PollInterval time.Duration `toml:"poll_interval"`
+}
+
+// HTTP is the [http] section.
+type HTTP struct {
+	// Addr is http.addr, the listen address as host:port; the host may be
+	// empty to listen on all interfaces.
+	Addr string `toml:"addr"`
+}
+
+// Group is one [[groups]] entry: a coordinator group that meets.
+type Group struct {
+	// Slug is the unique identifier of the group (^[a-z0-9][a-z0-9-]*$).
+	Slug string `toml:"slug"`
+	// Name is the human-readable name of the group.
+	Name string `toml:"name"`
+	// DiscordChannelID is the channel the group's meetings are announced
+	// in, or "".
+	DiscordChannelID string `toml:"discord_channel_id"`
+	// CoordinatorRoleID is the Discord role of the group's coordinators,
+	// or "".
+	CoordinatorRoleID string `toml:"coordinator_role_id"`
+	// TimeZone is the IANA time zone of the group's meetings (default
+	// "Europe/Prague").
+	TimeZone string `toml:"time_zone"`
+	// Location is TimeZone, loaded.
+	Location *time.Location `toml:"-"`
+	// Locale is the language of the group's messages: "cs" (default) or
+	// "en".
+	Locale string `toml:"locale"`
+	// Reminders are how long before a meeting reminders are sent, longest
+	// first, without duplicates; empty (not nil) when reminders are off.
+	// Default 7 days, 1 day, 1 hour.
+	Reminders []time.Duration `toml:"reminders"`
+	// AgendaCall is how long before a meeting the call for agenda items is
+	// sent (default 14 days); 0 when disabled ("off").
+	AgendaCall time.Duration `toml:"agenda_call"`
+	// AgendaDeadline is how long before a meeting agenda items close
+	// (default 3 days); 0 when disabled ("off").
+	AgendaDeadline time.Duration `toml:"agenda_deadline"`
+	// Nudge is how long before a meeting members who have not answered
+	// the RSVP are nudged (default 3 days); 0 when disabled ("off").
+	Nudge time.Duration `toml:"nudge"`
+	// MinutesNudge is how long after a meeting the organizer is nudged if
+	// no minutes have arrived (default 7 days); 0 when disabled ("off").
+	MinutesNudge time.Duration `toml:"minutes_nudge"`
+	// CalendarToken is the secret in the group's HTTP calendar URL, or ""
+	// when the group has no calendar URL. When set it has at least 16
+	// characters, all of them URL-safe (letters, digits, "-", "_", ".",
+	// "~").
+	CalendarToken Secret `toml:"calendar_token"`
+}
+
+// Parts returns the names of the configured parts of the service, in this
+// order: "bot" and "scheduler" (when Discord is configured: the scheduler
+// delivers through Discord), "mail" (when Mail is configured) and "http"
+// (when HTTP is configured).
+func (c *Config) Parts() []string {
+	if c == nil {
+		return nil
+	}
+	var parts []string
+	if c.Discord != nil {
+		parts = append(parts, "bot", "scheduler")
+	}
+	if c.Mail != nil {
+		parts = append(parts, "mail")
+	}
+	if c.HTTP != nil {
+		parts = append(parts, "http")
+	}
+	return parts
+}
+
+// Error is the error returned by [Load] and [Parse]. It describes the first
+// problem found in the configuration.
+type Error struct {
+	// File is the path or name of the configuration file.
+	File string
+	// Line is the 1-based line of the problem, or 0 when it is not known
+	// (for example for a required key that is missing).
+	Line int
+	// Key is the offending key, such as "groups[1].time_zone", or "" when
+	// the problem concerns the whole file (syntax errors, unreadable file).
+	Key string
+	// Msg describes the problem.
+	Msg string
+
+	err error // underlying error, for Unwrap
+}
+
+// Error returns the problem on one line: "file:line: key: message", leaving
+// out the line when it is 0 and the key when it is "".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		if e.File == "" {
+			b.WriteString("line ")
+		} else {
+			b.WriteByte(':')
+		}
+		b.WriteString(strconv.Itoa(e.Line))
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	if e.Key != "" {
+		b.WriteString(e.Key)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return oneLine(b.String())
+}
+
+// Unwrap returns the underlying error, such as [fs.ErrNotExist] when the
+// file is missing, or nil.
+func (e *Error) Unwrap() error { return e.err }
+
+// oneLine replaces line breaks so that s prints on one line.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", " ")
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+}
+
+// Load reads the file at path. If explicit is false and the file does not
+// exist, Load returns the defaults (no file needed for a first run), with
+// the environment applied; if explicit is true a missing file is an error.
+// getenv supplies the environment (os.Getenv in production, a map in
+// tests); nil means an empty environment.
+func Load(path string, explicit bool, getenv func(string) string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && !explicit {
+			cfg, perr := Parse(path, nil, getenv)
+			if perr != nil {
+				return nil, perr
+			}
+			cfg.File = ""
+			return cfg, nil
+		}
+		msg := err.Error()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			msg = pe.Err.Error()
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			msg = "configuration file not found: " + msg
+		} else {
+			msg = "cannot read the configuration file: " + msg
+		}
+		return nil, &Error{File: path, Msg: msg, err: err}
+	}
+	return Parse(path, data, getenv)
+}
+
+// Parse is [Load] without the file system: data is the TOML text and name
+// is used in errors and stored in [Config.File].
+func Parse(name string, data []byte, getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	return parse(name, data, getenv)
+}
