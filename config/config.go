@@ -1,8 +1,8 @@
 // Package config loads, validates and defaults the coordbot configuration.
 //
 // The configuration is one TOML file (see coordbot.example.toml in the
-// repository root). Optional sections ([discord], [mail], [http]) switch the
-// corresponding parts of the service on: a section that is absent from the
+// repository root). The optional tables "discord", "mail" and "http" switch
+// the corresponding parts of the service on: a table that is absent from the
 // file leaves its pointer in [Config] nil and that part is not started.
 //
 // Secrets may come from the environment, which wins over the file:
@@ -60,7 +60,7 @@ type Config struct {
 	Groups []Group `toml:"groups"`
 }
 
-// Log is the [log] section.
+// Log holds the settings of the "log" table.
 type Log struct {
 	// Level is log.level: "debug", "info" (default), "warn" or "error".
 	Level string `toml:"level"`
@@ -68,7 +68,7 @@ type Log struct {
 	Format string `toml:"format"`
 }
 
-// Database is the [database] section.
+// Database holds the settings of the "database" table.
 type Database struct {
 	// Path is database.path, the SQLite file (default "coordbot.db"). A
 	// relative path is relative to the working directory, not to the
@@ -76,7 +76,7 @@ type Database struct {
 	Path string `toml:"path"`
 }
 
-// Discord is the [discord] section.
+// Discord holds the settings of the "discord" table.
 type Discord struct {
 	// Token is discord.token, the bot token; COORDBOT_DISCORD_TOKEN wins
 	// over the file. Always non-empty.
@@ -93,8 +93,8 @@ type Discord struct {
 	APIURL string `toml:"api_url"`
 }
 
-// Mail is the [mail] section: the IMAP mailbox that meeting minutes are
-// sent to.
+// Mail holds the settings of the "mail" table: the IMAP mailbox that meeting
+// minutes are sent to.
 type Mail struct {
 	// IMAPAddr is mail.imap_addr, the server as host:port.
 	IMAPAddr string `toml:"imap_addr"`
@@ -131,14 +131,15 @@ type Mail struct {
 	PollInterval time.Duration `toml:"poll_interval"`
 }
 
-// HTTP is the [http] section.
+// HTTP holds the settings of the "http" table.
 type HTTP struct {
 	// Addr is http.addr, the listen address as host:port; the host may be
 	// empty to listen on all interfaces.
 	Addr string `toml:"addr"`
 }
 
-// Group is one [[groups]] entry: a coordinator group that meets.
+// Group is one element of the "groups" array of tables: a coordinator group
+// that meets.
 type Group struct {
 	// Slug is the unique identifier of the group (^[a-z0-9][a-z0-9-]*$).
 	Slug string `toml:"slug"`
@@ -278,7 +279,7 @@ func Load(path string, explicit bool, getenv func(string) string) (*Config, erro
 			msg = pe.Err.Error()
 		}
 		if errors.Is(err, fs.ErrNotExist) {
-			msg = "configuration file not found: " + msg
+			msg = "configuration file not found"
 		} else {
 			msg = "cannot read the configuration file: " + msg
 		}

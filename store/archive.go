@@ -61,18 +61,20 @@ type Attachment struct {
 // AddArchiveMessage stores m with its attachments and, when archived, indexes
 // it for search, all in one transaction. If a message with the same
 // Message-ID or, lacking one, the same content hash is already stored, it
-// stores nothing, sets m.ID to the existing row and returns true.
+// stores nothing, sets m.ID, m.State, m.Reason and m.MeetingID to the stored
+// row's and returns true.
 func (s *Store) AddArchiveMessage(ctx context.Context, m *ArchiveMessage) (duplicate bool, err error) {
 	if m.ContentHash == "" || m.Raw == nil {
 		return false, fmt.Errorf("store: archive message without raw bytes or hash: %w", ErrInvalid)
 	}
 	err = s.update(ctx, func(tx *sql.Tx) error {
-		id, err := findArchiveTx(ctx, tx, m.MessageID, m.ContentHash)
+		found, err := findArchiveTx(ctx, tx, m.MessageID, m.ContentHash)
 		if err != nil {
 			return err
 		}
-		if id != 0 {
-			m.ID, duplicate = id, true
+		if found != nil {
+			m.ID, m.State, m.Reason, m.MeetingID, m.GroupID = found.ID, found.State, found.Reason, found.MeetingID, found.GroupID
+			duplicate = true
 			return nil
 		}
 		return s.insertArchiveTx(ctx, tx, m)
@@ -80,32 +82,64 @@ func (s *Store) AddArchiveMessage(ctx context.Context, m *ArchiveMessage) (dupli
 	return duplicate, err
 }
 
-// findArchiveTx returns the id of a stored message with that Message-ID or
-// content hash, or 0.
-func findArchiveTx(ctx context.Context, tx *sql.Tx, messageID, hash string) (int64, error) {
-	var id int64
-	err := tx.QueryRowContext(ctx, `
-		SELECT id FROM archive_messages
-		WHERE (message_id = ? AND ? <> '') OR content_hash = ? LIMIT 1`, messageID, messageID, hash).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, dbError("find archive message", err)
-	}
-	return id, nil
+// ArchiveRef identifies a stored message and where it was filed.
+type ArchiveRef struct {
+	ID        int64
+	State     string
+	Reason    string
+	GroupID   int64
+	MeetingID int64
 }
 
-// FindArchiveMessage returns the id of a stored message with that
-// Message-ID (when not empty) or content hash, or 0 when there is none.
-func (s *Store) FindArchiveMessage(ctx context.Context, messageID, contentHash string) (int64, error) {
-	var id int64
+// findArchiveTx returns the stored message with that Message-ID (when not
+// empty) or content hash, or nil.
+func findArchiveTx(ctx context.Context, tx *sql.Tx, messageID, hash string) (*ArchiveRef, error) {
+	var r ArchiveRef
+	err := tx.QueryRowContext(ctx, `
+		SELECT id, state, reason, coalesce(group_id, 0), coalesce(meeting_id, 0) FROM archive_messages
+		WHERE (message_id = ? AND ? <> '') OR content_hash = ? LIMIT 1`, messageID, messageID, hash).
+		Scan(&r.ID, &r.State, &r.Reason, &r.GroupID, &r.MeetingID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, dbError("find archive message", err)
+	}
+	return &r, nil
+}
+
+// FindArchiveMessage returns the stored message with that Message-ID (when
+// not empty) or content hash, or nil when there is none.
+func (s *Store) FindArchiveMessage(ctx context.Context, messageID, contentHash string) (*ArchiveRef, error) {
+	var r *ArchiveRef
 	err := s.view(ctx, func(tx *sql.Tx) error {
 		var err error
-		id, err = findArchiveTx(ctx, tx, messageID, contentHash)
+		r, err = findArchiveTx(ctx, tx, messageID, contentHash)
 		return err
 	})
-	return id, err
+	return r, err
+}
+
+// ThreadMeeting returns the meeting of the first archived message among
+// messageIDs (In-Reply-To and References of a reply) that is filed under a
+// meeting, or 0.
+func (s *Store) ThreadMeeting(ctx context.Context, messageIDs []string) (int64, error) {
+	for _, id := range messageIDs {
+		if id == "" {
+			continue
+		}
+		var meeting int64
+		err := s.rdb.QueryRowContext(ctx, `
+			SELECT meeting_id FROM archive_messages WHERE message_id = ? AND meeting_id IS NOT NULL`, id).Scan(&meeting)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return 0, dbError("thread meeting", err)
+		}
+		return meeting, nil
+	}
+	return 0, nil
 }
 
 func (s *Store) insertArchiveTx(ctx context.Context, tx *sql.Tx, m *ArchiveMessage) error {

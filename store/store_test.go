@@ -667,6 +667,20 @@ func TestArchiveRoundTripDedupAndSearch(t *testing.T) {
 	if _, err := s.AddArchiveMessage(ctx, q); err != nil {
 		t.Fatal(err)
 	}
+	// A re-delivered quarantined message reports where the first copy went.
+	q2 := archiveMsg("spam@x", "Výhra", "jiné bajty")
+	if dup, err := s.AddArchiveMessage(ctx, q2); err != nil || !dup || q2.State != store.ArchiveQuarantined || q2.Reason != "sender not allowed" {
+		t.Errorf("quarantined duplicate: dup=%v state=%q reason=%q err=%v", dup, q2.State, q2.Reason, err)
+	}
+	if ref, err := s.FindArchiveMessage(ctx, "", n1.ContentHash); err != nil || ref == nil || ref.ID != n1.ID {
+		t.Errorf("find by hash: %+v %v", ref, err)
+	}
+	if ref, err := s.FindArchiveMessage(ctx, "nothing@x", "nohash"); err != nil || ref != nil {
+		t.Errorf("find missing: %+v %v", ref, err)
+	}
+	if id, err := s.ThreadMeeting(ctx, []string{"unknown@x", "zapis-1@kr-ustecky.cz"}); err != nil || id != meeting.ID {
+		t.Errorf("thread meeting = %d, %v; want %d", id, err, meeting.ID)
+	}
 	noReason := archiveMsg("x@x", "x", "x")
 	noReason.State = store.ArchiveQuarantined
 	if _, err := s.AddArchiveMessage(ctx, noReason); !errors.Is(err, store.ErrInvalid) {
