@@ -419,3 +419,78 @@ func attachmentNamesTx(ctx context.Context, tx *sql.Tx, messageID int64) ([]stri
 	}
 	return names, dbError("attachment names", rows.Err())
 }
+
+// ArchiveFilter selects stored messages. Zero fields do not filter.
+type ArchiveFilter struct {
+	// State is ArchiveArchived or ArchiveQuarantined.
+	State string
+	// Unfiled selects archived messages not matched to a meeting.
+	Unfiled   bool
+	MeetingID int64
+	Limit     int // default 100
+}
+
+// ArchiveMessages lists stored messages, newest first, without their raw
+// bytes and attachments' content (Attachments holds names and sizes).
+func (s *Store) ArchiveMessages(ctx context.Context, f ArchiveFilter) ([]*ArchiveMessage, error) {
+	var where []string
+	var args []any
+	if f.State != "" {
+		where, args = append(where, "state = ?"), append(args, f.State)
+	}
+	if f.Unfiled {
+		where = append(where, "state = 'archived' AND meeting_id IS NULL")
+	}
+	if f.MeetingID != 0 {
+		where, args = append(where, "meeting_id = ?"), append(args, f.MeetingID)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	q := `SELECT ` + archiveColumns + ` FROM archive_messages`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY coalesce(sent_at, received_at) DESC, id DESC LIMIT ?"
+	args = append(args, f.Limit)
+	var out []*ArchiveMessage
+	err := s.view(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return dbError("list archive", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanArchiveMessage(rows)
+			if err != nil {
+				return dbError("list archive", err)
+			}
+			out = append(out, m)
+		}
+		if err := rows.Err(); err != nil {
+			return dbError("list archive", err)
+		}
+		rows.Close()
+		for _, m := range out {
+			arows, err := tx.QueryContext(ctx, `SELECT id, position, filename, media_type, size, sha256
+				FROM archive_attachments WHERE message_id = ? ORDER BY position`, m.ID)
+			if err != nil {
+				return dbError("list attachments", err)
+			}
+			for arows.Next() {
+				a := &Attachment{MessageID: m.ID}
+				if err := arows.Scan(&a.ID, &a.Position, &a.Filename, &a.MediaType, &a.Size, &a.SHA256); err != nil {
+					arows.Close()
+					return dbError("list attachments", err)
+				}
+				m.Attachments = append(m.Attachments, a)
+			}
+			arows.Close()
+			if err := arows.Err(); err != nil {
+				return dbError("list attachments", err)
+			}
+		}
+		return nil
+	})
+	return out, err
+}

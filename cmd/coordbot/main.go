@@ -64,6 +64,7 @@ Commands:
   fetch-mail                         one pass over the IMAP archive mailbox, then exit
   search [-json] [-limit N] QUERY    full-text search of the archive
   meeting add|list|cancel ...        manage meetings from the shell
+  minutes list|assign ...            list archived, unfiled or quarantined minutes; file minutes under a meeting
   report -group SLUG -year YYYY [-format md|csv]
                                      the year's meetings, attendance and topics for the annual report
   ics -group SLUG                    the group's meetings as iCalendar
@@ -184,9 +185,11 @@ func (e *env) dispatch(ctx context.Context, args []string) error {
 	case "meeting":
 		return e.cmdMeeting(ctx, &g, rest)
 	case "import":
-		return fmt.Errorf("import: the mail archive intake is %w", errNotBuilt)
+		return e.cmdImport(ctx, &g, rest)
+	case "minutes":
+		return e.cmdMinutes(ctx, &g, rest)
 	case "fetch-mail":
-		return fmt.Errorf("fetch-mail: the mail archive intake is %w", errNotBuilt)
+		return e.cmdFetchMail(ctx, &g, rest)
 	case "report":
 		return fmt.Errorf("report: the year-end report is %w", errNotBuilt)
 	case "ics":

@@ -152,11 +152,80 @@ func TestBadConfigExitsTwoWithOneLineNamingFileAndKey(t *testing.T) {
 }
 
 func TestCommandsNotBuiltYetSaySoAndFail(t *testing.T) {
-	for _, args := range [][]string{{"import", "x.eml"}, {"fetch-mail"}, {"report", "-group", "a", "-year", "2027"}, {"ics", "-group", "a"}} {
+	for _, args := range [][]string{{"report", "-group", "a", "-year", "2027"}, {"ics", "-group", "a"}} {
 		r := runCLI(t, t.TempDir(), nil, args...)
 		if r.code != exitError || !strings.Contains(r.stderr, "not built yet") || r.stdout != "" {
 			t.Errorf("%v: %+v", args, r)
 		}
+	}
+}
+
+func TestFetchMailWithoutMailSectionExitsTwo(t *testing.T) {
+	r := runCLI(t, t.TempDir(), nil, "fetch-mail")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "no [mail] section") {
+		t.Errorf("%+v", r)
+	}
+}
+
+const mailTOML = `
+[mail]
+imap_addr = "127.0.0.1:1"
+tls = "none"
+username = "archiv"
+allowed_senders = ["@kr-ustecky.example"]
+`
+
+func TestImportFilesAndCountsDuplicates(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "coordbot.toml", groupsTOML+mailTOML)
+	env := map[string]string{"COORDBOT_IMAP_PASSWORD": "heslo"}
+	writeFile(t, dir, "zapis.eml", "From: Koordinátorka <koordinatorka@kr-ustecky.example>\r\n"+
+		"Subject: =?utf-8?Q?Z=C3=A1pis_z_jedn=C3=A1n=C3=AD?=\r\nMessage-ID: <zapis-2027-03@kr-ustecky.example>\r\n"+
+		"Date: Thu, 25 Mar 2027 14:00:00 +0100\r\n\r\nProjednána primární prevence ve věznicích.\r\n")
+	writeFile(t, dir, "spam.eml", "From: spam@example.com\r\nSubject: Výhra\r\n\r\nKlikněte.\r\n")
+	r := runCLI(t, dir, env, "import", "zapis.eml", "spam.eml")
+	if r.code != 0 || r.stdout != "archived 1, duplicates 0, quarantined 1, failed 0\n" {
+		t.Fatalf("first import: %+v", r)
+	}
+	r = runCLI(t, dir, env, "import", dir)
+	if r.code != 0 || r.stdout != "archived 0, duplicates 2, quarantined 0, failed 0\n" {
+		t.Fatalf("second import: %+v", r)
+	}
+	r = runCLI(t, dir, env, "search", "veznicich")
+	if r.code != 0 || !strings.Contains(r.stdout, "Zápis z jednání") {
+		t.Errorf("search after import: %+v", r)
+	}
+	r = runCLI(t, dir, env, "minutes", "list", "-unfiled")
+	if r.code != 0 || !strings.Contains(r.stdout, "Zápis z jednání") || !strings.Contains(r.stdout, "25. 3. 2027 14:00") {
+		t.Errorf("unfiled: %+v", r)
+	}
+	r = runCLI(t, dir, env, "minutes", "list", "-quarantined")
+	if r.code != 0 || !strings.Contains(r.stdout, "sender not allowed: spam@example.com") {
+		t.Errorf("quarantined: %+v", r)
+	}
+	if r = runCLI(t, dir, env, "minutes", "assign", "2", "1"); r.code != exitUsage || !strings.Contains(r.stderr, "no meeting 1") {
+		t.Errorf("assign to missing meeting: %+v", r)
+	}
+	runCLI(t, dir, env, "meeting", "add", "-group", "pracovni-skupina", "-title", "Jednání", "-start", "23. 3. 2027 10:00")
+	if r = runCLI(t, dir, env, "minutes", "assign", "2", "1"); r.code != exitUsage || !strings.Contains(r.stderr, "quarantined") {
+		t.Errorf("assign quarantined: %+v", r)
+	}
+	if r = runCLI(t, dir, env, "minutes", "assign", "1", "1"); r.code != 0 || r.stdout != "message 1 filed under meeting 1\n" {
+		t.Errorf("assign: %+v", r)
+	}
+	if r = runCLI(t, dir, env, "minutes", "list", "-meeting", "1"); !strings.Contains(r.stdout, "Zápis z jednání") {
+		t.Errorf("list by meeting: %+v", r)
+	}
+	if r = runCLI(t, dir, env, "minutes", "list", "-unfiled"); strings.TrimSpace(r.stdout) != "no messages" {
+		t.Errorf("unfiled after assign: %+v", r)
+	}
+	r = runCLI(t, dir, env, "import", "missing.eml")
+	if r.code != exitError || !strings.Contains(r.stderr, "missing.eml") {
+		t.Errorf("missing file: %+v", r)
+	}
+	r = runCLI(t, dir, env, "import")
+	if r.code != exitUsage {
+		t.Errorf("no paths: %+v", r)
 	}
 }
 

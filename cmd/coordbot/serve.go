@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"coordbot/config"
+	"coordbot/mail"
 	"coordbot/store"
 )
 
@@ -52,9 +53,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if cfg.Discord != nil {
 		missing = append(missing, "[discord] (the bot and the scheduler)")
 	}
-	if cfg.Mail != nil {
-		missing = append(missing, "[mail] (the minutes archive intake)")
-	}
 	if cfg.HTTP != nil {
 		missing = append(missing, "[http] (the calendar feed)")
 	}
@@ -75,6 +73,9 @@ func (m *Main) Run(ctx context.Context) error {
 	v, err := s.Version(ctx)
 	if err != nil {
 		return err
+	}
+	if cfg.Mail != nil {
+		m.startMail(s)
 	}
 	parts := cfg.Parts()
 	m.Logger.Info("coordbot running",
@@ -114,6 +115,33 @@ func (m *Main) Close() error {
 		m.Logger.Info("coordbot stopped")
 	}
 	return errors.Join(errs...)
+}
+
+// startMail runs the IMAP intake until Close.
+func (m *Main) startMail(s *store.Store) {
+	logger := m.Logger.With("component", "mail")
+	p := newPipeline(m.Config, s, m.Logger)
+	p.Now = m.Now
+	intake := mail.NewIntake(imapConfig(m.Config.Mail), p, logger)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := intake.Run(ctx); err != nil {
+			logger.Error("mail intake stopped", "err", err)
+		}
+	}()
+	m.parts = append(m.parts, part{name: "mail", stop: func(stopCtx context.Context) error {
+		// Cancelling ends IDLE and the pass in progress after the message
+		// being filed; a message not yet moved is recognised next time.
+		cancel()
+		select {
+		case <-done:
+			return nil
+		case <-stopCtx.Done():
+			return fmt.Errorf("mail intake still busy: %w", stopCtx.Err())
+		}
+	}})
 }
 
 func fileName(cfg *config.Config) string {

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"coordbot/config"
+	"coordbot/mail"
+	"coordbot/store"
+)
+
+// Defaults for filing when the configuration has no [mail] section
+// (import works without an IMAP server).
+const (
+	defaultMaxMessageSize = 25 << 20
+)
+
+// newPipeline builds the filing pipeline from the [mail] section, or from
+// defaults when there is none.
+func newPipeline(cfg *config.Config, s *store.Store, logger *slog.Logger) *mail.Pipeline {
+	p := mail.NewPipeline(s, logger.With("component", "mail"))
+	p.MaxMessageSize = defaultMaxMessageSize
+	if mc := cfg.Mail; mc != nil {
+		p.AllowedSenders = mc.AllowedSenders
+		p.MaxMessageSize = mc.MaxMessageSize
+		p.MatchWindow = mc.MatchWindow
+	}
+	return p
+}
+
+func (e *env) cmdImport(ctx context.Context, g *globals, args []string) error {
+	fs := e.newFlagSet("import", "PATH...")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("import: give .eml files, mbox files or Maildir folders to import")
+	}
+	s, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	p := newPipeline(g.cfg, s, g.logger)
+	p.Now = e.now
+	im := mail.NewImporter(p, g.logger.With("component", "import"))
+	im.MaxMessageSize = p.MaxMessageSize
+	sum, err := im.Import(ctx, fs.Args())
+	fmt.Fprintln(e.stdout, sum)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	if sum.Failed > 0 {
+		return fmt.Errorf("import: %d messages could not be read (see the log)", sum.Failed)
+	}
+	return nil
+}
+
+// imapConfig converts the [mail] section for the IMAP intake.
+func imapConfig(mc *config.Mail) mail.IMAPConfig {
+	return mail.IMAPConfig{
+		Addr: mc.IMAPAddr, TLS: mc.TLS, Username: mc.Username, Password: mc.Password.Reveal(),
+		Mailbox: mc.Mailbox, ArchiveMailbox: mc.ArchiveMailbox, QuarantineMailbox: mc.QuarantineMailbox,
+		MaxMessageSize: mc.MaxMessageSize, PollInterval: mc.PollInterval,
+	}
+}
+
+func (e *env) cmdFetchMail(ctx context.Context, g *globals, args []string) error {
+	fs := e.newFlagSet("fetch-mail", "")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("fetch-mail takes no arguments")
+	}
+	if g.cfg.Mail == nil {
+		return usagef("fetch-mail: the configuration (%s) has no [mail] section", fileName(g.cfg))
+	}
+	s, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	p := newPipeline(g.cfg, s, g.logger)
+	p.Now = e.now
+	in := mail.NewIntake(imapConfig(g.cfg.Mail), p, g.logger.With("component", "imap"))
+	sum, err := in.FetchOnce(ctx)
+	fmt.Fprintln(e.stdout, sum)
+	if err != nil {
+		return fmt.Errorf("fetch-mail: %w", err)
+	}
+	if sum.Failed > 0 {
+		return fmt.Errorf("fetch-mail: %d messages could not be filed (see the log)", sum.Failed)
+	}
+	return nil
+}

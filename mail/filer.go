@@ -1,0 +1,93 @@
+package mail
+
+import (
+	"context"
+	"fmt"
+)
+
+// Incoming is one message handed to a Filer: from IMAP, an .eml file, an
+// mbox or a Maildir.
+type Incoming struct {
+	// Raw is the whole message byte for byte, or only its header section
+	// when the message is larger than the size limit (Size says how large).
+	Raw []byte
+	// Size is the full size of the message in bytes.
+	Size int64
+	// Source says where it came from, for the operator: "imap:INBOX/1234",
+	// a file path, "mbox:PATH#12".
+	Source string
+}
+
+// Disposition is what filing did with a message.
+type Disposition int
+
+// Dispositions.
+const (
+	// Archived: stored and indexed for search.
+	Archived Disposition = iota + 1
+	// Quarantined: stored (raw bytes kept) but set aside, with a reason.
+	Quarantined
+)
+
+// String names the disposition for logs and summaries.
+func (d Disposition) String() string {
+	switch d {
+	case Archived:
+		return "archived"
+	case Quarantined:
+		return "quarantined"
+	}
+	return "unknown"
+}
+
+// Outcome is the result of filing one message.
+type Outcome struct {
+	// ID is the archive row (new, or the existing one for a duplicate).
+	ID int64
+	// Disposition says whether the message (or, for a duplicate, the copy
+	// stored before) is archived or quarantined; an IMAP intake moves the
+	// message to the matching mailbox.
+	Disposition Disposition
+	// Duplicate is true when the message was stored before (same
+	// Message-ID, or same bytes when it has none) and nothing was written.
+	Duplicate bool
+	// Reason says why a message is quarantined.
+	Reason string
+	// MeetingID is the meeting the minutes were matched to, 0 if none.
+	MeetingID int64
+}
+
+// Filer files one message into the archive. File returns an error only
+// when the message could not be stored at all (the database failed); the
+// caller then leaves the message where it is, to be tried again.
+type Filer interface {
+	File(ctx context.Context, in Incoming) (Outcome, error)
+}
+
+// Summary counts what a pass or an import did. It is shared by every
+// intake (IMAP, files).
+type Summary struct {
+	// Archived and Quarantined count new messages; Duplicates counts
+	// messages stored before (they are not counted again above).
+	Archived, Quarantined, Duplicates int
+	// Failed counts messages that could not be stored and were left where
+	// they were.
+	Failed int
+}
+
+// Add counts one outcome.
+func (s *Summary) Add(o Outcome) {
+	switch {
+	case o.Duplicate:
+		s.Duplicates++
+	case o.Disposition == Quarantined:
+		s.Quarantined++
+	default:
+		s.Archived++
+	}
+}
+
+// String is the one-line summary printed by import and fetch-mail.
+func (s Summary) String() string {
+	return fmt.Sprintf("archived %d, duplicates %d, quarantined %d, failed %d", s.Archived, s.Duplicates, s.Quarantined, s.Failed)
+}

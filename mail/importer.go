@@ -1,0 +1,264 @@
+package mail
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Importer files messages from the file system through the same Filer as
+// the IMAP intake: .eml files, mbox files and Maildir folders. Files are
+// only read, never moved or deleted.
+type Importer struct {
+	filer Filer
+	// MaxMessageSize: larger messages are read only up to their header and
+	// handed on with their full size (the Filer quarantines them). 0: no limit.
+	MaxMessageSize int64
+	Logger         *slog.Logger
+}
+
+// NewImporter returns an importer that files through filer.
+func NewImporter(filer Filer, logger *slog.Logger) *Importer {
+	return &Importer{filer: filer, Logger: logger}
+}
+
+// Import files every message under paths: a file that starts with an mbox
+// "From " line is an mbox; any other file is one message; a directory with
+// cur/ and new/ is a Maildir; any other directory is walked for .eml files
+// and Maildirs. It stops at the first database failure, keeping the
+// summary so far; unreadable files are counted as failed and skipped.
+func (im *Importer) Import(ctx context.Context, paths []string) (Summary, error) {
+	var sum Summary
+	for _, p := range paths {
+		if err := im.importPath(ctx, p, &sum); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+func (im *Importer) importPath(ctx context.Context, path string, sum *Summary) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("mail: import: %w", err)
+	}
+	if !fi.IsDir() {
+		return im.importFile(ctx, path, sum)
+	}
+	if isMaildir(path) {
+		return im.importMaildir(ctx, path, sum)
+	}
+	return filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("mail: import: %w", err)
+		}
+		if d.IsDir() {
+			if p != path && isMaildir(p) {
+				if err := im.importMaildir(ctx, p, sum); err != nil {
+					return err
+				}
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.EqualFold(filepath.Ext(p), ".eml") || strings.EqualFold(filepath.Ext(p), ".mbox") {
+			return im.importFile(ctx, p, sum)
+		}
+		return nil
+	})
+}
+
+func isMaildir(dir string) bool {
+	for _, sub := range []string{"cur", "new"} {
+		if fi, err := os.Stat(filepath.Join(dir, sub)); err != nil || !fi.IsDir() {
+			return false
+		}
+	}
+	return true
+}
+
+// importMaildir files the messages in cur/ and new/, in name order (Maildir
+// names start with the delivery time).
+func (im *Importer) importMaildir(ctx context.Context, dir string, sum *Summary) error {
+	var files []string
+	for _, sub := range []string{"cur", "new"} {
+		entries, err := os.ReadDir(filepath.Join(dir, sub))
+		if err != nil {
+			return fmt.Errorf("mail: import maildir: %w", err)
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+				files = append(files, filepath.Join(dir, sub, e.Name()))
+			}
+		}
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		if err := im.importMessageFile(ctx, f, sum); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// importFile files one .eml or an mbox.
+func (im *Importer) importFile(ctx context.Context, path string, sum *Summary) error {
+	f, err := os.Open(path)
+	if err != nil {
+		im.Logger.Error("cannot read file", "path", path, "err", err)
+		sum.Failed++
+		return nil
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, _ := br.Peek(5)
+	if string(head) == "From " {
+		return im.importMbox(ctx, path, br, sum)
+	}
+	f.Close()
+	return im.importMessageFile(ctx, path, sum)
+}
+
+// importMessageFile files a file that holds exactly one message.
+func (im *Importer) importMessageFile(ctx context.Context, path string, sum *Summary) error {
+	f, err := os.Open(path)
+	if err != nil {
+		im.Logger.Error("cannot read file", "path", path, "err", err)
+		sum.Failed++
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		sum.Failed++
+		return nil
+	}
+	var raw []byte
+	if im.MaxMessageSize > 0 && fi.Size() > im.MaxMessageSize {
+		raw, err = readHeaderSection(bufio.NewReader(f))
+	} else {
+		raw, err = io.ReadAll(f)
+	}
+	if err != nil {
+		im.Logger.Error("cannot read file", "path", path, "err", err)
+		sum.Failed++
+		return nil
+	}
+	return im.file(ctx, Incoming{Raw: raw, Size: fi.Size(), Source: path}, sum)
+}
+
+func (im *Importer) file(ctx context.Context, in Incoming, sum *Summary) error {
+	out, err := im.filer.File(ctx, in)
+	if err != nil {
+		sum.Failed++
+		return err
+	}
+	sum.Add(out)
+	im.Logger.Info("filed", "source", in.Source, "disposition", out.Disposition.String(), "duplicate", out.Duplicate,
+		"archive_id", out.ID, "meeting_id", out.MeetingID)
+	return nil
+}
+
+// readHeaderSection reads up to and including the blank line that ends a header.
+func readHeaderSection(br *bufio.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	for {
+		line, err := br.ReadBytes('\n')
+		buf.Write(line)
+		if len(bytes.TrimRight(line, "\r\n")) == 0 && len(line) > 0 || err == io.EOF {
+			return buf.Bytes(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if buf.Len() > 1<<20 {
+			return buf.Bytes(), nil // a header this long is cut: it is only kept as evidence
+		}
+	}
+}
+
+// importMbox splits an mbox into messages, one at a time, so memory holds
+// at most one message. A message starts at a "From " line that follows a
+// blank line (or starts the file); ">From " quoting (mboxrd and mboxo) is
+// undone by removing one ">" from lines that match ^>+From .
+func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reader, sum *Summary) error {
+	var (
+		msg      bytes.Buffer
+		size     int64
+		n        int
+		inHeader bool
+		started  bool
+		// headerLen is where the header section ends in msg.
+		headerLen int
+		prevLine = true // "blank line before" for the first From line
+	)
+	flush := func() error {
+		if !started {
+			return nil
+		}
+		if inHeader {
+			headerLen = msg.Len() // a message without a body
+		}
+		raw := bytes.Clone(msg.Bytes())
+		if im.MaxMessageSize > 0 && size > im.MaxMessageSize {
+			raw = raw[:headerLen] // too large: the header is kept as evidence
+		}
+		// The blank line before the next "From " line (or the end of the
+		// file) separates messages; it is not part of the message.
+		for _, sep := range []string{"\n\n", "\r\n\r\n"} {
+			if bytes.HasSuffix(raw, []byte(sep)) {
+				cut := len(sep) / 2
+				raw = raw[:len(raw)-cut]
+				size -= int64(cut)
+				break
+			}
+		}
+		n++
+		return im.file(ctx, Incoming{Raw: raw, Size: size, Source: fmt.Sprintf("%s#%d", path, n)}, sum)
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			switch {
+			case prevLine && bytes.HasPrefix(line, []byte("From ")):
+				if err := flush(); err != nil {
+					return err
+				}
+				msg.Reset()
+				size, started, inHeader, headerLen = 0, true, true, 0
+			case started:
+				if q := bytes.TrimLeft(line, ">"); len(q) < len(line) && bytes.HasPrefix(q, []byte("From ")) {
+					line = line[1:]
+				}
+				size += int64(len(line))
+				if inHeader || im.MaxMessageSize <= 0 || size <= im.MaxMessageSize {
+					msg.Write(line)
+				}
+				if inHeader && len(bytes.TrimRight(line, "\r\n")) == 0 {
+					inHeader, headerLen = false, msg.Len()
+				}
+			}
+			prevLine = len(bytes.TrimRight(line, "\r\n")) == 0
+		}
+		if errors.Is(err, io.EOF) {
+			return flush()
+		}
+		if err != nil {
+			sum.Failed++
+			im.Logger.Error("cannot read mbox", "path", path, "err", err)
+			return nil
+		}
+	}
+}
