@@ -199,7 +199,7 @@ func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reade
 		started  bool
 		// headerLen is where the header section ends in msg.
 		headerLen int
-		prevLine = true // "blank line before" for the first From line
+		prevLine  = true // "blank line before" for the first From line
 	)
 	flush := func() error {
 		if !started {
