@@ -53,9 +53,9 @@ var (
 		"petr.cerny@khsvy.example.cz"}
 )
 
-// startDovecot starts a throwaway Dovecot, or skips the test when it is not
+// dvStart starts a throwaway Dovecot, or skips the test when it is not
 // installed and COORDBOT_REQUIRE_DOVECOT is not 1.
-func startDovecot(t *testing.T) *dovecot.Server {
+func dvStart(t *testing.T) *dovecot.Server {
 	t.Helper()
 	srv, err := dovecot.Start(t.TempDir())
 	if errors.Is(err, dovecot.ErrNotInstalled) {
@@ -75,16 +75,16 @@ func startDovecot(t *testing.T) *dovecot.Server {
 	return srv
 }
 
-// crlf turns bare LFs into CRLF, as a message is on the wire; Dovecot
+// dvCRLF turns bare LFs into CRLF, as a message is on the wire; Dovecot
 // serves a stored bare LF as CRLF, so only CRLF text comes back unchanged.
-func crlf(b []byte) []byte {
+func dvCRLF(b []byte) []byte {
 	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
 	return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
 }
 
-// deliverFixtures delivers the testdata messages that exist (at least four
+// dvDeliverFixtures delivers the testdata messages that exist (at least four
 // from allowed senders, and the rejected one) to INBOX.
-func deliverFixtures(t *testing.T, srv *dovecot.Server) []dvFixture {
+func dvDeliverFixtures(t *testing.T, srv *dovecot.Server) []dvFixture {
 	t.Helper()
 	var fx []dvFixture
 	add := func(name string, quarantined bool) {
@@ -95,7 +95,7 @@ func deliverFixtures(t *testing.T, srv *dovecot.Server) []dvFixture {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fx = append(fx, dvFixture{name: name, raw: crlf(raw), quarantined: quarantined})
+		fx = append(fx, dvFixture{name: name, raw: dvCRLF(raw), quarantined: quarantined})
 	}
 	for _, name := range dvAllowedFixtures {
 		add(name, false)
@@ -155,16 +155,16 @@ func (e *dvEnv) intake(t *testing.T, srv *dovecot.Server) *Intake {
 	return NewIntake(cfg, e.p, slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
 }
 
-// fetchOnce runs one pass with a bound on its duration.
-func fetchOnce(t *testing.T, in *Intake) (Summary, error) {
+// dvFetchOnce runs one pass with a bound on its duration.
+func dvFetchOnce(t *testing.T, in *Intake) (Summary, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	return in.FetchOnce(ctx)
 }
 
-// mailboxCounts asks Dovecot (STATUS) how many messages each mailbox holds.
-func mailboxCounts(t *testing.T, srv *dovecot.Server, mailboxes ...string) map[string]uint32 {
+// dvMailboxCounts asks Dovecot (STATUS) how many messages each mailbox holds.
+func dvMailboxCounts(t *testing.T, srv *dovecot.Server, mailboxes ...string) map[string]uint32 {
 	t.Helper()
 	c, err := imapclient.DialInsecure(srv.Addr, nil)
 	if err != nil {
@@ -188,11 +188,11 @@ func mailboxCounts(t *testing.T, srv *dovecot.Server, mailboxes ...string) map[s
 	return counts
 }
 
-// checkMailboxes checks that INBOX is empty and Archiv and Karanténa hold
+// dvCheckMailboxes checks that INBOX is empty and Archiv and Karanténa hold
 // archived and quarantined messages exactly once.
-func checkMailboxes(t *testing.T, srv *dovecot.Server, archived, quarantined int) {
+func dvCheckMailboxes(t *testing.T, srv *dovecot.Server, archived, quarantined int) {
 	t.Helper()
-	got := mailboxCounts(t, srv, "INBOX", dvArchive, dvQuarantine)
+	got := dvMailboxCounts(t, srv, "INBOX", dvArchive, dvQuarantine)
 	want := map[string]uint32{"INBOX": 0, dvArchive: uint32(archived), dvQuarantine: uint32(quarantined)}
 	for mb, n := range want {
 		if got[mb] != n {
@@ -201,9 +201,9 @@ func checkMailboxes(t *testing.T, srv *dovecot.Server, archived, quarantined int
 	}
 }
 
-// checkStored checks that every fixture is stored exactly once, byte for
+// dvCheckStored checks that every fixture is stored exactly once, byte for
 // byte, in the state its sender calls for.
-func checkStored(t *testing.T, e *dvEnv, fx []dvFixture) {
+func dvCheckStored(t *testing.T, e *dvEnv, fx []dvFixture) {
 	t.Helper()
 	ctx := context.Background()
 	all, err := e.s.ArchiveMessages(ctx, store.ArchiveFilter{Limit: 1000})
@@ -240,7 +240,7 @@ func checkStored(t *testing.T, e *dvEnv, fx []dvFixture) {
 	}
 }
 
-func count(fx []dvFixture) (archived, quarantined int) {
+func dvCount(fx []dvFixture) (archived, quarantined int) {
 	for _, f := range fx {
 		if f.quarantined {
 			quarantined++
@@ -252,21 +252,21 @@ func count(fx []dvFixture) (archived, quarantined int) {
 }
 
 func TestDovecotIntegration(t *testing.T) {
-	srv := startDovecot(t)
-	fx := deliverFixtures(t, srv)
-	wantArchived, wantQuarantined := count(fx)
+	srv := dvStart(t)
+	fx := dvDeliverFixtures(t, srv)
+	wantArchived, wantQuarantined := dvCount(fx)
 	e := newDvEnv(t)
 	in := e.intake(t, srv)
 
-	sum, err := fetchOnce(t, in)
+	sum, err := dvFetchOnce(t, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := (Summary{Archived: wantArchived, Quarantined: wantQuarantined}); sum != want {
 		t.Errorf("summary %v, want %v", sum, want)
 	}
-	checkMailboxes(t, srv, wantArchived, wantQuarantined)
-	checkStored(t, e, fx)
+	dvCheckMailboxes(t, srv, wantArchived, wantQuarantined)
+	dvCheckStored(t, e, fx)
 
 	ctx := context.Background()
 	// Diacritics folded: "veznicich" finds "věznicích", which the Outlook
@@ -289,20 +289,20 @@ func TestDovecotIntegration(t *testing.T) {
 	}
 
 	// A second pass finds nothing to do.
-	sum, err = fetchOnce(t, in)
+	sum, err = dvFetchOnce(t, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sum != (Summary{}) {
 		t.Errorf("second pass: summary %v, want nothing done", sum)
 	}
-	checkMailboxes(t, srv, wantArchived, wantQuarantined)
+	dvCheckMailboxes(t, srv, wantArchived, wantQuarantined)
 }
 
 func TestDovecotCrashBetweenCommitAndMove(t *testing.T) {
-	srv := startDovecot(t)
-	fx := deliverFixtures(t, srv)
-	wantArchived, wantQuarantined := count(fx)
+	srv := dvStart(t)
+	fx := dvDeliverFixtures(t, srv)
+	wantArchived, wantQuarantined := dvCount(fx)
 	e := newDvEnv(t)
 
 	// The first pass "crashes" right after the first message is committed
@@ -327,20 +327,20 @@ func TestDovecotCrashBetweenCommitAndMove(t *testing.T) {
 	if sum.Archived+sum.Quarantined != 1 {
 		t.Errorf("crashing pass: summary %v, want one message filed", sum)
 	}
-	counts := mailboxCounts(t, srv, "INBOX")
+	counts := dvMailboxCounts(t, srv, "INBOX")
 	if counts["INBOX"] != uint32(len(fx)) {
 		t.Errorf("after the crash INBOX holds %d messages, want all %d (the filed one not moved)", counts["INBOX"], len(fx))
 	}
 
 	// A fresh intake finishes the job: the filed message is a duplicate
 	// and is moved now; the others are filed once.
-	sum, err = fetchOnce(t, e.intake(t, srv))
+	sum, err = dvFetchOnce(t, e.intake(t, srv))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sum.Duplicates != 1 || sum.Archived+sum.Quarantined != len(fx)-1 || sum.Failed != 0 {
 		t.Errorf("recovery pass: summary %v, want 1 duplicate and %d new", sum, len(fx)-1)
 	}
-	checkMailboxes(t, srv, wantArchived, wantQuarantined)
-	checkStored(t, e, fx)
+	dvCheckMailboxes(t, srv, wantArchived, wantQuarantined)
+	dvCheckStored(t, e, fx)
 }

@@ -91,3 +91,12 @@ func (s *Summary) Add(o Outcome) {
 func (s Summary) String() string {
 	return fmt.Sprintf("archived %d, duplicates %d, quarantined %d, failed %d", s.Archived, s.Duplicates, s.Quarantined, s.Failed)
 }
+
+// BatchFiler files several messages at once: their outcomes align with ins,
+// and either all of them were stored (one database transaction) or, on
+// error, none was. An intake uses it when its Filer has it; filing one
+// message per transaction costs a commit each.
+type BatchFiler interface {
+	Filer
+	FileBatch(ctx context.Context, ins []Incoming) ([]Outcome, error)
+}

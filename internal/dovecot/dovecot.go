@@ -411,6 +411,7 @@ func (s *Server) mkdirOwned(dir string) error {
 // users are the accounts Dovecot's processes run as.
 type users struct {
 	login, internal  string // default_login_user, default_internal_user
+	internalGroup    string // default_internal_group; "" keeps Dovecot's ("dovecot")
 	internalGID      int    // the group of default_internal_user
 	mailUID, mailGID int
 }
@@ -424,7 +425,12 @@ func pickUsers() (users, error) {
 		if err != nil {
 			return users{}, fmt.Errorf("dovecot: current user: %w", err)
 		}
-		return users{login: u.Username, internal: u.Username, internalGID: os.Getegid(), mailUID: os.Geteuid(), mailGID: os.Getegid()}, nil
+		g, err := user.LookupGroupId(strconv.Itoa(os.Getegid()))
+		if err != nil {
+			return users{}, fmt.Errorf("dovecot: current group: %w", err)
+		}
+		return users{login: u.Username, internal: u.Username, internalGroup: g.Name, internalGID: os.Getegid(),
+			mailUID: os.Geteuid(), mailGID: os.Getegid()}, nil
 	}
 	var internalGID int
 	for _, name := range []string{"dovenull", "dovecot"} {
@@ -432,8 +438,10 @@ func pickUsers() (users, error) {
 		if err != nil {
 			return users{}, fmt.Errorf("dovecot: system user %q is missing (the dovecot-core package creates it): %w", name, err)
 		}
-		if internalGID, err = strconv.Atoi(u.Gid); err != nil {
-			return users{}, fmt.Errorf("dovecot: system user %q: gid %q", name, u.Gid)
+		if name == "dovecot" {
+			if internalGID, err = strconv.Atoi(u.Gid); err != nil {
+				return users{}, fmt.Errorf("dovecot: system user %q: gid %q", name, u.Gid)
+			}
 		}
 	}
 	for _, name := range []string{"vmail", "nobody"} {
@@ -467,6 +475,9 @@ func (s *Server) config(u users, port int) string {
 	w("auth_mechanisms = plain login")
 	w("default_login_user = %s", u.login)
 	w("default_internal_user = %s", u.internal)
+	if u.internalGroup != "" {
+		w("default_internal_group = %s", u.internalGroup)
+	}
 	w("first_valid_uid = %d", u.mailUID)
 	w("last_valid_uid = %d", u.mailUID)
 	w("first_valid_gid = %d", u.mailGID)

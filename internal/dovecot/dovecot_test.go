@@ -44,7 +44,7 @@ func message(n int) []byte {
 		"Protidrogová politika, věznice, primární prevence.\r\n", n, n))
 }
 
-func TestServer(t *testing.T) {
+func TestDovecotServer(t *testing.T) {
 	s := start(t)
 	if !strings.HasPrefix(s.Addr, "127.0.0.1:") {
 		t.Errorf("Addr = %q, want a loopback address", s.Addr)
@@ -114,7 +114,7 @@ func TestServer(t *testing.T) {
 	}
 }
 
-func TestStartOwnDir(t *testing.T) {
+func TestDovecotStartOwnDir(t *testing.T) {
 	s := start(t)
 	s2, err := Start("")
 	if err != nil {

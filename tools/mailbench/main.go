@@ -280,8 +280,8 @@ type measurement struct {
 
 // timed runs cmd with a time limit and measures it. Output goes to files
 // in the work directory (not pipes), named after step.
-func (b *bench) timed(ctx context.Context, step string, timeout time.Duration, name string, args ...string) (measurement, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+func (b *bench) timed(parent context.Context, step string, timeout time.Duration, name string, args ...string) (measurement, error) {
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	logPath := filepath.Join(b.work, step+".log")
 	lf, err := os.Create(logPath)
@@ -305,10 +305,13 @@ func (b *bench) timed(ctx context.Context, step string, timeout time.Duration, n
 		}
 	}
 	if err != nil {
+		if parent.Err() != nil {
+			return m, fmt.Errorf("%s: interrupted: %w", step, parent.Err())
+		}
 		if ctx.Err() == context.DeadlineExceeded {
 			err = fmt.Errorf("timed out after %v", timeout)
 		}
-		return m, fmt.Errorf("%s: %w (output in %s):\n%s", step, err, logPath, tail(logPath, 3000))
+		return m, fmt.Errorf("%s: %w; the end of its output:\n%s", step, err, tail(logPath, 3000))
 	}
 	return m, nil
 }
