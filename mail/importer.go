@@ -24,6 +24,10 @@ type Importer struct {
 	// handed on with their full size (the Filer quarantines them). 0: no limit.
 	MaxMessageSize int64
 	Logger         *slog.Logger
+
+	// pending messages are filed together, see flush.
+	pending      []Incoming
+	pendingBytes int64
 }
 
 // NewImporter returns an importer that files through filer.
@@ -40,10 +44,12 @@ func (im *Importer) Import(ctx context.Context, paths []string) (Summary, error)
 	var sum Summary
 	for _, p := range paths {
 		if err := im.importPath(ctx, p, &sum); err != nil {
-			return sum, err
+			// File what was read before the failure; flush clears the
+			// queue, so a failed flush is not retried here.
+			return sum, errors.Join(err, im.flush(ctx, &sum))
 		}
 	}
-	return sum, nil
+	return sum, im.flush(ctx, &sum)
 }
 
 func (im *Importer) importPath(ctx context.Context, path string, sum *Summary) error {
@@ -156,15 +162,53 @@ func (im *Importer) importMessageFile(ctx context.Context, path string, sum *Sum
 	return im.file(ctx, Incoming{Raw: raw, Size: fi.Size(), Source: path}, sum)
 }
 
+// file queues one message; a full batch is filed at once.
 func (im *Importer) file(ctx context.Context, in Incoming, sum *Summary) error {
-	out, err := im.filer.File(ctx, in)
-	if err != nil {
-		sum.Failed++
-		return err
+	im.pending = append(im.pending, in)
+	im.pendingBytes += int64(len(in.Raw))
+	if len(im.pending) >= importBatchCount || im.pendingBytes >= importBatchBytes {
+		return im.flush(ctx, sum)
 	}
-	sum.Add(out)
-	im.Logger.Info("filed", "source", in.Source, "disposition", out.Disposition.String(), "duplicate", out.Duplicate,
-		"archive_id", out.ID, "meeting_id", out.MeetingID)
+	return nil
+}
+
+// Batch bounds: the messages of a batch are in memory together and are
+// stored in one transaction.
+const (
+	importBatchCount = 100
+	importBatchBytes = 32 << 20
+)
+
+// flush files the queued messages: in one transaction when the filer can,
+// else one by one.
+func (im *Importer) flush(ctx context.Context, sum *Summary) error {
+	batch := im.pending
+	im.pending, im.pendingBytes = nil, 0
+	if len(batch) == 0 {
+		return nil
+	}
+	var outs []Outcome
+	if bf, ok := im.filer.(BatchFiler); ok {
+		var err error
+		if outs, err = bf.FileBatch(ctx, batch); err != nil {
+			sum.Failed += len(batch)
+			return err
+		}
+	} else {
+		for _, in := range batch {
+			out, err := im.filer.File(ctx, in)
+			if err != nil {
+				sum.Failed++
+				return err
+			}
+			outs = append(outs, out)
+		}
+	}
+	for i, out := range outs {
+		sum.Add(out)
+		im.Logger.Info("filed", "source", batch[i].Source, "disposition", out.Disposition.String(),
+			"duplicate", out.Duplicate, "archive_id", out.ID, "meeting_id", out.MeetingID)
+	}
 	return nil
 }
 

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"coordbot/store"
@@ -17,8 +19,7 @@ import (
 
 // Archive is what the pipeline needs from the store; *store.Store has it.
 type Archive interface {
-	AddArchiveMessage(ctx context.Context, m *store.ArchiveMessage) (duplicate bool, err error)
-	FindArchiveMessage(ctx context.Context, messageID, contentHash string) (*store.ArchiveRef, error)
+	AddArchiveMessages(ctx context.Context, ms []*store.ArchiveMessage) (duplicates []bool, err error)
 	IsKnownSender(ctx context.Context, address string) (bool, error)
 	Groups(ctx context.Context) ([]*store.Group, error)
 	Meeting(ctx context.Context, id int64) (*store.Meeting, error)
@@ -66,29 +67,112 @@ func NewPipeline(archive Archive, logger *slog.Logger) *Pipeline {
 	return &Pipeline{archive: archive, MatchWindow: 30 * 24 * time.Hour, Logger: logger, Now: time.Now}
 }
 
-// File implements Filer.
+// File implements Filer: FileBatch of one message.
 func (p *Pipeline) File(ctx context.Context, in Incoming) (Outcome, error) {
-	if in.Raw == nil {
-		in.Raw = []byte{} // an empty file is still kept, as an empty message
+	outs, err := p.FileBatch(ctx, []Incoming{in})
+	if err != nil {
+		return Outcome{}, err
 	}
-	sum := sha256.Sum256(in.Raw)
-	hash := hex.EncodeToString(sum[:])
-	parsed, perr := Parse(in.Raw, p.ParseOptions)
-	if parsed == nil {
-		parsed = &Parsed{}
-	}
+	return outs[0], nil
+}
 
-	// A message seen before is recognised before anything else is decided,
-	// so a re-run after a crash reports where the first copy went.
-	if ref, err := p.archive.FindArchiveMessage(ctx, parsed.MessageID, hash); err != nil {
-		return Outcome{}, fmt.Errorf("mail: file %s: %w", in.Source, err)
-	} else if ref != nil {
-		return outcomeOf(ref), nil
-	}
+// prepared is a message parsed, before any database work.
+type prepared struct {
+	in     Incoming
+	hash   string
+	parsed *Parsed
+	perr   error
+}
 
+// prepare hashes and parses every message, on as many goroutines as there
+// are CPUs: parsing and text extraction are the CPU-heavy part of filing.
+func (p *Pipeline) prepare(ins []Incoming) []prepared {
+	preps := make([]prepared, len(ins))
+	work := func(i int) {
+		in := ins[i]
+		if in.Raw == nil {
+			in.Raw = []byte{} // an empty file is still kept, as an empty message
+		}
+		if in.Size < int64(len(in.Raw)) {
+			in.Size = int64(len(in.Raw))
+		}
+		sum := sha256.Sum256(in.Raw)
+		parsed, perr := Parse(in.Raw, p.ParseOptions)
+		if parsed == nil {
+			parsed = &Parsed{}
+		}
+		preps[i] = prepared{in: in, hash: hex.EncodeToString(sum[:]), parsed: parsed, perr: perr}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(ins))
+	if workers <= 1 {
+		for i := range ins {
+			work(i)
+		}
+		return preps
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				work(i)
+			}
+		}()
+	}
+	for i := range ins {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return preps
+}
+
+// FileBatch implements BatchFiler: it parses the messages in parallel,
+// decides each one's fate, and stores them all in one transaction.
+func (p *Pipeline) FileBatch(ctx context.Context, ins []Incoming) ([]Outcome, error) {
+	if len(ins) == 0 {
+		return nil, nil
+	}
+	preps := p.prepare(ins)
+	groups, err := p.archive.Groups(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("mail: file: %w", err)
+	}
+	ms := make([]*store.ArchiveMessage, len(preps))
+	for i := range preps {
+		if ms[i], err = p.decide(ctx, &preps[i], groups); err != nil {
+			return nil, fmt.Errorf("mail: file %s: %w", preps[i].in.Source, err)
+		}
+	}
+	// One transaction: a message already stored (or earlier in this batch)
+	// is recognised inside it and reported where its first copy went.
+	dups, err := p.archive.AddArchiveMessages(ctx, ms)
+	if err != nil {
+		return nil, fmt.Errorf("mail: file %d messages: %w", len(ms), err)
+	}
+	outs := make([]Outcome, len(ms))
+	for i, m := range ms {
+		outs[i] = outcomeOf(&store.ArchiveRef{ID: m.ID, State: m.State, Reason: m.Reason, MeetingID: m.MeetingID})
+		outs[i].Duplicate = dups[i]
+		if !dups[i] && outs[i].Disposition == Archived && outs[i].MeetingID != 0 && p.Notifier != nil {
+			if err := p.Notifier.MinutesArchived(ctx, outs[i].MeetingID, outs[i].ID); err != nil {
+				p.Logger.Warn("minutes announcement failed", "meeting_id", outs[i].MeetingID, "archive_id", outs[i].ID, "err", err)
+			}
+		}
+	}
+	return outs, nil
+}
+
+// decide builds the archive row of a prepared message: quarantined with a
+// reason (too large, unreadable, sender not allowed), or archived with its
+// attachments and matched to a meeting.
+func (p *Pipeline) decide(ctx context.Context, pr *prepared, groups []*store.Group) (*store.ArchiveMessage, error) {
+	in, parsed := pr.in, pr.parsed
 	m := &store.ArchiveMessage{
 		MessageID:   parsed.MessageID,
-		ContentHash: hash,
+		ContentHash: pr.hash,
 		FromAddr:    parsed.From.Addr,
 		FromName:    parsed.From.Name,
 		Subject:     parsed.Subject,
@@ -101,52 +185,37 @@ func (p *Pipeline) File(ctx context.Context, in Incoming) (Outcome, error) {
 		Source:      in.Source,
 		State:       store.ArchiveArchived,
 	}
-	if in.Size < int64(len(in.Raw)) {
-		in.Size = int64(len(in.Raw))
-	}
-
 	switch {
 	case p.MaxMessageSize > 0 && in.Size > p.MaxMessageSize:
 		m.State = store.ArchiveQuarantined
 		m.Reason = fmt.Sprintf("%s: %d bytes, the limit is %d (only the header is stored; the message stays in the quarantine mailbox)",
 			ReasonTooLarge, in.Size, p.MaxMessageSize)
-	case perr != nil:
-		m.State, m.Reason = store.ArchiveQuarantined, ReasonUnreadable+": "+perr.Error()
+	case pr.perr != nil:
+		m.State, m.Reason = store.ArchiveQuarantined, ReasonUnreadable+": "+pr.perr.Error()
 	default:
 		allowed, err := p.senderAllowed(ctx, parsed.From.Addr)
 		if err != nil {
-			return Outcome{}, fmt.Errorf("mail: file %s: %w", in.Source, err)
+			return nil, err
 		}
 		if !allowed {
 			m.State = store.ArchiveQuarantined
 			m.Reason = ReasonSenderNotAllowed + ": " + orNone(parsed.From.Addr)
 		}
 	}
-	if m.State == store.ArchiveArchived {
-		for _, a := range parsed.Attachments {
-			as := sha256.Sum256(a.Content)
-			m.Attachments = append(m.Attachments, &store.Attachment{Filename: a.Filename, MediaType: a.MediaType,
-				Content: a.Content, SHA256: hex.EncodeToString(as[:]), Text: a.Text})
-		}
-		groupID, meetingID, err := p.match(ctx, parsed, m.Received)
-		if err != nil {
-			return Outcome{}, fmt.Errorf("mail: file %s: %w", in.Source, err)
-		}
-		m.GroupID, m.MeetingID = groupID, meetingID
+	if m.State != store.ArchiveArchived {
+		return m, nil
 	}
-
-	dup, err := p.archive.AddArchiveMessage(ctx, m)
+	for _, a := range parsed.Attachments {
+		as := sha256.Sum256(a.Content)
+		m.Attachments = append(m.Attachments, &store.Attachment{Filename: a.Filename, MediaType: a.MediaType,
+			Content: a.Content, SHA256: hex.EncodeToString(as[:]), Text: a.Text})
+	}
+	groupID, meetingID, err := p.match(ctx, parsed, m.Received, groups)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("mail: file %s: %w", in.Source, err)
+		return nil, err
 	}
-	out := outcomeOf(&store.ArchiveRef{ID: m.ID, State: m.State, Reason: m.Reason, MeetingID: m.MeetingID})
-	out.Duplicate = dup
-	if !dup && out.Disposition == Archived && out.MeetingID != 0 && p.Notifier != nil {
-		if err := p.Notifier.MinutesArchived(ctx, out.MeetingID, out.ID); err != nil {
-			p.Logger.Warn("minutes announcement failed", "meeting_id", out.MeetingID, "archive_id", out.ID, "err", err)
-		}
-	}
-	return out, nil
+	m.GroupID, m.MeetingID = groupID, meetingID
+	return m, nil
 }
 
 func outcomeOf(ref *store.ArchiveRef) Outcome {
@@ -191,11 +260,7 @@ var coordbotRef = regexp.MustCompile(`^coordbot\.meeting-([0-9]+)\.`)
 // minutes already filed; else the most recent meeting (of the tagged group,
 // or of the only group with a candidate) that started before the message
 // date, within MatchWindow. Unmatched minutes stay unfiled (meeting 0).
-func (p *Pipeline) match(ctx context.Context, msg *Parsed, received time.Time) (groupID, meetingID int64, err error) {
-	groups, err := p.archive.Groups(ctx)
-	if err != nil {
-		return 0, 0, err
-	}
+func (p *Pipeline) match(ctx context.Context, msg *Parsed, received time.Time, groups []*store.Group) (groupID, meetingID int64, err error) {
 	groupID = taggedGroup(groups, msg)
 
 	thread := append([]string{msg.InReplyTo}, msg.References...)

@@ -221,6 +221,34 @@ func TestPipelineDuplicateIsNotFiledOrAnnouncedTwice(t *testing.T) {
 	}
 }
 
+func TestPipelineBatchRecognisesDuplicatesWithinTheBatch(t *testing.T) {
+	f := newPipeFixture(t)
+	date := "Thu, 25 Mar 2027 14:00:00 +0100"
+	a := msg("koordinator@kr-ustecky.example", "a@x", "Zápis A [pracovni-skupina]", date, "a@batch")
+	b := msg("spam@example.com", "a@x", "Reklama", date, "b@batch")
+	ins := []Incoming{{Raw: a, Source: "1"}, {Raw: b, Source: "2"}, {Raw: append([]byte("X-Copy: 1\r\n"), a...), Source: "3"}, {Raw: b, Source: "4"}}
+	outs, err := f.p.FileBatch(context.Background(), ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]string, len(outs))
+	for i, o := range outs {
+		got[i] = fmt.Sprintf("%d %s dup=%v meeting=%d", o.ID, o.Disposition, o.Duplicate, o.MeetingID)
+	}
+	want := []string{
+		fmt.Sprintf("1 archived dup=false meeting=%d", f.wgMarch.ID),
+		"2 quarantined dup=false meeting=0",
+		fmt.Sprintf("1 archived dup=true meeting=%d", f.wgMarch.ID),
+		"2 quarantined dup=true meeting=0",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("outcomes\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(f.notified.calls) != 1 {
+		t.Errorf("announced %d times, want once", len(f.notified.calls))
+	}
+}
+
 func TestImportEmlMboxAndMaildir(t *testing.T) {
 	f := newPipeFixture(t)
 	dir := t.TempDir()

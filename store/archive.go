@@ -64,22 +64,45 @@ type Attachment struct {
 // stores nothing, sets m.ID, m.State, m.Reason and m.MeetingID to the stored
 // row's and returns true.
 func (s *Store) AddArchiveMessage(ctx context.Context, m *ArchiveMessage) (duplicate bool, err error) {
-	if m.ContentHash == "" || m.Raw == nil {
-		return false, fmt.Errorf("store: archive message without raw bytes or hash: %w", ErrInvalid)
+	dups, err := s.AddArchiveMessages(ctx, []*ArchiveMessage{m})
+	if err != nil {
+		return false, err
+	}
+	return dups[0], nil
+}
+
+// AddArchiveMessages stores several messages in one transaction, in order,
+// each as AddArchiveMessage would; duplicates[i] reports ms[i] as a
+// duplicate (of a stored message or of one earlier in ms). On error none
+// of them is stored.
+func (s *Store) AddArchiveMessages(ctx context.Context, ms []*ArchiveMessage) (duplicates []bool, err error) {
+	for _, m := range ms {
+		if m.ContentHash == "" || m.Raw == nil {
+			return nil, fmt.Errorf("store: archive message without raw bytes or hash: %w", ErrInvalid)
+		}
 	}
 	err = s.update(ctx, func(tx *sql.Tx) error {
-		found, err := findArchiveTx(ctx, tx, m.MessageID, m.ContentHash)
-		if err != nil {
-			return err
+		duplicates = make([]bool, len(ms))
+		for i, m := range ms {
+			found, err := findArchiveTx(ctx, tx, m.MessageID, m.ContentHash)
+			if err != nil {
+				return err
+			}
+			if found != nil {
+				m.ID, m.State, m.Reason, m.MeetingID, m.GroupID = found.ID, found.State, found.Reason, found.MeetingID, found.GroupID
+				duplicates[i] = true
+				continue
+			}
+			if err := s.insertArchiveTx(ctx, tx, m); err != nil {
+				return err
+			}
 		}
-		if found != nil {
-			m.ID, m.State, m.Reason, m.MeetingID, m.GroupID = found.ID, found.State, found.Reason, found.MeetingID, found.GroupID
-			duplicate = true
-			return nil
-		}
-		return s.insertArchiveTx(ctx, tx, m)
+		return nil
 	})
-	return duplicate, err
+	if err != nil {
+		return nil, err
+	}
+	return duplicates, nil
 }
 
 // ArchiveRef identifies a stored message and where it was filed.
