@@ -305,9 +305,11 @@ func TestDovecotCrashBetweenCommitAndMove(t *testing.T) {
 	wantArchived, wantQuarantined := dvCount(fx)
 	e := newDvEnv(t)
 
-	// The first pass "crashes" right after the first message is committed
-	// to the store, before it is moved.
+	// The first pass "crashes" right after its first batch (3 messages) is
+	// committed to the store, before anything is moved.
+	const batch = 3
 	crashing := e.intake(t, srv)
+	crashing.batchCount = batch
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var crashedAt imap.UID
@@ -324,22 +326,22 @@ func TestDovecotCrashBetweenCommitAndMove(t *testing.T) {
 	if crashedAt == 0 {
 		t.Fatalf("the crash hook never ran: %v", err)
 	}
-	if sum.Archived+sum.Quarantined != 1 {
-		t.Errorf("crashing pass: summary %v, want one message filed", sum)
+	if sum.Archived+sum.Quarantined != batch {
+		t.Errorf("crashing pass: summary %v, want %d messages filed", sum, batch)
 	}
 	counts := dvMailboxCounts(t, srv, "INBOX")
 	if counts["INBOX"] != uint32(len(fx)) {
 		t.Errorf("after the crash INBOX holds %d messages, want all %d (the filed one not moved)", counts["INBOX"], len(fx))
 	}
 
-	// A fresh intake finishes the job: the filed message is a duplicate
-	// and is moved now; the others are filed once.
+	// A fresh intake finishes the job: the filed messages are duplicates
+	// and are moved now; the others are filed once.
 	sum, err = dvFetchOnce(t, e.intake(t, srv))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Duplicates != 1 || sum.Archived+sum.Quarantined != len(fx)-1 || sum.Failed != 0 {
-		t.Errorf("recovery pass: summary %v, want 1 duplicate and %d new", sum, len(fx)-1)
+	if sum.Duplicates != batch || sum.Archived+sum.Quarantined != len(fx)-batch || sum.Failed != 0 {
+		t.Errorf("recovery pass: summary %v, want %d duplicates and %d new", sum, batch, len(fx)-batch)
 	}
 	dvCheckMailboxes(t, srv, wantArchived, wantQuarantined)
 	dvCheckStored(t, e, fx)

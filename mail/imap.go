@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -48,9 +49,10 @@ type IMAPConfig struct {
 	TLSConfig *tls.Config
 }
 
-// Intake moves mail from the IMAP mailbox into the archive: each message is
-// filed first and only then moved out of the mailbox, so a crash in between
-// leaves it in place to be recognised as a duplicate on the next pass.
+// Intake moves mail from the IMAP mailbox into the archive, in batches of
+// up to 100 messages: each message is filed first and only then moved out
+// of the mailbox, so a crash in between leaves it in place to be recognised
+// as a duplicate on the next pass.
 type Intake struct {
 	cfg    IMAPConfig
 	filer  Filer
@@ -64,8 +66,15 @@ type Intake struct {
 	// now is the clock used to measure outages.
 	now func() time.Time
 
+	// batchCount and batchBytes bound a batch: at most batchCount messages
+	// and batchBytes of message data in memory (see batchLen). Tests set
+	// them small.
+	batchCount int
+	batchBytes int64
+
 	// Test hooks.
-	// afterFile is called after File succeeded and before the move, to
+	// afterFile is called for each UID after filing succeeded (after
+	// FileBatch returned, or after each File) and before any move, to
 	// simulate a crash between the two.
 	afterFile func(uid imap.UID)
 	// onIdle is called each time the server has accepted IDLE.
@@ -88,9 +97,17 @@ const (
 
 // Tunables of the intake.
 const (
-	// fetchBatch is how many UIDs are asked for sizes at once; bodies are
-	// fetched one message at a time, so memory stays bounded.
-	fetchBatch = 100
+	// defaultBatchCount is the most messages handled as one batch: their
+	// sizes and bodies are fetched with one command each, they are filed
+	// with one FileBatch (one transaction) and moved with one UID MOVE per
+	// target mailbox. Servers handle a set per command far faster than
+	// one command per message (Dovecot's Maildir: 12–16 ms per UID MOVE at
+	// 10,000 messages, whether it moves one message or a hundred).
+	defaultBatchCount = 100
+	// defaultBatchBytes bounds the message data of a batch held in memory
+	// at once; a message larger than this (but within MaxMessageSize)
+	// forms a batch alone.
+	defaultBatchBytes = 32 << 20
 	// maxHeaderBytes caps the header section kept for an oversized message.
 	maxHeaderBytes = 1 << 20
 	// idleRefresh ends IDLE and starts a fresh pass before servers drop the
@@ -119,6 +136,9 @@ func NewIntake(cfg IMAPConfig, filer Filer, logger *slog.Logger) *Intake {
 		wait:   sleepCtx,
 		jitter: equalJitter,
 		now:    time.Now,
+
+		batchCount: defaultBatchCount,
+		batchBytes: defaultBatchBytes,
 	}
 }
 
@@ -431,7 +451,7 @@ func ctxOr(ctx context.Context, err error) error {
 }
 
 // pass files and moves every message now in the selected mailbox, in UID
-// order.
+// order, batch by batch (see handleBatch).
 func (s *session) pass(ctx context.Context) (Summary, error) {
 	var sum Summary
 	// Drain the new-mail signal: this pass sees everything that arrived
@@ -452,123 +472,295 @@ func (s *session) pass(ctx context.Context) (Summary, error) {
 	uids := data.AllUIDs()
 	slices.Sort(uids)
 
-	for batch := range slices.Chunk(uids, fetchBatch) {
-		// UID FETCH <batch> (UID RFC822.SIZE): sizes first, so that an
-		// oversized message is never downloaded whole.
-		msgs, err := s.c.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
-		if err != nil {
-			return sum, s.fail(ctx, "uid fetch sizes", err)
-		}
-		sizes := make(map[imap.UID]int64, len(msgs))
-		for _, m := range msgs {
-			sizes[m.UID] = m.RFC822Size
-		}
-		for _, uid := range batch {
-			size, ok := sizes[uid]
-			if !ok {
-				continue // expunged meanwhile by another client
+	count := max(s.in.batchCount, 1)
+	// pending holds messages whose size is known, in UID order; uids[next:]
+	// have not been asked yet.
+	var pending []sizedUID
+	next := 0
+	for {
+		// Top pending up to a full batch: UID FETCH <set> (UID
+		// RFC822.SIZE), sizes first, so that an oversized message is never
+		// downloaded whole. A message missing from the answer was expunged
+		// meanwhile by another client.
+		for len(pending) < count && next < len(uids) {
+			ask := uids[next:min(next+count-len(pending), len(uids))]
+			next += len(ask)
+			msgs, err := s.c.Fetch(imap.UIDSetNum(ask...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+			if err != nil {
+				return sum, s.fail(ctx, "uid fetch sizes", err)
 			}
-			if err := s.handle(ctx, uid, size, &sum); err != nil {
-				return sum, err
+			sizes := make(map[imap.UID]int64, len(msgs))
+			for _, m := range msgs {
+				sizes[m.UID] = m.RFC822Size
+			}
+			for _, uid := range ask {
+				if size, ok := sizes[uid]; ok {
+					pending = append(pending, sizedUID{uid: uid, size: size})
+				}
 			}
 		}
+		if len(pending) == 0 {
+			return sum, nil
+		}
+		n := s.in.batchLen(pending)
+		if err := s.handleBatch(ctx, pending[:n], &sum); err != nil {
+			return sum, err
+		}
+		pending = pending[n:]
 	}
-	return sum, nil
 }
 
-// handle files one message and moves it to the mailbox matching the
-// outcome.
-func (s *session) handle(ctx context.Context, uid imap.UID, size int64, sum *Summary) error {
+// sizedUID is a message of the mailbox with its RFC822.SIZE.
+type sizedUID struct {
+	uid  imap.UID
+	size int64
+}
+
+// oversized says whether a message of size bytes is over MaxMessageSize,
+// so that only its header section is fetched.
+func (in *Intake) oversized(size int64) bool {
+	return in.cfg.MaxMessageSize > 0 && size > in.cfg.MaxMessageSize
+}
+
+// batchLen returns how many of pending (at least one) form the next batch:
+// at most batchCount messages and at most batchBytes of data to hold in
+// memory. An oversized message counts only for its header section (at most
+// maxHeaderBytes are kept); a message larger than batchBytes forms a batch
+// alone.
+func (in *Intake) batchLen(pending []sizedUID) int {
+	var total int64
+	for i, m := range pending {
+		if i >= max(in.batchCount, 1) {
+			return i
+		}
+		cost := m.size
+		if in.oversized(m.size) {
+			cost = min(m.size, maxHeaderBytes)
+		}
+		if i > 0 && total+cost > in.batchBytes {
+			return i
+		}
+		total += cost
+	}
+	return len(pending)
+}
+
+// handleBatch fetches a batch of messages, files them and moves each to the
+// mailbox matching its outcome. Every message is filed before it is moved,
+// so a crash in between leaves it in the mailbox, to be recognised as a
+// duplicate on the next pass.
+func (s *session) handleBatch(ctx context.Context, batch []sizedUID, sum *Summary) error {
 	in := s.in
-	limit := in.cfg.MaxMessageSize
-	headerOnly := limit > 0 && size > limit
-	raw, n, found, err := s.fetch(ctx, uid, headerOnly, limit)
-	if err != nil {
+	uids, msgs, err := s.fetchBatch(ctx, batch)
+	if err != nil || len(msgs) == 0 {
 		return err
 	}
-	if found && raw == nil && !headerOnly {
-		// RFC822.SIZE understated the size: the literal is over the
-		// limit. Fall back to the header alone.
-		headerOnly, size = true, n
-		raw, n, found, err = s.fetch(ctx, uid, true, limit)
-		if err != nil {
-			return err
+
+	outs, fileErr := s.file(ctx, uids, msgs, sum)
+	// Only the messages filed are moved; after a failure the rest stays
+	// for the next pass.
+	uids = uids[:len(outs)]
+	if err := ctx.Err(); err != nil {
+		// Shutting down between filing and moving is safe: the messages
+		// stay and the next pass finds them duplicates and moves them.
+		if fileErr != nil || len(uids) == 0 {
+			return cmp.Or(fileErr, err)
+		}
+		return fmt.Errorf("mail: imap uids %s filed but not moved: %w", imap.UIDSetNum(uids...), err)
+	}
+
+	// One move per target mailbox, archive first.
+	dests := make([]string, len(outs))
+	for i, out := range outs {
+		dests[i] = in.cfg.ArchiveMailbox
+		if out.Disposition != Archived {
+			dests[i] = in.cfg.QuarantineMailbox
 		}
 	}
-	if !found {
-		return nil // expunged meanwhile by another client
-	}
-	if headerOnly {
-		size = max(size, n)
-	} else {
-		size = int64(len(raw))
-	}
-
-	msg := Incoming{
-		Raw:    raw,
-		Size:   size,
-		Source: "imap:" + in.cfg.Mailbox + "/" + strconv.FormatUint(uint64(uid), 10),
-	}
-	out, err := in.filer.File(ctx, msg)
-	if err != nil {
-		// The message stays in the mailbox and is tried again on the next
-		// pass; stop here so the database is not hammered.
-		sum.Failed++
-		return fmt.Errorf("mail: filing imap uid %d of %q: %w", uid, in.cfg.Mailbox, err)
-	}
-	sum.Add(out)
-	if in.afterFile != nil {
-		in.afterFile(uid)
-	}
-	if err := ctx.Err(); err != nil {
-		// Shutting down between filing and moving is safe: the message
-		// stays and the next pass finds it a duplicate and moves it.
-		return fmt.Errorf("mail: imap uid %d filed but not moved: %w", uid, err)
+	moved := make(map[string]bool, 2)
+	var moveErr error
+	for _, dest := range []string{in.cfg.ArchiveMailbox, in.cfg.QuarantineMailbox} {
+		if moved[dest] {
+			continue // the two mailboxes are the same
+		}
+		var set []imap.UID
+		for i, d := range dests {
+			if d == dest {
+				set = append(set, uids[i])
+			}
+		}
+		if len(set) == 0 {
+			continue
+		}
+		if moveErr = s.move(ctx, set, dest); moveErr != nil {
+			break
+		}
+		moved[dest] = true
 	}
 
-	dest := in.cfg.ArchiveMailbox
-	if out.Disposition != Archived {
-		dest = in.cfg.QuarantineMailbox
+	// One line per message, once it is where the log says.
+	for i, out := range outs {
+		if !moved[dests[i]] {
+			continue
+		}
+		attrs := []any{
+			"mailbox", in.cfg.Mailbox, "uid", uint32(uids[i]), "disposition", out.Disposition.String(),
+			"duplicate", out.Duplicate, "archive_id", out.ID, "moved_to", dests[i], "size", msgs[i].Size,
+		}
+		if out.MeetingID != 0 {
+			attrs = append(attrs, "meeting_id", out.MeetingID)
+		}
+		if out.Disposition == Archived {
+			in.logger.Info("mail: imap message filed", attrs...)
+		} else {
+			attrs = append(attrs, "reason", out.Reason)
+			in.logger.Warn("mail: imap message quarantined", attrs...)
+		}
 	}
-	if err := s.move(ctx, uid, dest); err != nil {
-		return err
+	if moveErr != nil {
+		return moveErr
 	}
-
-	attrs := []any{
-		"mailbox", in.cfg.Mailbox, "uid", uint32(uid), "disposition", out.Disposition.String(),
-		"duplicate", out.Duplicate, "archive_id", out.ID, "moved_to", dest, "size", size,
-	}
-	if out.MeetingID != 0 {
-		attrs = append(attrs, "meeting_id", out.MeetingID)
-	}
-	if out.Disposition == Archived {
-		in.logger.Info("mail: imap message filed", attrs...)
-	} else {
-		attrs = append(attrs, "reason", out.Reason)
-		in.logger.Warn("mail: imap message quarantined", attrs...)
-	}
-	return nil
+	return fileErr
 }
 
-// fetch downloads one message with BODY.PEEK[] or, when headerOnly, its
-// header section with BODY.PEEK[HEADER]. PEEK keeps the server from
-// setting \Seen. found is false when the message no longer exists. When
-// the whole message turns out larger than limit, raw is nil and n is its
-// size; otherwise n is the size of the returned section as the server
-// announced it.
-func (s *session) fetch(ctx context.Context, uid imap.UID, headerOnly bool, limit int64) (raw []byte, n int64, found bool, err error) {
-	section := &imap.FetchItemBodySection{Peek: true}
-	if headerOnly {
-		section.Specifier = imap.PartSpecifierHeader
+// fetchBatch downloads the messages of a batch, in UID order: the bodies of
+// those within MaxMessageSize with one UID FETCH (BODY.PEEK[]), the header
+// section of each oversized one with its own UID FETCH (BODY.PEEK[HEADER]).
+// Messages expunged meanwhile by another client are left out.
+func (s *session) fetchBatch(ctx context.Context, batch []sizedUID) ([]imap.UID, []Incoming, error) {
+	in := s.in
+	var whole []imap.UID
+	for _, m := range batch {
+		if !in.oversized(m.size) {
+			whole = append(whole, m.uid)
+		}
 	}
-	cmd := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{
+	var bodies map[imap.UID]fetchedBody
+	if len(whole) > 0 {
+		var err error
+		if bodies, err = s.fetchBodies(ctx, whole); err != nil {
+			return nil, nil, err
+		}
+	}
+
+	uids := make([]imap.UID, 0, len(batch))
+	msgs := make([]Incoming, 0, len(batch))
+	for _, m := range batch {
+		var raw []byte
+		size := m.size
+		headerOnly := in.oversized(size)
+		if !headerOnly {
+			b, ok := bodies[m.uid]
+			switch {
+			case !ok:
+				continue // expunged meanwhile
+			case b.tooBig:
+				// RFC822.SIZE understated the size: the literal is over
+				// the limit. Fall back to the header alone.
+				headerOnly, size = true, b.n
+			default:
+				raw, size = b.raw, int64(len(b.raw))
+			}
+		}
+		if headerOnly {
+			header, n, found, err := s.fetchHeader(ctx, m.uid)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !found {
+				continue // expunged meanwhile
+			}
+			raw, size = header, max(size, n)
+		}
+		uids = append(uids, m.uid)
+		msgs = append(msgs, Incoming{
+			Raw:    raw,
+			Size:   size,
+			Source: "imap:" + in.cfg.Mailbox + "/" + strconv.FormatUint(uint64(m.uid), 10),
+		})
+	}
+	return uids, msgs, nil
+}
+
+// fetchedBody is one message of a UID FETCH (BODY.PEEK[]).
+type fetchedBody struct {
+	raw []byte
+	// n is the literal's size as announced by the server.
+	n int64
+	// tooBig is set when n is over MaxMessageSize: raw is nil, the literal
+	// was skipped unread.
+	tooBig bool
+}
+
+// fetchBodies downloads whole messages with one UID FETCH <set> (UID
+// BODY.PEEK[]), streaming the answers and reading each literal into memory
+// (a batch is bounded by batchBytes). PEEK keeps the server from setting
+// \Seen. A literal larger than MaxMessageSize (RFC822.SIZE understated) is
+// not read. Messages missing from the result no longer exist.
+func (s *session) fetchBodies(ctx context.Context, uids []imap.UID) (map[imap.UID]fetchedBody, error) {
+	set := imap.UIDSetNum(uids...)
+	cmd := s.c.Fetch(set, &imap.FetchOptions{
 		UID:         true,
-		BodySection: []*imap.FetchItemBodySection{section},
+		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
 	})
 	// The command must be consumed fully; Close discards what is left.
 	defer cmd.Close()
 
-	what := fmt.Sprintf("uid fetch %d", uid)
+	what := fmt.Sprintf("uid fetch %s", set)
+	limit := s.in.cfg.MaxMessageSize
+	got := make(map[imap.UID]fetchedBody, len(uids))
+	for m := cmd.Next(); m != nil; m = cmd.Next() {
+		var (
+			uid   imap.UID
+			body  fetchedBody
+			found bool
+		)
+		// Next discards whatever of the previous item's literal is unread.
+		for item := m.Next(); item != nil; item = m.Next() {
+			switch item := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = item.UID
+			case imapclient.FetchItemDataBodySection:
+				if item.Literal == nil {
+					continue
+				}
+				found = true
+				body.n = item.Literal.Size()
+				if limit > 0 && body.n > limit {
+					body.tooBig, body.raw = true, nil
+					continue
+				}
+				body.tooBig = false
+				body.raw = make([]byte, body.n)
+				if _, err := io.ReadFull(item.Literal, body.raw); err != nil {
+					return nil, s.fail(ctx, what, err)
+				}
+			}
+		}
+		// imapclient hands this command only answers for UIDs of set.
+		if found && uid != 0 {
+			got[uid] = body
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return nil, s.fail(ctx, what, err)
+	}
+	return got, nil
+}
+
+// fetchHeader downloads the header section of one message with UID FETCH
+// (BODY.PEEK[HEADER]), keeping at most maxHeaderBytes. found is false when
+// the message no longer exists; n is the section's size as the server
+// announced it.
+func (s *session) fetchHeader(ctx context.Context, uid imap.UID) (raw []byte, n int64, found bool, err error) {
+	cmd := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{
+		UID:         true,
+		BodySection: []*imap.FetchItemBodySection{{Peek: true, Specifier: imap.PartSpecifierHeader}},
+	})
+	// The command must be consumed fully; Close discards what is left.
+	defer cmd.Close()
+
+	what := fmt.Sprintf("uid fetch %d header", uid)
 	m := cmd.Next()
 	if m == nil {
 		// No FETCH response: the message is gone.
@@ -581,16 +773,7 @@ func (s *session) fetch(ctx context.Context, uid imap.UID, headerOnly bool, limi
 		}
 		found = true
 		n = body.Literal.Size()
-		switch {
-		case headerOnly:
-			raw, err = io.ReadAll(io.LimitReader(body.Literal, maxHeaderBytes))
-		case limit > 0 && n > limit:
-			raw = nil // the reader discards the literal unread
-		default:
-			raw = make([]byte, n)
-			_, err = io.ReadFull(body.Literal, raw)
-		}
-		if err != nil {
+		if raw, err = io.ReadAll(io.LimitReader(body.Literal, maxHeaderBytes)); err != nil {
 			return nil, 0, false, s.fail(ctx, what, err)
 		}
 	}
@@ -608,22 +791,78 @@ func (s *session) failIf(ctx context.Context, what string, err error) error {
 	return s.fail(ctx, what, err)
 }
 
-// move moves one message to dest. Nothing is ever expunged that was not
+// file hands msgs (with their uids) to the filer: with one FileBatch when
+// the filer is a BatchFiler, else with File for each in order. It returns
+// the outcomes of the messages filed, a prefix of msgs: all of them, or
+// with a BatchFiler none when the batch failed, or with File those before
+// the first failure. A filing error is returned wrapped; the caller moves
+// the messages filed, then returns it. The afterFile hook runs for each
+// filed UID; after a cancellation it returns at once (the caller checks
+// ctx before moving).
+func (s *session) file(ctx context.Context, uids []imap.UID, msgs []Incoming, sum *Summary) ([]Outcome, error) {
+	in := s.in
+	if bf, ok := in.filer.(BatchFiler); ok {
+		outs, err := bf.FileBatch(ctx, msgs)
+		if err == nil && len(outs) != len(msgs) {
+			err = fmt.Errorf("filer returned %d outcomes for %d messages", len(outs), len(msgs))
+		}
+		if err != nil {
+			// Nothing was stored: the whole batch stays in the mailbox and
+			// is tried again on the next pass; stop here so the database
+			// is not hammered.
+			sum.Failed += len(msgs)
+			return nil, fmt.Errorf("mail: filing imap uids %s of %q: %w", imap.UIDSetNum(uids...), in.cfg.Mailbox, err)
+		}
+		for _, out := range outs {
+			sum.Add(out)
+		}
+		if in.afterFile != nil {
+			for _, uid := range uids {
+				in.afterFile(uid)
+			}
+		}
+		return outs, nil
+	}
+
+	outs := make([]Outcome, 0, len(msgs))
+	for i, msg := range msgs {
+		out, err := in.filer.File(ctx, msg)
+		if err != nil {
+			// This message and the rest of the batch stay in the mailbox
+			// and are tried again on the next pass; stop here so the
+			// database is not hammered. Those filed before are committed
+			// and are moved.
+			sum.Failed++
+			return outs, fmt.Errorf("mail: filing imap uid %d of %q: %w", uids[i], in.cfg.Mailbox, err)
+		}
+		sum.Add(out)
+		outs = append(outs, out)
+		if in.afterFile != nil {
+			in.afterFile(uids[i])
+		}
+		if ctx.Err() != nil {
+			return outs, nil
+		}
+	}
+	return outs, nil
+}
+
+// move moves messages to dest. Nothing is ever expunged that was not
 // copied first.
-func (s *session) move(ctx context.Context, uid imap.UID, dest string) error {
-	set := imap.UIDSetNum(uid)
-	what := fmt.Sprintf("move uid %d to %q", uid, dest)
+func (s *session) move(ctx context.Context, uids []imap.UID, dest string) error {
+	set := imap.UIDSetNum(uids...)
+	what := fmt.Sprintf("move uids %s to %q", set, dest)
 	if s.caps.Has(imap.CapMove) && !s.in.noMove {
 		// UID MOVE (RFC 6851) copies and expunges atomically, and only
-		// this message.
+		// these messages.
 		if _, err := s.c.Move(set, dest).Wait(); err != nil {
 			return s.fail(ctx, what, err)
 		}
 		return nil
 	}
 
-	// Without MOVE: UID COPY, then flag the original \Deleted, then
-	// expunge it. imapclient's own fallback would use a plain EXPUNGE
+	// Without MOVE: UID COPY, then flag the originals \Deleted, then
+	// expunge them. imapclient's own fallback would use a plain EXPUNGE
 	// without UIDPLUS, which removes every \Deleted message in the
 	// mailbox, so it is done by hand here.
 	if _, err := s.c.Copy(set, dest).Wait(); err != nil {
@@ -648,7 +887,7 @@ func (s *session) move(ctx context.Context, uid imap.UID, dest string) error {
 	// passes skip \Deleted messages) rather than expunge someone else's.
 	// Another client flagging a message between this SEARCH and the
 	// EXPUNGE is a race the protocol gives no means to close.
-	s.deleted.AddNum(uid)
+	s.deleted.AddSet(set)
 	data, err := s.c.UIDSearch(&imap.SearchCriteria{Flag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()
 	if err != nil {
 		return s.fail(ctx, what+": uid search deleted", err)
@@ -658,7 +897,7 @@ func (s *session) move(ctx context.Context, uid imap.UID, dest string) error {
 			if !s.warnedForeignDeleted {
 				s.warnedForeignDeleted = true
 				s.in.logger.Warn("mail: imap server lacks MOVE and UIDPLUS and other messages are flagged \\Deleted; copied messages are left flagged \\Deleted in the mailbox",
-					"mailbox", s.in.cfg.Mailbox, "uid", uint32(uid))
+					"mailbox", s.in.cfg.Mailbox, "uids", set.String())
 			}
 			return nil
 		}

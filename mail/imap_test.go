@@ -15,6 +15,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"maps"
 	"math/big"
 	"net"
 	"net/textproto"
@@ -256,6 +257,31 @@ func (ts *testIMAPServer) appendMsg(mailbox string, raw []byte, flags ...imap.Fl
 	return data.UID
 }
 
+// appendMany stores raws in mailbox in order, over one connection, and
+// returns their UIDs.
+func (ts *testIMAPServer) appendMany(mailbox string, raws ...[]byte) []imap.UID {
+	ts.t.Helper()
+	c := ts.client()
+	defer c.Close()
+	var uids []imap.UID
+	for _, raw := range raws {
+		cmd := c.Append(mailbox, int64(len(raw)), nil)
+		if _, err := cmd.Write(raw); err != nil {
+			ts.t.Fatal(err)
+		}
+		if err := cmd.Close(); err != nil {
+			ts.t.Fatal(err)
+		}
+		data, err := cmd.Wait()
+		if err != nil {
+			ts.t.Fatal(err)
+		}
+		uids = append(uids, data.UID)
+	}
+	ts.kickIdlers()
+	return uids
+}
+
 // storedMsg is a message as found in a mailbox.
 type storedMsg struct {
 	UID   imap.UID
@@ -298,7 +324,21 @@ func (ts *testIMAPServer) messages(mailbox string) []storedMsg {
 // commands counts client commands in the protocol trace matching re (the
 // part after the tag).
 func (ts *testIMAPServer) commands(re string) int {
-	return len(regexp.MustCompile(`(?mi)^[A-Z0-9.]+ `+re).FindAllString(ts.protocol.String(), -1))
+	r := regexp.MustCompile(`(?i)^[A-Z0-9.]+ ` + re)
+	n := 0
+	for line := range strings.Lines(ts.protocol.String()) {
+		// Skip message text cheaply: a command starts with a tag.
+		tag, _, ok := strings.Cut(line, " ")
+		if !ok || tag == "" || strings.ContainsFunc(tag, func(r rune) bool {
+			return !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '.')
+		}) {
+			continue
+		}
+		if r.MatchString(line) {
+			n++
+		}
+	}
+	return n
 }
 
 // selfSignedTLS makes a server config and the pool that trusts it, for
@@ -334,14 +374,16 @@ func selfSignedTLS(t *testing.T) (*tls.Config, *x509.CertPool) {
 // recordingFiler stands in for the real pipeline (tested elsewhere): it
 // records every call, quarantines messages with "X-Test-Disposition:
 // quarantine" or that arrive truncated, and recognises duplicates by
-// Message-ID.
+// Message-ID. It is a plain Filer; batchRecordingFiler adds FileBatch.
 type recordingFiler struct {
 	mu     sync.Mutex
 	calls  []Incoming
 	byID   map[string]Outcome
 	nextID int64
-	err    error         // returned by File when set
-	filed  chan Incoming // every successful call
+	err    error // returned by File when set
+	// errFor, when set, says whether filing in fails (nil: it succeeds).
+	errFor func(in Incoming) error
+	filed  chan Incoming // every successful call (a full buffer drops)
 }
 
 func newRecordingFiler() *recordingFiler {
@@ -353,36 +395,146 @@ func (f *recordingFiler) File(_ context.Context, in Incoming) (Outcome, error) {
 	defer f.mu.Unlock()
 	in.Raw = bytes.Clone(in.Raw)
 	f.calls = append(f.calls, in)
-	if f.err != nil {
-		return Outcome{}, f.err
+	if err := f.failure(in); err != nil {
+		return Outcome{}, err
 	}
+	out, err := f.decide(in, f.byID, &f.nextID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	f.notify(in)
+	return out, nil
+}
+
+// failure is the error filing in should fail with, if any (mu held).
+func (f *recordingFiler) failure(in Incoming) error {
+	if f.err != nil {
+		return f.err
+	}
+	if f.errFor != nil {
+		return f.errFor(in)
+	}
+	return nil
+}
+
+// decide files in into byID (mu held).
+func (f *recordingFiler) decide(in Incoming, byID map[string]Outcome, nextID *int64) (Outcome, error) {
 	h, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(in.Raw))).ReadMIMEHeader()
 	if err != nil && !errors.Is(err, io.EOF) {
 		return Outcome{}, fmt.Errorf("recordingFiler: %w", err)
 	}
 	id := h.Get("Message-Id")
-	if out, ok := f.byID[id]; ok {
+	if out, ok := byID[id]; ok {
 		out.Duplicate = true
-		f.filed <- in
 		return out, nil
 	}
-	f.nextID++
-	out := Outcome{ID: f.nextID, Disposition: Archived}
+	*nextID++
+	out := Outcome{ID: *nextID, Disposition: Archived}
 	switch {
 	case in.Size > int64(len(in.Raw)):
 		out.Disposition, out.Reason = Quarantined, "too large"
 	case strings.EqualFold(h.Get("X-Test-Disposition"), "quarantine"):
 		out.Disposition, out.Reason = Quarantined, "test says quarantine"
 	}
-	f.byID[id] = out
-	f.filed <- in
+	byID[id] = out
 	return out, nil
+}
+
+// notify reports a filed message on f.filed without ever blocking the
+// intake (tests that watch it read it as they go).
+func (f *recordingFiler) notify(in Incoming) {
+	select {
+	case f.filed <- in:
+	default:
+	}
 }
 
 func (f *recordingFiler) setErr(err error) {
 	f.mu.Lock()
 	f.err = err
 	f.mu.Unlock()
+}
+
+func (f *recordingFiler) setErrFor(errFor func(in Incoming) error) {
+	f.mu.Lock()
+	f.errFor = errFor
+	f.mu.Unlock()
+}
+
+// batchRecordingFiler is a recordingFiler with FileBatch, modelling one
+// transaction per batch: when any message of the batch fails, nothing of
+// the batch is committed (unless commitOnErr says the commit went through
+// and only its report failed).
+type batchRecordingFiler struct {
+	*recordingFiler
+	batches     [][]Incoming // every FileBatch call
+	commitOnErr bool
+}
+
+func newBatchRecordingFiler() *batchRecordingFiler {
+	return &batchRecordingFiler{recordingFiler: newRecordingFiler()}
+}
+
+func (f *batchRecordingFiler) FileBatch(_ context.Context, ins []Incoming) ([]Outcome, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	batch := make([]Incoming, len(ins))
+	for i, in := range ins {
+		in.Raw = bytes.Clone(in.Raw)
+		batch[i] = in
+	}
+	f.calls = append(f.calls, batch...)
+	f.batches = append(f.batches, batch)
+
+	byID, nextID := maps.Clone(f.byID), f.nextID
+	outs := make([]Outcome, len(batch))
+	var failed error
+	for i, in := range batch {
+		if err := f.failure(in); err != nil && failed == nil {
+			failed = err
+			if !f.commitOnErr {
+				break
+			}
+		}
+		out, err := f.decide(in, byID, &nextID)
+		if err != nil {
+			return nil, err
+		}
+		outs[i] = out
+	}
+	if failed != nil && !f.commitOnErr {
+		return nil, failed // rolled back
+	}
+	f.byID, f.nextID = byID, nextID
+	if failed != nil {
+		return nil, failed // committed, but the caller hears of an error
+	}
+	for _, in := range batch {
+		f.notify(in)
+	}
+	return outs, nil
+}
+
+// batchSizes lists how many messages each FileBatch call got.
+func (f *batchRecordingFiler) batchSizes() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var n []int
+	for _, b := range f.batches {
+		n = append(n, len(b))
+	}
+	return n
+}
+
+// batchSources lists the Sources of each FileBatch call.
+func (f *batchRecordingFiler) batchSources() [][]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var s [][]string
+	for _, b := range f.batches {
+		s = append(s, sources(b))
+	}
+	return s
 }
 
 func (f *recordingFiler) recorded() []Incoming {
@@ -570,14 +722,25 @@ func TestIntakeFetchOnceFilesAndMoves(t *testing.T) {
 		}
 	}
 
-	if n := ts.commands(`UID MOVE `); n != 3 {
-		t.Errorf("%d UID MOVE commands, want 3", n)
+	// One batch: one FETCH of the sizes, one of the bodies, one MOVE per
+	// target mailbox.
+	if n := ts.commands(`UID MOVE `); n != 2 {
+		t.Errorf("%d UID MOVE commands, want 2 (one per target mailbox)", n)
+	}
+	if ts.commands(`UID MOVE 1,3 "Archive"\r`) != 1 || ts.commands(`UID MOVE 2 "Quarantine"\r`) != 1 {
+		t.Errorf("want UID MOVE 1,3 to Archive and 2 to Quarantine:\n%s", ts.protocol.String())
 	}
 	if n := ts.commands(`(UID )?EXPUNGE`); n != 0 {
 		t.Errorf("%d EXPUNGE commands with MOVE available", n)
 	}
-	if n := ts.commands(`UID FETCH \d+ \(UID BODY\.PEEK\[\]\)`); n != 3 {
-		t.Errorf("%d UID FETCH BODY.PEEK[] commands, want 3:\n%s", n, ts.protocol.String())
+	if n := ts.commands(`UID FETCH 1:3 \(UID RFC822\.SIZE\)\r`); n != 1 {
+		t.Errorf("%d UID FETCH 1:3 RFC822.SIZE commands, want 1:\n%s", n, ts.protocol.String())
+	}
+	if n := ts.commands(`UID FETCH [\d:,]+ \(UID BODY\.PEEK\[\]\)`); n != 1 {
+		t.Errorf("%d UID FETCH BODY.PEEK[] commands, want 1:\n%s", n, ts.protocol.String())
+	}
+	if n := ts.commands(`UID FETCH 1:3 \(UID BODY\.PEEK\[\]\)\r`); n != 1 {
+		t.Errorf("bodies not fetched with UID FETCH 1:3:\n%s", ts.protocol.String())
 	}
 
 	out := logs.String()
@@ -741,31 +904,41 @@ func TestIntakeMoveFallback(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := newTestIMAPServer(t, tt.caps)
 			m1, m2 := testMsg("f1", "", czechBody), testMsg("f2", quarantineHeader, []byte("b\r\n"))
-			ts.appendMsg("INBOX", m1)
-			ts.appendMsg("INBOX", m2)
+			m3 := testMsg("f3", "", []byte("c\r\n"))
+			ts.appendMany("INBOX", m1, m2, m3)
 			in, _, _ := newTestIntake(ts)
 			in.noMove = tt.noMove
 			sum, err := in.FetchOnce(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := (Summary{Archived: 1, Quarantined: 1}); sum != want {
+			if want := (Summary{Archived: 2, Quarantined: 1}); sum != want {
 				t.Errorf("summary = %+v, want %+v", sum, want)
 			}
 			checkMailbox(t, ts, "INBOX")
-			checkMailbox(t, ts, "Archive", m1)
+			checkMailbox(t, ts, "Archive", m1, m3)
 			checkMailbox(t, ts, "Quarantine", m2)
 			if n := ts.commands(`UID MOVE `); n != 0 {
 				t.Errorf("%d UID MOVE commands in fallback", n)
 			}
+			// One batch: the commands take the set of each target mailbox.
 			if n := ts.commands(`UID COPY `); n != 2 {
 				t.Errorf("%d UID COPY commands, want 2", n)
 			}
-			if n := ts.commands(`UID STORE \d+ \+FLAGS\.SILENT \(\\Deleted\)`); n != 2 {
+			if ts.commands(`UID COPY 1,3 "Archive"\r`) != 1 || ts.commands(`UID COPY 2 "Quarantine"\r`) != 1 {
+				t.Errorf("want UID COPY 1,3 to Archive and 2 to Quarantine:\n%s", ts.protocol.String())
+			}
+			if n := ts.commands(`UID STORE [\d,:]+ \+FLAGS\.SILENT \(\\Deleted\)`); n != 2 {
 				t.Errorf("%d UID STORE +FLAGS.SILENT (\\Deleted) commands, want 2", n)
 			}
-			if n := ts.commands(`UID EXPUNGE \d+\r`); n != tt.uidExpunges {
+			if n := ts.commands(`UID STORE 1,3 \+FLAGS\.SILENT \(\\Deleted\)`); n != 1 {
+				t.Errorf("no UID STORE 1,3 +FLAGS.SILENT (\\Deleted):\n%s", ts.protocol.String())
+			}
+			if n := ts.commands(`UID EXPUNGE [\d,:]+\r`); n != tt.uidExpunges {
 				t.Errorf("%d UID EXPUNGE commands, want %d", n, tt.uidExpunges)
+			}
+			if tt.uidExpunges > 0 && ts.commands(`UID EXPUNGE 1,3\r`) != 1 {
+				t.Errorf("no UID EXPUNGE 1,3:\n%s", ts.protocol.String())
 			}
 			if n := ts.commands(`EXPUNGE\r`); n != tt.expunges {
 				t.Errorf("%d EXPUNGE commands, want %d", n, tt.expunges)
@@ -1012,4 +1185,532 @@ func TestIntakeBadConfig(t *testing.T) {
 			t.Errorf("%+v: err = %v", cfg, err)
 		}
 	}
+}
+
+// newTestBatchIntake is newTestIntake with a batch-capable filer.
+func newTestBatchIntake(ts *testIMAPServer) (*Intake, *batchRecordingFiler, *lockedBuffer) {
+	in, _, logs := newTestIntake(ts)
+	filer := newBatchRecordingFiler()
+	in.filer = filer
+	return in, filer, logs
+}
+
+// paddedMsg is testMsg padded with body lines to exactly size bytes.
+func paddedMsg(id, extraHeader string, size int) []byte {
+	header := testMsg(id, extraHeader, nil)
+	line := []byte("Z\xe1pis ze sch\xf9ze 0123456789 abcdefghij\r\n")
+	body := bytes.Repeat(line, (size-len(header))/len(line)+1)
+	return append(header, body[:size-len(header)]...)
+}
+
+// loggedUIDs lists the uids of the per-message log lines, in log order.
+func loggedUIDs(logs string) []string {
+	var uids []string
+	re := regexp.MustCompile(`msg="mail: imap message (?:filed|quarantined)" mailbox=\S+ uid=(\d+) `)
+	for _, m := range re.FindAllStringSubmatch(logs, -1) {
+		uids = append(uids, m[1])
+	}
+	return uids
+}
+
+func TestIntakeBatches250(t *testing.T) {
+	ts := newTestIMAPServer(t, fullCaps)
+	msgs := make([][]byte, 250)
+	for i := range msgs {
+		msgs[i] = testMsg(fmt.Sprintf("b%03d", i+1), "", fmt.Appendf(nil, "Z\xe1pis %d.\r\n", i+1))
+	}
+	ts.appendMany("INBOX", msgs...)
+
+	in, filer, logs := newTestBatchIntake(ts)
+	sum, err := in.FetchOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Summary{Archived: 250}); sum != want {
+		t.Errorf("summary = %+v, want %+v", sum, want)
+	}
+	if got := filer.batchSizes(); !slices.Equal(got, []int{100, 100, 50}) {
+		t.Errorf("FileBatch got batches of %v, want [100 100 50]", got)
+	}
+	calls := filer.recorded()
+	if len(calls) != 250 {
+		t.Fatalf("%d messages filed, want 250 (File must not be called besides FileBatch)", len(calls))
+	}
+	for i, c := range calls {
+		if want := fmt.Sprintf("imap:INBOX/%d", i+1); c.Source != want || !bytes.Equal(c.Raw, msgs[i]) || c.Size != int64(len(msgs[i])) {
+			t.Errorf("message %d: Source %q (want %q), %d bytes, Size %d: not the appended message in UID order", i, c.Source, want, len(c.Raw), c.Size)
+		}
+	}
+
+	if n := ts.commands(`UID MOVE `); n != 3 {
+		t.Errorf("%d UID MOVE commands, want 3", n)
+	}
+	for _, set := range []string{"1:100", "101:200", "201:250"} {
+		if ts.commands(`UID MOVE `+set+` "Archive"\r`) != 1 {
+			t.Errorf("no UID MOVE %s \"Archive\"", set)
+		}
+		if ts.commands(`UID FETCH `+set+` \(UID RFC822\.SIZE\)\r`) != 1 {
+			t.Errorf("no UID FETCH %s (UID RFC822.SIZE)", set)
+		}
+		if ts.commands(`UID FETCH `+set+` \(UID BODY\.PEEK\[\]\)\r`) != 1 {
+			t.Errorf("no UID FETCH %s (UID BODY.PEEK[])", set)
+		}
+	}
+	if n := ts.commands(`UID FETCH `); n != 6 {
+		t.Errorf("%d UID FETCH commands, want 6 (sizes and bodies of 3 batches)", n)
+	}
+	checkMailbox(t, ts, "INBOX")
+	checkMailbox(t, ts, "Archive", msgs...)
+
+	out := logs.String()
+	if n := strings.Count(out, `level=INFO msg="mail: imap message filed"`); n != 250 {
+		t.Errorf("%d filed lines, want 250", n)
+	}
+	uids := loggedUIDs(out)
+	for i, u := range uids {
+		if want := fmt.Sprint(i + 1); u != want {
+			t.Fatalf("log line %d is for uid %s, want %s (UID order)", i, u, want)
+		}
+	}
+}
+
+func TestIntakeBatchMixedDispositions(t *testing.T) {
+	ts := newTestIMAPServer(t, fullCaps)
+	msgs := [][]byte{
+		testMsg("x1", "", czechBody),
+		testMsg("x2", quarantineHeader, []byte("spam\r\n")),
+		testMsg("x3", "", []byte("tri\r\n")),
+		testMsg("x4", quarantineHeader, []byte("spam\r\n")),
+		testMsg("x5", "", []byte("pet\r\n")),
+	}
+	ts.appendMany("INBOX", msgs...)
+
+	in, filer, logs := newTestBatchIntake(ts)
+	sum, err := in.FetchOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Summary{Archived: 3, Quarantined: 2}); sum != want {
+		t.Errorf("summary = %+v, want %+v", sum, want)
+	}
+	if got := filer.batchSizes(); !slices.Equal(got, []int{5}) {
+		t.Errorf("FileBatch got batches of %v, want [5]", got)
+	}
+	if n := ts.commands(`UID MOVE `); n != 2 {
+		t.Errorf("%d UID MOVE commands, want 2", n)
+	}
+	if ts.commands(`UID MOVE 1,3,5 "Archive"\r`) != 1 || ts.commands(`UID MOVE 2,4 "Quarantine"\r`) != 1 {
+		t.Errorf("want UID MOVE 1,3,5 to Archive and 2,4 to Quarantine:\n%s", ts.protocol.String())
+	}
+	checkMailbox(t, ts, "INBOX")
+	checkMailbox(t, ts, "Archive", msgs[0], msgs[2], msgs[4])
+	checkMailbox(t, ts, "Quarantine", msgs[1], msgs[3])
+
+	out := logs.String()
+	if got := loggedUIDs(out); !slices.Equal(got, []string{"1", "2", "3", "4", "5"}) {
+		t.Errorf("per-message log lines for uids %v, want 1–5 in order:\n%s", got, out)
+	}
+	if !strings.Contains(out, `level=WARN msg="mail: imap message quarantined" mailbox=INBOX uid=4 disposition=quarantined duplicate=false archive_id=4 moved_to=Quarantine`) {
+		t.Errorf("no quarantine line for uid 4:\n%s", out)
+	}
+	checkNoSecrets(t, out)
+}
+
+// A FileBatch error leaves the whole batch in the mailbox and stops the
+// pass; what was filed and moved before stays moved. The next pass files
+// the rest: anew when the failed batch was rolled back, as duplicates when
+// its commit went through after all.
+func TestIntakeFileBatchError(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		committed bool
+		recovery  Summary
+	}{
+		{"rolled_back", false, Summary{Archived: 4}},
+		{"committed_anyway", true, Summary{Archived: 1, Duplicates: 3}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestIMAPServer(t, fullCaps)
+			var msgs [][]byte
+			for i := range 7 {
+				msgs = append(msgs, testMsg(fmt.Sprintf("fb%d", i+1), "", czechBody))
+			}
+			ts.appendMany("INBOX", msgs...)
+
+			in, filer, logs := newTestBatchIntake(ts)
+			in.batchCount = 3
+			filer.commitOnErr = tt.committed
+			errDB := errors.New("database is locked")
+			filer.setErrFor(func(in Incoming) error {
+				if in.Source == "imap:INBOX/5" {
+					return errDB
+				}
+				return nil
+			})
+			sum, err := in.FetchOnce(context.Background())
+			if !errors.Is(err, errDB) {
+				t.Fatalf("FetchOnce error = %v, want %v", err, errDB)
+			}
+			if !strings.HasPrefix(err.Error(), "mail: ") || !strings.Contains(err.Error(), "4:6") {
+				t.Errorf("error %q: want the mail: prefix and the batch's UIDs", err)
+			}
+			if want := (Summary{Archived: 3, Failed: 3}); sum != want {
+				t.Errorf("summary = %+v, want %+v", sum, want)
+			}
+			if got := filer.batchSizes(); !slices.Equal(got, []int{3, 3}) {
+				t.Errorf("FileBatch got batches of %v, want [3 3] (the pass stops at the failure)", got)
+			}
+			checkMailbox(t, ts, "INBOX", msgs[3:]...)
+			checkMailbox(t, ts, "Archive", msgs[:3]...)
+			if n := ts.commands(`UID MOVE `); n != 1 {
+				t.Errorf("%d UID MOVE commands, want 1 (the first batch)", n)
+			}
+			if got := loggedUIDs(logs.String()); !slices.Equal(got, []string{"1", "2", "3"}) {
+				t.Errorf("per-message log lines for uids %v, want 1–3", got)
+			}
+
+			filer.setErrFor(nil)
+			sum, err = in.FetchOnce(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum != tt.recovery {
+				t.Errorf("summary after recovery = %+v, want %+v", sum, tt.recovery)
+			}
+			if got := filer.batchSources(); !slices.Equal(got[2], []string{"imap:INBOX/4", "imap:INBOX/5", "imap:INBOX/6"}) ||
+				!slices.Equal(got[3], []string{"imap:INBOX/7"}) {
+				t.Errorf("recovery batches %v, want [4 5 6] [7]", got[2:])
+			}
+			checkMailbox(t, ts, "INBOX")
+			checkMailbox(t, ts, "Archive", msgs...) // exactly one copy of each
+		})
+	}
+}
+
+// With a plain Filer, a failure stops the pass at that message; those of
+// the batch filed before it are committed and are moved.
+func TestIntakeFileErrorMovesFiledBefore(t *testing.T) {
+	ts := newTestIMAPServer(t, fullCaps)
+	msgs := [][]byte{testMsg("fe1", "", czechBody), testMsg("fe2", "", czechBody), testMsg("fe3", "", czechBody)}
+	ts.appendMany("INBOX", msgs...)
+
+	in, filer, logs := newTestIntake(ts)
+	errDB := errors.New("disk I/O error")
+	filer.setErrFor(func(in Incoming) error {
+		if in.Source == "imap:INBOX/2" {
+			return errDB
+		}
+		return nil
+	})
+	sum, err := in.FetchOnce(context.Background())
+	if !errors.Is(err, errDB) {
+		t.Fatalf("FetchOnce error = %v, want %v", err, errDB)
+	}
+	if want := (Summary{Archived: 1, Failed: 1}); sum != want {
+		t.Errorf("summary = %+v, want %+v", sum, want)
+	}
+	if got := sources(filer.recorded()); !slices.Equal(got, []string{"imap:INBOX/1", "imap:INBOX/2"}) {
+		t.Errorf("File calls %v, want uids 1 and 2", got)
+	}
+	checkMailbox(t, ts, "INBOX", msgs[1:]...)
+	checkMailbox(t, ts, "Archive", msgs[0])
+	if ts.commands(`UID MOVE 1 "Archive"\r`) != 1 || ts.commands(`UID MOVE `) != 1 {
+		t.Errorf("want one UID MOVE 1 \"Archive\":\n%s", ts.protocol.String())
+	}
+	if got := loggedUIDs(logs.String()); !slices.Equal(got, []string{"1"}) {
+		t.Errorf("per-message log lines for uids %v, want 1", got)
+	}
+
+	filer.setErrFor(nil)
+	sum, err = in.FetchOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Summary{Archived: 2}); sum != want {
+		t.Errorf("summary after recovery = %+v, want %+v", sum, want)
+	}
+	checkMailbox(t, ts, "INBOX")
+	checkMailbox(t, ts, "Archive", msgs...)
+}
+
+// A crash after FileBatch committed and before the moves: nothing is
+// moved; the next pass finds the batch's messages duplicates and moves
+// each once.
+func TestIntakeCrashBetweenFileBatchAndMove(t *testing.T) {
+	ts := newTestIMAPServer(t, fullCaps)
+	msgs := [][]byte{testMsg("cb1", "", czechBody), testMsg("cb2", quarantineHeader, []byte("b\r\n")), testMsg("cb3", "", []byte("c\r\n"))}
+	ts.appendMany("INBOX", msgs...)
+
+	in, filer, _ := newTestBatchIntake(ts)
+	in.batchCount = 2
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var hooked []imap.UID
+	in.afterFile = func(uid imap.UID) {
+		hooked = append(hooked, uid)
+		cancel() // the process dies after the commit, before the moves
+	}
+	sum, err := in.FetchOnce(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("FetchOnce error = %v, want context.Canceled", err)
+	}
+	if want := (Summary{Archived: 1, Quarantined: 1}); sum != want {
+		t.Errorf("crashing pass: summary = %+v, want %+v", sum, want)
+	}
+	if !slices.Equal(hooked, []imap.UID{1, 2}) {
+		t.Errorf("afterFile called for %v, want [1 2] (each UID of the filed batch)", hooked)
+	}
+	if got := filer.batchSizes(); !slices.Equal(got, []int{2}) {
+		t.Fatalf("FileBatch got batches of %v, want [2]", got)
+	}
+	if n := ts.commands(`UID (MOVE|COPY) `); n != 0 {
+		t.Errorf("%d UID MOVE/COPY commands after the crash, want none", n)
+	}
+	checkMailbox(t, ts, "INBOX", msgs...)
+	checkMailbox(t, ts, "Archive")
+	checkMailbox(t, ts, "Quarantine")
+
+	in.afterFile = nil
+	sum, err = in.FetchOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Summary{Archived: 1, Duplicates: 2}); sum != want {
+		t.Errorf("recovery pass: summary = %+v, want %+v", sum, want)
+	}
+	if got := filer.batchSources(); len(got) != 3 || !slices.Equal(got[1], []string{"imap:INBOX/1", "imap:INBOX/2"}) ||
+		!slices.Equal(got[2], []string{"imap:INBOX/3"}) {
+		t.Errorf("batches %v, want [1 2] [1 2] [3]", got)
+	}
+	checkMailbox(t, ts, "INBOX")
+	checkMailbox(t, ts, "Archive", msgs[0], msgs[2]) // exactly one copy of each
+	checkMailbox(t, ts, "Quarantine", msgs[1])
+}
+
+// When the move to one target mailbox fails, the messages moved to the
+// other are logged, the others are not (they are still in the mailbox);
+// the next pass moves them as duplicates.
+func TestIntakeBatchMoveFailure(t *testing.T) {
+	ts := newTestIMAPServer(t, fullCaps)
+	m1, m2 := testMsg("mf1", "", czechBody), testMsg("mf2", quarantineHeader, []byte("b\r\n"))
+	ts.appendMany("INBOX", m1, m2)
+
+	in, _, logs := newTestBatchIntake(ts)
+	in.afterFile = func(uid imap.UID) {
+		if uid == 1 {
+			// Someone deletes the quarantine mailbox under the intake.
+			c := ts.client()
+			defer c.Close()
+			if err := c.Delete("Quarantine").Wait(); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	sum, err := in.FetchOnce(context.Background())
+	if err == nil || !strings.Contains(err.Error(), `"Quarantine"`) {
+		t.Fatalf("FetchOnce error = %v, want the failed move to Quarantine", err)
+	}
+	if want := (Summary{Archived: 1, Quarantined: 1}); sum != want {
+		t.Errorf("summary = %+v, want %+v", sum, want)
+	}
+	checkMailbox(t, ts, "INBOX", m2)
+	checkMailbox(t, ts, "Archive", m1)
+	if got := loggedUIDs(logs.String()); !slices.Equal(got, []string{"1"}) {
+		t.Errorf("per-message log lines for uids %v, want only 1 (2 was not moved):\n%s", got, logs.String())
+	}
+
+	in.afterFile = nil
+	sum, err = in.FetchOnce(context.Background()) // recreates Quarantine
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Summary{Duplicates: 1}); sum != want {
+		t.Errorf("second pass: summary = %+v, want %+v", sum, want)
+	}
+	checkMailbox(t, ts, "INBOX")
+	checkMailbox(t, ts, "Quarantine", m2)
+	if !strings.Contains(logs.String(), `msg="mail: imap message quarantined" mailbox=INBOX uid=2 disposition=quarantined duplicate=true`) {
+		t.Errorf("no quarantine line for uid 2 after the second pass:\n%s", logs.String())
+	}
+}
+
+func TestIntakeBatchLen(t *testing.T) {
+	const mib = 1 << 20
+	for _, tt := range []struct {
+		name        string
+		count       int
+		bytes, max  int64
+		sizes       []int64
+		wantBatches []int
+	}{
+		{"count", 3, 100, 0, []int64{10, 10, 10, 10, 10, 10, 10}, []int{3, 3, 1}},
+		{"bytes_exact", 10, 100, 0, []int64{60, 40, 1, 99, 1}, []int{2, 2, 1}},
+		{"large_alone", 10, 100, 0, []int64{10, 150, 10, 10}, []int{1, 1, 2}},
+		{"no_limit_large_alone", 10, 100, 0, []int64{3 * mib, 3 * mib}, []int{1, 1}},
+		// Over MaxMessageSize only the header is held: it counts for at
+		// most maxHeaderBytes.
+		{"oversized_counts_header", 10, 2 * mib, 1000, []int64{5 * mib, 50 * mib, 10, 500}, []int{2, 2}},
+		{"oversized_small", 10, 2000, 1000, []int64{1500, 600, 1}, []int{1, 2}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := &Intake{cfg: IMAPConfig{MaxMessageSize: tt.max}, batchCount: tt.count, batchBytes: tt.bytes}
+			var pending []sizedUID
+			for i, s := range tt.sizes {
+				pending = append(pending, sizedUID{uid: imap.UID(i + 1), size: s})
+			}
+			var got []int
+			for len(pending) > 0 {
+				n := in.batchLen(pending)
+				if n < 1 {
+					t.Fatalf("batchLen = %d", n)
+				}
+				got = append(got, n)
+				pending = pending[n:]
+			}
+			if !slices.Equal(got, tt.wantBatches) {
+				t.Errorf("batches %v, want %v", got, tt.wantBatches)
+			}
+		})
+	}
+}
+
+// The byte bound splits batches on the wire: an oversized message counts
+// only for its header, a message larger than the bound (but within
+// MaxMessageSize) forms a batch alone.
+func TestIntakeBatchBytes(t *testing.T) {
+	ts := newTestIMAPServer(t, fullCaps)
+	sizes := []int{100_000, 100_000, 3 << 20, 200_000, 1_500_000, 100_000, 100_000}
+	var msgs [][]byte
+	for i, size := range sizes {
+		msgs = append(msgs, paddedMsg(fmt.Sprintf("bb%d", i+1), "", size))
+	}
+	ts.appendMany("INBOX", msgs...)
+
+	in, filer, _ := newTestBatchIntake(ts)
+	in.cfg.MaxMessageSize = 2 << 20
+	in.batchBytes = 1<<20 + 300_000
+	sum, err := in.FetchOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Summary{Archived: 6, Quarantined: 1}); sum != want {
+		t.Errorf("summary = %+v, want %+v", sum, want)
+	}
+	want := [][]string{
+		{"imap:INBOX/1", "imap:INBOX/2", "imap:INBOX/3"},
+		{"imap:INBOX/4"},
+		{"imap:INBOX/5"},
+		{"imap:INBOX/6", "imap:INBOX/7"},
+	}
+	if got := filer.batchSources(); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("batches %v, want %v", got, want)
+	}
+	calls := filer.recorded()
+	if len(calls) != len(msgs) {
+		t.Fatalf("%d messages filed, want %d", len(calls), len(msgs))
+	}
+	header := testMsg("bb3", "", nil)
+	if !bytes.Equal(calls[2].Raw, header) || calls[2].Size != int64(len(msgs[2])) {
+		t.Errorf("oversized message: %d bytes, Size %d; want its header (%d bytes), Size %d", len(calls[2].Raw), calls[2].Size, len(header), len(msgs[2]))
+	}
+	for i, c := range calls {
+		if i != 2 && (!bytes.Equal(c.Raw, msgs[i]) || c.Size != int64(len(msgs[i]))) {
+			t.Errorf("message %d not passed whole", i+1)
+		}
+	}
+	for _, cmd := range []string{
+		`UID FETCH 1:2 \(UID BODY\.PEEK\[\]\)`, `UID FETCH 3 \(UID BODY\.PEEK\[HEADER\]\)`,
+		`UID FETCH 4 \(UID BODY\.PEEK\[\]\)`, `UID FETCH 5 \(UID BODY\.PEEK\[\]\)`, `UID FETCH 6:7 \(UID BODY\.PEEK\[\]\)`,
+		`UID MOVE 1:2 "Archive"`, `UID MOVE 3 "Quarantine"`, `UID MOVE 4 "Archive"`, `UID MOVE 5 "Archive"`, `UID MOVE 6:7 "Archive"`,
+	} {
+		if n := ts.commands(cmd + `\r`); n != 1 {
+			t.Errorf("%d commands %s, want 1", n, cmd)
+		}
+	}
+	if n := ts.commands(`UID FETCH [\d:,]+ \(UID BODY\.PEEK\[\]\)`); n != 4 {
+		t.Errorf("%d UID FETCH BODY.PEEK[] commands, want 4", n)
+	}
+	checkMailbox(t, ts, "INBOX")
+	checkMailbox(t, ts, "Archive", msgs[0], msgs[1], msgs[3], msgs[4], msgs[5], msgs[6])
+	checkMailbox(t, ts, "Quarantine", msgs[2])
+}
+
+// sizeLiar is a TCP proxy in front of ts that understates every
+// RFC822.SIZE the server sends to 100.
+func sizeLiar(t *testing.T, ts *testIMAPServer) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	re := regexp.MustCompile(`RFC822\.SIZE \d+`)
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", ts.address())
+			if err != nil {
+				_ = client.Close()
+				continue
+			}
+			go func() {
+				_, _ = io.Copy(server, client)
+				_ = server.Close()
+			}()
+			go func() {
+				defer client.Close()
+				r := bufio.NewReader(server)
+				for {
+					line, err := r.ReadBytes('\n')
+					if _, werr := client.Write(re.ReplaceAll(line, []byte("RFC822.SIZE 100"))); werr != nil || err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// When RFC822.SIZE understates a message, the batched body fetch leaves
+// its over-limit literal unread and falls back to the header alone.
+func TestIntakeUnderstatedSize(t *testing.T) {
+	ts := newTestIMAPServer(t, fullCaps)
+	m1 := testMsg("us1", "", czechBody)
+	big := paddedMsg("us2", "", 5000)
+	m3 := testMsg("us3", "", []byte("c\r\n"))
+	ts.appendMany("INBOX", m1, big, m3)
+
+	in, filer, _ := newTestBatchIntake(ts)
+	in.cfg.Addr = sizeLiar(t, ts)
+	in.cfg.MaxMessageSize = 2000
+	sum, err := in.FetchOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Summary{Archived: 2, Quarantined: 1}); sum != want {
+		t.Errorf("summary = %+v, want %+v", sum, want)
+	}
+	if got := filer.batchSources(); len(got) != 1 || !slices.Equal(got[0], []string{"imap:INBOX/1", "imap:INBOX/2", "imap:INBOX/3"}) {
+		t.Errorf("batches %v, want one of uids 1–3 in order", got)
+	}
+	calls := filer.recorded()
+	if len(calls) != 3 {
+		t.Fatalf("%d messages filed, want 3", len(calls))
+	}
+	if header := testMsg("us2", "", nil); !bytes.Equal(calls[1].Raw, header) || calls[1].Size != int64(len(big)) {
+		t.Errorf("understated message: %d bytes, Size %d; want its header (%d bytes), Size %d", len(calls[1].Raw), calls[1].Size, len(header), len(big))
+	}
+	if !bytes.Equal(calls[0].Raw, m1) || !bytes.Equal(calls[2].Raw, m3) {
+		t.Errorf("the other messages were not passed whole")
+	}
+	if ts.commands(`UID FETCH 1:3 \(UID BODY\.PEEK\[\]\)\r`) != 1 || ts.commands(`UID FETCH 2 \(UID BODY\.PEEK\[HEADER\]\)\r`) != 1 {
+		t.Errorf("want one body fetch of 1:3 and a header fetch of 2:\n%s", ts.protocol.String())
+	}
+	checkMailbox(t, ts, "INBOX")
+	checkMailbox(t, ts, "Archive", m1, m3)
+	checkMailbox(t, ts, "Quarantine", big)
 }
