@@ -83,6 +83,7 @@ func (s *Store) AddArchiveMessages(ctx context.Context, ms []*ArchiveMessage) (d
 	}
 	err = s.update(ctx, func(tx *sql.Tx) error {
 		duplicates = make([]bool, len(ms))
+		var fts []ftsRow
 		for i, m := range ms {
 			found, err := findArchiveTx(ctx, tx, m.MessageID, m.ContentHash)
 			if err != nil {
@@ -93,11 +94,11 @@ func (s *Store) AddArchiveMessages(ctx context.Context, ms []*ArchiveMessage) (d
 				duplicates[i] = true
 				continue
 			}
-			if err := s.insertArchiveTx(ctx, tx, m); err != nil {
+			if err := s.insertArchiveTx(ctx, tx, m, &fts); err != nil {
 				return err
 			}
 		}
-		return nil
+		return indexTx(ctx, tx, fts)
 	})
 	if err != nil {
 		return nil, err
@@ -165,7 +166,7 @@ func (s *Store) ThreadMeeting(ctx context.Context, messageIDs []string) (int64, 
 	return 0, nil
 }
 
-func (s *Store) insertArchiveTx(ctx context.Context, tx *sql.Tx, m *ArchiveMessage) error {
+func (s *Store) insertArchiveTx(ctx context.Context, tx *sql.Tx, m *ArchiveMessage, fts *[]ftsRow) error {
 	if m.Received.IsZero() {
 		m.Received = s.Now()
 	}
@@ -214,9 +215,35 @@ func (s *Store) insertArchiveTx(ctx context.Context, tx *sql.Tx, m *ArchiveMessa
 	if m.State != ArchiveArchived {
 		return nil // quarantined mail is kept, not searchable
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO archive_fts (rowid, subject, sender, body, attachments) VALUES (?, ?, ?, ?, ?)`,
-		m.ID, m.Subject, strings.TrimSpace(m.FromName+" "+m.FromAddr), m.BodyText, attText.String()); err != nil {
+	*fts = append(*fts, ftsRow{id: m.ID, subject: m.Subject, sender: strings.TrimSpace(m.FromName + " " + m.FromAddr),
+		body: m.BodyText, attachments: attText.String()})
+	return nil
+}
+
+// ftsRow is one archived message's entry in the full-text index.
+type ftsRow struct {
+	id                                 int64
+	subject, sender, body, attachments string
+}
+
+// indexTx adds rows to the full-text index. They are written after every
+// other row of the batch, back to back: FTS5 flushes its pending terms to
+// disk at each statement savepoint once it is part of the transaction, so
+// interleaving other inserts would turn every message into a tiny segment
+// (and a merge). Written together, a batch becomes one segment.
+func indexTx(ctx context.Context, tx *sql.Tx, rows []ftsRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO archive_fts (rowid, subject, sender, body, attachments) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
 		return dbError("index archive message", err)
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		if _, err := stmt.ExecContext(ctx, r.id, r.subject, r.sender, r.body, r.attachments); err != nil {
+			return dbError("index archive message", err)
+		}
 	}
 	return nil
 }
