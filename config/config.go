@@ -151,6 +151,9 @@ type Group struct {
 	// CoordinatorRoleID is the Discord role of the group's coordinators,
 	// or "".
 	CoordinatorRoleID string `toml:"coordinator_role_id"`
+	// MemberRoleID is the Discord role of the group's members, or "" when
+	// everyone who can use the group's channel counts as a member.
+	MemberRoleID string `toml:"member_role_id"`
 	// TimeZone is the IANA time zone of the group's meetings (default
 	// "Europe/Prague").
 	TimeZone string `toml:"time_zone"`

@@ -71,6 +71,7 @@ type (
 		Name              raw `toml:"name"`
 		DiscordChannelID  raw `toml:"discord_channel_id"`
 		CoordinatorRoleID raw `toml:"coordinator_role_id"`
+		MemberRoleID      raw `toml:"member_role_id"`
 		TimeZone          raw `toml:"time_zone"`
 		Locale            raw `toml:"locale"`
 		Reminders         raw `toml:"reminders"`

@@ -315,6 +315,7 @@ func buildGroup(c *checker, r *rawGroup, key string) Group {
 	}
 	c.snowflake(k("discord_channel_id"), r.DiscordChannelID, &g.DiscordChannelID)
 	c.snowflake(k("coordinator_role_id"), r.CoordinatorRoleID, &g.CoordinatorRoleID)
+	c.snowflake(k("member_role_id"), r.MemberRoleID, &g.MemberRoleID)
 
 	c.str(k("time_zone"), r.TimeZone, &g.TimeZone)
 	switch g.TimeZone {

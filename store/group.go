@@ -23,6 +23,9 @@ type Group struct {
 	Name              string
 	DiscordChannelID  string
 	CoordinatorRoleID string
+	// MemberRoleID is the Discord role of the group's members; "" means
+	// everyone who can use the channel.
+	MemberRoleID string
 	// TimeZone is an IANA zone name; meetings are planned in it.
 	TimeZone string
 	// Locale is LocaleCzech or LocaleEnglish.
@@ -74,7 +77,7 @@ func seconds(d time.Duration) int64 { return int64(d / time.Second) }
 
 func fromSeconds(v int64) time.Duration { return time.Duration(v) * time.Second }
 
-const groupColumns = `id, slug, name, discord_channel_id, coordinator_role_id, time_zone, locale,
+const groupColumns = `id, slug, name, discord_channel_id, coordinator_role_id, member_role_id, time_zone, locale,
 	reminder_offsets, agenda_call_offset, agenda_deadline_offset, nudge_offset, minutes_nudge_offset,
 	created_at, updated_at`
 
@@ -85,7 +88,7 @@ func scanGroup(sc scanner) (*Group, error) {
 	var g Group
 	var offsets string
 	var call, deadline, nudge, minutes, created, updated int64
-	if err := sc.Scan(&g.ID, &g.Slug, &g.Name, &g.DiscordChannelID, &g.CoordinatorRoleID, &g.TimeZone,
+	if err := sc.Scan(&g.ID, &g.Slug, &g.Name, &g.DiscordChannelID, &g.CoordinatorRoleID, &g.MemberRoleID, &g.TimeZone,
 		&g.Locale, &offsets, &call, &deadline, &nudge, &minutes, &created, &updated); err != nil {
 		return nil, err
 	}
@@ -130,13 +133,14 @@ func (s *Store) upsertGroupTx(ctx context.Context, tx *sql.Tx, g *Group) error {
 	now := s.now()
 	// ON CONFLICT keeps id and created_at of an existing group.
 	row := tx.QueryRowContext(ctx, `
-		INSERT INTO groups (slug, name, discord_channel_id, coordinator_role_id, time_zone, locale,
+		INSERT INTO groups (slug, name, discord_channel_id, coordinator_role_id, member_role_id, time_zone, locale,
 			reminder_offsets, agenda_call_offset, agenda_deadline_offset, nudge_offset, minutes_nudge_offset,
 			created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (slug) DO UPDATE SET
 			name = excluded.name, discord_channel_id = excluded.discord_channel_id,
-			coordinator_role_id = excluded.coordinator_role_id, time_zone = excluded.time_zone,
+			coordinator_role_id = excluded.coordinator_role_id, member_role_id = excluded.member_role_id,
+			time_zone = excluded.time_zone,
 			locale = excluded.locale, reminder_offsets = excluded.reminder_offsets,
 			agenda_call_offset = excluded.agenda_call_offset,
 			agenda_deadline_offset = excluded.agenda_deadline_offset,
@@ -144,13 +148,13 @@ func (s *Store) upsertGroupTx(ctx context.Context, tx *sql.Tx, g *Group) error {
 			updated_at = excluded.updated_at
 		-- Leave an unchanged group alone, so syncing the config at every
 		-- start writes nothing; RETURNING then yields no row.
-		WHERE (name, discord_channel_id, coordinator_role_id, time_zone, locale, reminder_offsets,
+		WHERE (name, discord_channel_id, coordinator_role_id, member_role_id, time_zone, locale, reminder_offsets,
 			agenda_call_offset, agenda_deadline_offset, nudge_offset, minutes_nudge_offset)
-			IS NOT (excluded.name, excluded.discord_channel_id, excluded.coordinator_role_id,
+			IS NOT (excluded.name, excluded.discord_channel_id, excluded.coordinator_role_id, excluded.member_role_id,
 			excluded.time_zone, excluded.locale, excluded.reminder_offsets, excluded.agenda_call_offset,
 			excluded.agenda_deadline_offset, excluded.nudge_offset, excluded.minutes_nudge_offset)
 		RETURNING id, created_at, updated_at`,
-		g.Slug, g.Name, g.DiscordChannelID, g.CoordinatorRoleID, g.TimeZone, g.Locale,
+		g.Slug, g.Name, g.DiscordChannelID, g.CoordinatorRoleID, g.MemberRoleID, g.TimeZone, g.Locale,
 		encodeOffsets(g.Reminders), seconds(g.AgendaCall), seconds(g.AgendaDeadline), seconds(g.Nudge),
 		seconds(g.MinutesNudge), now, now)
 	var created, updated int64

@@ -263,3 +263,28 @@ func (s *Store) IsKnownSender(ctx context.Context, address string) (bool, error)
 	}
 	return true, nil
 }
+
+// EnsureDiscordMember returns the member with that Discord user id,
+// creating it with displayName when it does not exist yet. An existing
+// member keeps the name they have.
+func (s *Store) EnsureDiscordMember(ctx context.Context, userID, displayName string) (*Member, error) {
+	if userID == "" {
+		return nil, fmt.Errorf("store: member without discord id: %w", ErrInvalid)
+	}
+	if strings.TrimSpace(displayName) == "" {
+		displayName = userID
+	}
+	err := s.update(ctx, func(tx *sql.Tx) error {
+		now := s.now()
+		// DO NOTHING keeps an existing member untouched; the SELECT below
+		// reads whichever row is there.
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO members (discord_user_id, display_name, created_at, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (discord_user_id) DO NOTHING`, userID, displayName, now, now)
+		return dbError("ensure member", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.MemberByDiscordID(ctx, userID)
+}

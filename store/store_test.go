@@ -117,9 +117,21 @@ func TestUpgradeFromFirstSchemaKeepsData(t *testing.T) {
 	if n, err := s.MigrateTo(ctx, 1); err != nil || n != 1 {
 		t.Fatalf("migrate to 1: n=%d err=%v", n, err)
 	}
-	g := mustGroup(t, s, "pracovni-skupina")
-	m := mustMeeting(t, s, g, time.Date(2027, 3, 23, 9, 0, 0, 0, time.UTC))
+	// Rows written by the first release, with its SQL (today's methods
+	// know columns that schema 1 does not have).
+	for _, q := range []string{
+		`INSERT INTO groups (id, slug, name, created_at, updated_at) VALUES (1, 'pracovni-skupina', 'Pracovní skupina', 0, 0)`,
+		`INSERT INTO meetings (id, group_id, title, starts_at, time_zone, created_at, updated_at)
+		 VALUES (1, 1, 'Jednání pracovní skupiny', 1805792400, 'Europe/Prague', 0, 0)`,
+		`INSERT INTO members (id, discord_user_id, display_name, created_at, updated_at) VALUES (1, '42', 'Jana', 0, 0)`,
+		`INSERT INTO rsvps (meeting_id, member_id, answer, updated_at) VALUES (1, 1, 'yes', 0)`,
+	} {
+		if err := s.ExecForTest(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s.Close()
+	m := &store.Meeting{ID: 1, Title: "Jednání pracovní skupiny", Start: time.Unix(1805792400, 0).UTC()}
 
 	s, err = store.Open(ctx, path, store.Options{})
 	if err != nil {
@@ -135,6 +147,17 @@ func TestUpgradeFromFirstSchemaKeepsData(t *testing.T) {
 	}
 	if v, _ := s.Version(ctx); v != store.SchemaVersion() {
 		t.Errorf("version after upgrade = %d, want %d", v, store.SchemaVersion())
+	}
+	g, err := s.GroupBySlug(ctx, "pracovni-skupina")
+	if err != nil || g.MemberRoleID != "" || g.TimeZone != "Europe/Prague" || len(g.Reminders) != 3 {
+		t.Errorf("group after upgrade: %+v, %v", g, err)
+	}
+	if r, err := s.RSVP(ctx, 1, 1); err != nil || r.Answer != store.AnswerYes {
+		t.Errorf("rsvp after upgrade: %+v, %v", r, err)
+	}
+	g.MemberRoleID = "777"
+	if err := s.UpsertGroup(ctx, g); err != nil {
+		t.Errorf("new column not writable after upgrade: %v", err)
 	}
 }
 
@@ -744,5 +767,32 @@ func TestArchiveRoundTripDedupAndSearch(t *testing.T) {
 	}
 	if err := s.AssignMinutes(ctx, n1.ID, 999); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("assign to unknown meeting: %v", err)
+	}
+}
+
+func TestSettingsAndEnsureDiscordMember(t *testing.T) {
+	s, _ := MustOpenStore(t)
+	ctx := context.Background()
+	if _, ok, err := s.Setting(ctx, "commands_hash"); ok || err != nil {
+		t.Errorf("missing setting: ok=%v err=%v", ok, err)
+	}
+	for _, v := range []string{"abc", "def"} {
+		if err := s.SetSetting(ctx, "commands_hash", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, ok, err := s.Setting(ctx, "commands_hash"); v != "def" || !ok || err != nil {
+		t.Errorf("setting = %q %v %v", v, ok, err)
+	}
+	m1, err := s.EnsureDiscordMember(ctx, "900", "Jana")
+	if err != nil || m1.DisplayName != "Jana" {
+		t.Fatalf("ensure: %+v %v", m1, err)
+	}
+	m2, err := s.EnsureDiscordMember(ctx, "900", "Jiné jméno")
+	if err != nil || m2.ID != m1.ID || m2.DisplayName != "Jana" {
+		t.Errorf("ensure again: %+v %v", m2, err)
+	}
+	if _, err := s.EnsureDiscordMember(ctx, "", "x"); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("empty id: %v", err)
 	}
 }

@@ -258,7 +258,7 @@ func storeGroups(cfg *config.Config) []*store.Group {
 	for _, cg := range cfg.Groups {
 		out = append(out, &store.Group{
 			Slug: cg.Slug, Name: cg.Name, DiscordChannelID: cg.DiscordChannelID,
-			CoordinatorRoleID: cg.CoordinatorRoleID, TimeZone: cg.TimeZone, Locale: cg.Locale,
+			CoordinatorRoleID: cg.CoordinatorRoleID, MemberRoleID: cg.MemberRoleID, TimeZone: cg.TimeZone, Locale: cg.Locale,
 			Reminders: cg.Reminders, AgendaCall: cg.AgendaCall, AgendaDeadline: cg.AgendaDeadline,
 			Nudge: cg.Nudge, MinutesNudge: cg.MinutesNudge,
 		})

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -232,7 +233,7 @@ func TestImportFilesAndCountsDuplicates(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	r := runCLI(t, t.TempDir(), nil, "version")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "coordbot ") || !strings.Contains(r.stdout, "schema 1") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "coordbot ") || !strings.Contains(r.stdout, fmt.Sprintf("schema %d)", store.SchemaVersion())) {
 		t.Errorf("%+v", r)
 	}
 }
