@@ -287,3 +287,27 @@ func (s *Store) Meetings(ctx context.Context, f MeetingFilter) ([]*Meeting, erro
 	}
 	return out, dbError("list meetings", rows.Err())
 }
+
+// SetMeetingAnnouncement records the bot's announcement message of a
+// meeting, leaving every other field alone.
+func (s *Store) SetMeetingAnnouncement(ctx context.Context, id int64, channelID, messageID string) error {
+	return s.setMeetingColumns(ctx, id, `announcement_channel_id = ?, announcement_message_id = ?`, channelID, messageID)
+}
+
+// SetMeetingEvent records the Discord scheduled event of a meeting.
+func (s *Store) SetMeetingEvent(ctx context.Context, id int64, eventID string) error {
+	return s.setMeetingColumns(ctx, id, `discord_event_id = ?`, eventID)
+}
+
+func (s *Store) setMeetingColumns(ctx context.Context, id int64, set string, args ...any) error {
+	return s.update(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE meetings SET `+set+`, updated_at = ? WHERE id = ?`, append(args, s.now(), id)...)
+		if err != nil {
+			return dbError("update meeting", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: meeting %d: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+}

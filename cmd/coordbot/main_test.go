@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -400,18 +401,34 @@ func TestMainRunSyncsGroupsAndCloses(t *testing.T) {
 	}
 }
 
-func TestServeRefusesPartsNotBuiltWithoutLeakingSecrets(t *testing.T) {
+func TestServeRefusesPartsNotBuilt(t *testing.T) {
 	dir := t.TempDir()
+	writeFile(t, dir, "coordbot.toml", "[http]\naddr = \"127.0.0.1:0\"\n")
+	r := runCLI(t, dir, nil, "serve")
+	if r.code != exitError || !strings.Contains(r.stderr, "[http]") || !strings.Contains(r.stderr, "not built yet") {
+		t.Errorf("%+v", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "coordbot.db")); err == nil {
+		t.Error("a refused serve created the database")
+	}
+}
+
+func TestServeFailsClearlyWhenDiscordIsUnreachableWithoutLeakingTheToken(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	writeFile(t, dir, "coordbot.toml", "[discord]\napi_url = \"http://"+addr+"\"\n")
 	const token = "MTA-very-secret-token"
 	r := runCLI(t, dir, map[string]string{"COORDBOT_DISCORD_TOKEN": token}, "serve")
-	if r.code != exitError || !strings.Contains(r.stderr, "[discord]") || !strings.Contains(r.stderr, "not built yet") {
+	if r.code != exitError || !strings.Contains(r.stderr, "connect to discord") {
 		t.Errorf("%+v", r)
 	}
 	if strings.Contains(r.stdout+r.stderr, token) {
 		t.Error("the token was printed")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "coordbot.db")); err == nil {
-		t.Error("a refused serve created the database")
 	}
 }
 

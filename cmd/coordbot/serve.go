@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"coordbot/bot"
 	"coordbot/config"
 	"coordbot/mail"
 	"coordbot/store"
@@ -23,6 +24,8 @@ type Main struct {
 	Now func() time.Time
 	// ShutdownTimeout bounds how long Close waits for in-flight work.
 	ShutdownTimeout time.Duration
+	// BotEditDelay coalesces announcement edits (0: the bot's default).
+	BotEditDelay time.Duration
 
 	// Store is open between Run and Close.
 	Store *store.Store
@@ -50,14 +53,11 @@ func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
 	// Refuse parts that this build does not have before touching anything.
 	var missing []string
-	if cfg.Discord != nil {
-		missing = append(missing, "[discord] (the bot and the scheduler)")
-	}
 	if cfg.HTTP != nil {
 		missing = append(missing, "[http] (the calendar feed)")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("serve: configured parts %s are %w; remove them from %s (and COORDBOT_DISCORD_TOKEN from the environment) to run without them",
+		return fmt.Errorf("serve: configured parts %s are %w; remove them from %s to run without them",
 			strings.Join(missing, ", "), errNotBuilt, fileName(cfg))
 	}
 
@@ -74,8 +74,16 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var notifier mail.MinutesNotifier
+	if cfg.Discord != nil {
+		b, err := m.startBot(ctx, s)
+		if err != nil {
+			return err
+		}
+		notifier = b
+	}
 	if cfg.Mail != nil {
-		m.startMail(s)
+		m.startMail(s, notifier)
 	}
 	parts := cfg.Parts()
 	m.Logger.Info("coordbot running",
@@ -117,11 +125,33 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// startMail runs the IMAP intake until Close.
-func (m *Main) startMail(s *store.Store) {
+// startBot connects the Discord bot; it answers interactions until Close.
+func (m *Main) startBot(ctx context.Context, s *store.Store) (*bot.Bot, error) {
+	dc := m.Config.Discord
+	cfg := bot.Config{Token: dc.Token.Reveal(), GuildID: dc.GuildID, ApplicationID: dc.ApplicationID,
+		APIURL: dc.APIURL, EditDelay: m.BotEditDelay, MinutesEnabled: m.Config.Mail != nil}
+	if m.Config.Mail != nil {
+		cfg.ArchiveAddress = m.Config.Mail.Address
+	}
+	b, err := bot.New(cfg, s, m.Logger.With("component", "bot"))
+	if err != nil {
+		return nil, err
+	}
+	b.Now = m.Now
+	if err := b.Start(ctx); err != nil {
+		return nil, err
+	}
+	m.parts = append(m.parts, part{name: "bot", stop: b.Stop})
+	return b, nil
+}
+
+// startMail runs the IMAP intake until Close; filed minutes are announced
+// through notifier when the bot runs.
+func (m *Main) startMail(s *store.Store, notifier mail.MinutesNotifier) {
 	logger := m.Logger.With("component", "mail")
 	p := newPipeline(m.Config, s, m.Logger)
 	p.Now = m.Now
+	p.Notifier = notifier
 	intake := mail.NewIntake(imapConfig(m.Config.Mail), p, logger)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

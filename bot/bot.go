@@ -1,0 +1,178 @@
+// Package bot is coordbot's Discord bot: slash commands, buttons and modals
+// with which coordinators plan meetings and members answer invitations and
+// propose agenda items, in Czech or English.
+//
+// The bot speaks to Discord through the unmodified discordgo client. Every
+// interaction is answered within Discord's 3-second limit: handlers only
+// touch the local store before answering, and any slower Discord call
+// (announcements, scheduled events) happens after the answer. Announcement
+// edits are coalesced per meeting so that a burst of clicks becomes a few
+// edits.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"coordbot/store"
+)
+
+// Config is what the bot needs from the configuration.
+type Config struct {
+	Token string
+	// GuildID is the Discord server whose commands are registered; ""
+	// registers global commands.
+	GuildID string
+	// ApplicationID is taken from READY when empty.
+	ApplicationID string
+	// APIURL is the base URL of a Discord-compatible API; "" is Discord.
+	APIURL string
+	// EditDelay is the least time between two edits of one announcement
+	// (default 2 s): clicks in between are shown by the next edit.
+	EditDelay time.Duration
+	// ArchiveAddress is where minutes are mailed, shown in messages.
+	ArchiveAddress string
+	// MinutesEnabled says whether the mail archive is configured; /minutes
+	// works on the archive either way, this only changes the wording.
+	MinutesEnabled bool
+}
+
+// Bot is the running Discord bot.
+type Bot struct {
+	cfg     Config
+	store   *store.Store
+	logger  *slog.Logger
+	session *discordgo.Session
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+
+	appID string
+	// ctx ends when Stop begins; handlers derive their contexts from it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// inflight counts handlers and after-response work still running.
+	inflight sync.WaitGroup
+	mu       sync.Mutex
+	stopping bool
+	removeHandler func()
+
+	ann *announcer
+}
+
+// New returns a bot that will use s for its data. It does not connect;
+// Start does.
+func New(cfg Config, s *store.Store, logger *slog.Logger) (*Bot, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("bot: no token")
+	}
+	if cfg.EditDelay <= 0 {
+		cfg.EditDelay = 2 * time.Second
+	}
+	session, err := discordgo.New("Bot " + cfg.Token)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	if cfg.APIURL != "" {
+		u, err := url.Parse(cfg.APIURL)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("bot: api url %q: want http(s)://host[:port]", cfg.APIURL)
+		}
+		// discordgo builds every REST URL from discord.com at init; send
+		// them to the configured server instead. The gateway URL comes
+		// from that server's GET /gateway, so it follows too.
+		session.Client = &http.Client{Timeout: 20 * time.Second, Transport: &rewrite{target: u, base: http.DefaultTransport}}
+	}
+	session.Identify.Intents = discordgo.IntentsGuilds
+	// discordgo logs through the standard logger only at its own levels;
+	// keep it quiet and log what matters ourselves.
+	session.LogLevel = discordgo.LogError
+	b := &Bot{cfg: cfg, store: s, logger: logger, session: session, Now: time.Now}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	b.ann = newAnnouncer(b)
+	return b, nil
+}
+
+// rewrite sends each request to target, keeping path and query.
+type rewrite struct {
+	target *url.URL
+	base   http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (r *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
+	out := req.Clone(req.Context())
+	out.URL.Scheme, out.URL.Host, out.Host = r.target.Scheme, r.target.Host, r.target.Host
+	return r.base.RoundTrip(out)
+}
+
+// Start connects to the gateway, registers the slash commands if they
+// changed since the last start, and begins answering interactions.
+func (b *Bot) Start(ctx context.Context) error {
+	b.removeHandler = b.session.AddHandler(b.onInteraction)
+	b.session.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
+		b.logger.Info("discord gateway ready", "session_user", r.User.ID, "guilds", len(r.Guilds))
+	})
+	b.session.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
+		b.logger.Info("discord gateway resumed")
+	})
+	// Open returns once READY has been handled.
+	if err := b.session.Open(); err != nil {
+		return fmt.Errorf("bot: connect to discord: %w", err)
+	}
+	b.appID = b.cfg.ApplicationID
+	if b.appID == "" && b.session.State != nil && b.session.State.Application != nil {
+		b.appID = b.session.State.Application.ID
+	}
+	if b.appID == "" && b.session.State != nil && b.session.State.User != nil {
+		b.appID = b.session.State.User.ID // a bot's application id equals its user id
+	}
+	if err := b.registerCommands(ctx); err != nil {
+		b.session.Close()
+		return err
+	}
+	return nil
+}
+
+// Stop stops answering new interactions, waits for those in flight and
+// pending announcement edits until ctx ends, and disconnects.
+func (b *Bot) Stop(ctx context.Context) error {
+	b.mu.Lock()
+	b.stopping = true
+	b.mu.Unlock()
+	if b.removeHandler != nil {
+		b.removeHandler()
+	}
+	done := make(chan struct{})
+	go func() {
+		b.ann.flush()
+		b.inflight.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("bot: interactions still running at shutdown: %w", ctx.Err())
+	}
+	b.cancel()
+	return errors.Join(err, b.session.Close())
+}
+
+// begin registers work that Stop waits for; false means the bot is stopping.
+func (b *Bot) begin() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopping {
+		return false
+	}
+	b.inflight.Add(1)
+	return true
+}

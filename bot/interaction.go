@@ -1,0 +1,346 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"coordbot/i18n"
+	"coordbot/store"
+)
+
+// answerBudget is how long a handler may work before answering: Discord
+// drops an interaction not answered within 3 s.
+const answerBudget = 2500 * time.Millisecond
+
+// request is one interaction with what the bot knows about it.
+type request struct {
+	ctx context.Context
+	ic  *discordgo.Interaction
+	// lang is the group's language, else the user's.
+	lang  i18n.Lang
+	group *store.Group // nil outside a group's channel
+	loc   *time.Location
+	// userID and userName identify who acted; roles are their roles in
+	// the guild (from the interaction itself, so no REST call is needed).
+	userID, userName string
+	roles            []string
+}
+
+// refusal is an answer to bad input or a missing permission: the user sees
+// the sentence, nothing is logged as an error.
+type refusal struct {
+	m    msg
+	args []any
+}
+
+func (r *refusal) Error() string { return fmt.Sprintf(r.m.en, r.args...) }
+
+func refuse(m msg, args ...any) error { return &refusal{m: m, args: args} }
+
+// reply is what a handler answers, and work to do after answering (calls
+// to Discord that may be slow).
+type reply struct {
+	resp  *discordgo.InteractionResponse
+	after func(ctx context.Context)
+}
+
+// private is an ephemeral text answer: only the user sees it.
+func private(text string) *reply {
+	return &reply{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Content: text, Flags: discordgo.MessageFlagsEphemeral,
+			AllowedMentions: &discordgo.MessageAllowedMentions{}}}}
+}
+
+// public is an answer everyone in the channel sees.
+func public(text string) *reply {
+	return &reply{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Content: text, AllowedMentions: &discordgo.MessageAllowedMentions{}}}}
+}
+
+// onInteraction answers one interaction. It never panics: a handler's
+// panic or error becomes a safe sentence for the user and a log line with
+// the detail.
+func (b *Bot) onInteraction(s *discordgo.Session, ev *discordgo.InteractionCreate) {
+	if !b.begin() {
+		return
+	}
+	defer b.inflight.Done()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(b.ctx, answerBudget)
+	defer cancel()
+	r := b.newRequest(ctx, ev.Interaction)
+	rep, err := b.safeHandle(r)
+	kind, name := describe(ev.Interaction)
+	log := b.logger.With("interaction_id", ev.ID, "kind", kind, "name", name, "user_id", r.userID)
+	if err != nil {
+		var ref *refusal
+		if errors.As(err, &ref) {
+			log.Info("interaction refused", "reason", err.Error())
+			rep = private(tr(r.lang, ref.m, ref.args...))
+		} else {
+			log.Error("interaction failed", "err", err)
+			rep = private(tr(r.lang, msgInternal))
+		}
+		if ev.Type == discordgo.InteractionApplicationCommandAutocomplete {
+			rep = &reply{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionApplicationCommandAutocompleteResult,
+				Data: &discordgo.InteractionResponseData{Choices: []*discordgo.ApplicationCommandOptionChoice{}}}}
+		}
+	}
+	if rep != nil && rep.resp != nil {
+		if err := s.InteractionRespond(ev.Interaction, rep.resp); err != nil {
+			log.Error("interaction answer failed", "err", err)
+			return
+		}
+	}
+	log.Info("interaction answered", "ms", time.Since(start).Milliseconds())
+	if rep != nil && rep.after != nil {
+		actx, acancel := context.WithTimeout(b.ctx, 30*time.Second)
+		defer acancel()
+		b.safely("after "+name, func() { rep.after(actx) })
+	}
+}
+
+// safely runs fn, turning a panic into a log line.
+func (b *Bot) safely(what string, fn func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.logger.Error("panic", "in", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
+}
+
+// safeHandle runs the handler for r, turning a panic into an error.
+func (b *Bot) safeHandle(r *request) (rep *reply, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("bot: panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	switch r.ic.Type {
+	case discordgo.InteractionApplicationCommand:
+		return b.handleCommand(r)
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		return b.handleAutocomplete(r)
+	case discordgo.InteractionMessageComponent:
+		return b.handleComponent(r)
+	case discordgo.InteractionModalSubmit:
+		return b.handleModal(r)
+	}
+	return nil, refuse(msgUnknownCommand)
+}
+
+func describe(ic *discordgo.Interaction) (kind, name string) {
+	switch ic.Type {
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete:
+		d := ic.ApplicationCommandData()
+		name = d.Name
+		if len(d.Options) > 0 && d.Options[0].Type == discordgo.ApplicationCommandOptionSubCommand {
+			name += " " + d.Options[0].Name
+		}
+		if ic.Type == discordgo.InteractionApplicationCommand {
+			return "command", name
+		}
+		return "autocomplete", name
+	case discordgo.InteractionMessageComponent:
+		return "button", ic.MessageComponentData().CustomID
+	case discordgo.InteractionModalSubmit:
+		return "modal", ic.ModalSubmitData().CustomID
+	}
+	return "other", ""
+}
+
+// newRequest resolves the user, the group of the channel and the language.
+func (b *Bot) newRequest(ctx context.Context, ic *discordgo.Interaction) *request {
+	r := &request{ctx: ctx, ic: ic, lang: i18n.Czech, loc: time.UTC}
+	if ic.Member != nil && ic.Member.User != nil {
+		r.userID, r.roles = ic.Member.User.ID, ic.Member.Roles
+		r.userName = ic.Member.Nick
+		if r.userName == "" {
+			r.userName = displayName(ic.Member.User)
+		}
+	} else if ic.User != nil {
+		r.userID, r.userName = ic.User.ID, displayName(ic.User)
+	}
+	if !strings.HasPrefix(string(ic.Locale), "cs") && ic.Locale != "" {
+		r.lang = i18n.English
+	}
+	if g, err := b.store.GroupByChannel(ctx, ic.ChannelID); err == nil {
+		r.group = g
+		r.lang = i18n.Lang(g.Locale)
+		if l, err := g.Location(); err == nil {
+			r.loc = l
+		}
+	}
+	return r
+}
+
+func displayName(u *discordgo.User) string {
+	if u.GlobalName != "" {
+		return u.GlobalName
+	}
+	return u.Username
+}
+
+// needGroup refuses outside a group's channel.
+func (r *request) needGroup() error {
+	if r.group == nil {
+		return refuse(msgNotInGroupChannel)
+	}
+	return nil
+}
+
+func (r *request) hasRole(role string) bool {
+	return role != "" && slices.Contains(r.roles, role)
+}
+
+// member returns the acting member, creating them on first contact.
+func (b *Bot) member(r *request) (*store.Member, error) {
+	return b.store.EnsureDiscordMember(r.ctx, r.userID, r.userName)
+}
+
+// isCoordinator: the group's coordinator role, or the coordinator role in
+// the store.
+func (b *Bot) isCoordinator(r *request, m *store.Member) (bool, error) {
+	if r.hasRole(r.group.CoordinatorRoleID) {
+		return true, nil
+	}
+	ms, err := b.store.MembershipOf(r.ctx, r.group.ID, m.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return ms.Role == store.RoleCoordinator, nil
+}
+
+// needCoordinator refuses anyone but a coordinator of the channel's group.
+func (b *Bot) needCoordinator(r *request) (*store.Member, error) {
+	if err := r.needGroup(); err != nil {
+		return nil, err
+	}
+	m, err := b.member(r)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := b.isCoordinator(r, m)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, refuse(msgNotCoordinator)
+	}
+	return m, nil
+}
+
+// needMember refuses anyone outside the group: members are those with the
+// group's member role (or everyone in the channel when it has none),
+// coordinators, and those a coordinator added. A member acting for the
+// first time is recorded as one, so they count in /attendance.
+func (b *Bot) needMember(r *request) (*store.Member, error) {
+	if err := r.needGroup(); err != nil {
+		return nil, err
+	}
+	m, err := b.member(r)
+	if err != nil {
+		return nil, err
+	}
+	_, err = b.store.MembershipOf(r.ctx, r.group.ID, m.ID)
+	switch {
+	case err == nil:
+		return m, nil
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	role := ""
+	switch {
+	case r.hasRole(r.group.CoordinatorRoleID):
+		role = store.RoleCoordinator
+	case r.group.MemberRoleID == "" || r.hasRole(r.group.MemberRoleID):
+		role = store.RoleMember
+	default:
+		return nil, refuse(msgNotMember)
+	}
+	if err := b.store.SetMembership(r.ctx, r.group.ID, m.ID, role); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// meetingArg resolves a meeting option (its id, as autocomplete fills it)
+// to a meeting of the channel's group; empty means the next scheduled one.
+func (b *Bot) meetingArg(r *request, value string) (*store.Meeting, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		ms, err := b.store.Meetings(r.ctx, store.MeetingFilter{GroupID: r.group.ID, From: b.Now(),
+			Status: []string{store.MeetingScheduled}, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(ms) == 0 {
+			return nil, refuse(msgNoUpcoming)
+		}
+		return ms[0], nil
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(value, "#"), 10, 64)
+	if err != nil {
+		return nil, refuse(msgNoMeeting)
+	}
+	m, err := b.store.Meeting(r.ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && m.GroupID != r.group.ID) {
+		return nil, refuse(msgNoMeeting)
+	}
+	return m, err
+}
+
+// options flattens a command's options (inside a subcommand, if any).
+type options map[string]*discordgo.ApplicationCommandInteractionDataOption
+
+func commandOptions(d discordgo.ApplicationCommandInteractionData) (sub string, opts options) {
+	list := d.Options
+	if len(list) == 1 && list[0].Type == discordgo.ApplicationCommandOptionSubCommand {
+		sub, list = list[0].Name, list[0].Options
+	}
+	opts = options{}
+	for _, o := range list {
+		opts[o.Name] = o
+	}
+	return sub, opts
+}
+
+func (o options) str(name string) string {
+	if v, ok := o[name]; ok {
+		if s, ok := v.Value.(string); ok {
+			return strings.TrimSpace(s)
+		}
+	}
+	return ""
+}
+
+func (o options) int(name string) (int64, bool) {
+	if v, ok := o[name]; ok {
+		if f, ok := v.Value.(float64); ok {
+			return int64(f), true
+		}
+	}
+	return 0, false
+}
+
+// focused is the option being typed in an autocomplete interaction.
+func (o options) focused() *discordgo.ApplicationCommandInteractionDataOption {
+	for _, v := range o {
+		if v.Focused {
+			return v
+		}
+	}
+	return nil
+}
