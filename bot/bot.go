@@ -59,9 +59,9 @@ type Bot struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	// inflight counts handlers and after-response work still running.
-	inflight sync.WaitGroup
-	mu       sync.Mutex
-	stopping bool
+	inflight      sync.WaitGroup
+	mu            sync.Mutex
+	stopping      bool
 	removeHandler func()
 
 	ann *announcer

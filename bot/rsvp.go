@@ -15,13 +15,15 @@ import (
 const (
 	idYes          = "rsvp-yes"
 	idNo           = "rsvp-no"
-	idMaybe        = "rsvp-maybe"  // opens the maybe modal
-	idMaybeModal   = "rsvp-modal"  // the maybe modal's submit
-	idPropose      = "agenda-add"  // opens the agenda modal
+	idMaybe        = "rsvp-maybe"   // opens the maybe modal
+	idMaybeModal   = "rsvp-modal"   // the maybe modal's submit
+	idPropose      = "agenda-add"   // opens the agenda modal
 	idProposeModal = "agenda-modal" // the agenda modal's submit
 )
 
-func customID(action string, meetingID int64) string { return action + ":" + strconv.FormatInt(meetingID, 10) }
+func customID(action string, meetingID int64) string {
+	return action + ":" + strconv.FormatInt(meetingID, 10)
+}
 
 func parseCustomID(s string) (action string, meetingID int64, ok bool) {
 	action, id, found := strings.Cut(s, ":")
