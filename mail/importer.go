@@ -39,10 +39,18 @@ func NewImporter(filer Filer, logger *slog.Logger) *Importer {
 // "From " line is an mbox; any other file is one message; a directory with
 // cur/ and new/ is a Maildir; any other directory is walked for .eml files
 // and Maildirs. It stops at the first database failure, keeping the
-// summary so far; unreadable files are counted as failed and skipped.
+// summary so far; unreadable paths and files are counted as failed and
+// skipped.
 func (im *Importer) Import(ctx context.Context, paths []string) (Summary, error) {
 	var sum Summary
 	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			// A path that cannot be read is reported and skipped; the
+			// others are still imported.
+			im.Logger.Error("cannot read path", "path", p, "err", err)
+			sum.Failed++
+			continue
+		}
 		if err := im.importPath(ctx, p, &sum); err != nil {
 			// File what was read before the failure; flush clears the
 			// queue, so a failed flush is not retried here.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"runtime/debug"
 	"runtime"
 	"strconv"
 	"strings"
@@ -97,11 +98,22 @@ func (p *Pipeline) prepare(ins []Incoming) []prepared {
 			in.Size = int64(len(in.Raw))
 		}
 		sum := sha256.Sum256(in.Raw)
+		preps[i] = prepared{in: in, hash: hex.EncodeToString(sum[:]), parsed: &Parsed{}}
+		// Attachments are hostile input for hand-written decoders: a panic
+		// quarantines this message instead of stopping the service (which
+		// would meet the same message again at every start).
+		defer func() {
+			if r := recover(); r != nil {
+				preps[i].parsed = &Parsed{}
+				preps[i].perr = fmt.Errorf("mail: parser panic: %v", r)
+				p.Logger.Error("parser panic", "source", in.Source, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			}
+		}()
 		parsed, perr := Parse(in.Raw, p.ParseOptions)
 		if parsed == nil {
 			parsed = &Parsed{}
 		}
-		preps[i] = prepared{in: in, hash: hex.EncodeToString(sum[:]), parsed: parsed, perr: perr}
+		preps[i].parsed, preps[i].perr = parsed, perr
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(ins))
 	if workers <= 1 {
@@ -141,9 +153,16 @@ func (p *Pipeline) FileBatch(ctx context.Context, ins []Incoming) ([]Outcome, er
 		return nil, fmt.Errorf("mail: file: %w", err)
 	}
 	ms := make([]*store.ArchiveMessage, len(preps))
+	// Meetings of minutes earlier in this batch, by Message-ID: a reply in
+	// the same batch as the minutes it answers cannot find them in the
+	// store yet.
+	batchThreads := map[string]int64{}
 	for i := range preps {
-		if ms[i], err = p.decide(ctx, &preps[i], groups); err != nil {
+		if ms[i], err = p.decide(ctx, &preps[i], groups, batchThreads); err != nil {
 			return nil, fmt.Errorf("mail: file %s: %w", preps[i].in.Source, err)
+		}
+		if m := ms[i]; m.MessageID != "" && m.MeetingID != 0 {
+			batchThreads[m.MessageID] = m.MeetingID
 		}
 	}
 	// One transaction: a message already stored (or earlier in this batch)
@@ -168,7 +187,7 @@ func (p *Pipeline) FileBatch(ctx context.Context, ins []Incoming) ([]Outcome, er
 // decide builds the archive row of a prepared message: quarantined with a
 // reason (too large, unreadable, sender not allowed), or archived with its
 // attachments and matched to a meeting.
-func (p *Pipeline) decide(ctx context.Context, pr *prepared, groups []*store.Group) (*store.ArchiveMessage, error) {
+func (p *Pipeline) decide(ctx context.Context, pr *prepared, groups []*store.Group, batchThreads map[string]int64) (*store.ArchiveMessage, error) {
 	in, parsed := pr.in, pr.parsed
 	m := &store.ArchiveMessage{
 		MessageID:   parsed.MessageID,
@@ -210,7 +229,7 @@ func (p *Pipeline) decide(ctx context.Context, pr *prepared, groups []*store.Gro
 		m.Attachments = append(m.Attachments, &store.Attachment{Filename: a.Filename, MediaType: a.MediaType,
 			Content: a.Content, SHA256: hex.EncodeToString(as[:]), Text: a.Text})
 	}
-	groupID, meetingID, err := p.match(ctx, parsed, m.Received, groups)
+	groupID, meetingID, err := p.match(ctx, parsed, m.Received, groups, batchThreads)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +279,7 @@ var coordbotRef = regexp.MustCompile(`^coordbot\.meeting-([0-9]+)\.`)
 // minutes already filed; else the most recent meeting (of the tagged group,
 // or of the only group with a candidate) that started before the message
 // date, within MatchWindow. Unmatched minutes stay unfiled (meeting 0).
-func (p *Pipeline) match(ctx context.Context, msg *Parsed, received time.Time, groups []*store.Group) (groupID, meetingID int64, err error) {
+func (p *Pipeline) match(ctx context.Context, msg *Parsed, received time.Time, groups []*store.Group, batchThreads map[string]int64) (groupID, meetingID int64, err error) {
 	groupID = taggedGroup(groups, msg)
 
 	thread := append([]string{msg.InReplyTo}, msg.References...)
@@ -277,9 +296,16 @@ func (p *Pipeline) match(ctx context.Context, msg *Parsed, received time.Time, g
 			return m.GroupID, m.ID, nil
 		}
 	}
-	if mid, err := p.archive.ThreadMeeting(ctx, thread); err != nil {
+	mid, err := p.archive.ThreadMeeting(ctx, thread)
+	if err != nil {
 		return 0, 0, err
-	} else if mid != 0 {
+	}
+	for _, id := range thread {
+		if mid == 0 && id != "" {
+			mid = batchThreads[id]
+		}
+	}
+	if mid != 0 {
 		m, err := p.archive.Meeting(ctx, mid)
 		if err != nil {
 			return 0, 0, err

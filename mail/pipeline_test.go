@@ -249,6 +249,20 @@ func TestPipelineBatchRecognisesDuplicatesWithinTheBatch(t *testing.T) {
 	}
 }
 
+func TestPipelineBatchThreadsRepliesToMinutesInTheSameBatch(t *testing.T) {
+	f := newPipeFixture(t)
+	minutes := msg("koordinator@kr-ustecky.example", "a@x", "Zápis [pracovni-skupina]", "Thu, 25 Mar 2027 14:00:00 +0100", "minutes@batch")
+	reply := msg("koordinator@kr-ustecky.example", "a@x", "Re: Zápis", "Mon, 20 Sep 2027 10:00:00 +0200", "reply@batch",
+		"In-Reply-To: <minutes@batch>")
+	outs, err := f.p.FileBatch(context.Background(), []Incoming{{Raw: minutes}, {Raw: reply}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if outs[0].MeetingID != f.wgMarch.ID || outs[1].MeetingID != f.wgMarch.ID {
+		t.Errorf("meetings %d and %d, want both %d", outs[0].MeetingID, outs[1].MeetingID, f.wgMarch.ID)
+	}
+}
+
 func TestImportEmlMboxAndMaildir(t *testing.T) {
 	f := newPipeFixture(t)
 	dir := t.TempDir()
@@ -315,8 +329,11 @@ func TestImportEmlMboxAndMaildir(t *testing.T) {
 	if want := (Summary{Duplicates: 5}); again != want {
 		t.Errorf("second import %v, want %v", again, want)
 	}
-	if _, err := im.Import(ctx, []string{filepath.Join(dir, "missing.eml")}); err == nil {
-		t.Error("a missing path is not an error")
+	third := msg("koordinator@kr-ustecky.example", "a@x", "Třetí", date, "third@x")
+	writeFile(t, filepath.Join(dir, "treti.eml"), third)
+	sum, err = im.Import(ctx, []string{filepath.Join(dir, "missing.eml"), filepath.Join(dir, "treti.eml")})
+	if err != nil || sum != (Summary{Archived: 1, Failed: 1}) {
+		t.Errorf("missing path then a good one: %v %v", sum, err)
 	}
 }
 

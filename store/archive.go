@@ -73,21 +73,36 @@ func (s *Store) AddArchiveMessage(ctx context.Context, m *ArchiveMessage) (dupli
 
 // AddArchiveMessages stores several messages in one transaction, in order,
 // each as AddArchiveMessage would; duplicates[i] reports ms[i] as a
-// duplicate (of a stored message or of one earlier in ms). On error none
-// of them is stored.
+// duplicate (of a stored message or of one earlier in ms). A message to be
+// archived replaces a quarantined copy of itself instead of being a
+// duplicate. On error none of them is stored. The commit is durable
+// (synchronous FULL): the mail intake moves messages out of the mailbox
+// right after it, so it must survive a power cut.
 func (s *Store) AddArchiveMessages(ctx context.Context, ms []*ArchiveMessage) (duplicates []bool, err error) {
 	for _, m := range ms {
 		if m.ContentHash == "" || m.Raw == nil {
 			return nil, fmt.Errorf("store: archive message without raw bytes or hash: %w", ErrInvalid)
 		}
 	}
-	err = s.update(ctx, func(tx *sql.Tx) error {
+	err = s.updateDurable(ctx, func(tx *sql.Tx) error {
 		duplicates = make([]bool, len(ms))
 		var fts []ftsRow
 		for i, m := range ms {
+			if m.State == "" {
+				m.State = ArchiveArchived
+			}
 			found, err := findArchiveTx(ctx, tx, m.MessageID, m.ContentHash)
 			if err != nil {
 				return err
+			}
+			if found != nil && found.State == ArchiveQuarantined && m.State == ArchiveArchived {
+				// A message set aside before (its sender was not yet
+				// allowed, or it was over the size limit) comes again and
+				// now qualifies: it replaces the quarantined copy.
+				if _, err := tx.ExecContext(ctx, `DELETE FROM archive_messages WHERE id = ?`, found.ID); err != nil {
+					return dbError("release quarantined message", err)
+				}
+				found = nil
 			}
 			if found != nil {
 				m.ID, m.State, m.Reason, m.MeetingID, m.GroupID = found.ID, found.State, found.Reason, found.MeetingID, found.GroupID

@@ -107,8 +107,7 @@ func meetingArgs(m *Meeting) []any {
 		coordinator = m.CoordinatorID
 	}
 	return []any{m.Title, unix(m.Start), m.TimeZone, int64(m.Duration / time.Minute), m.Place, m.OnlineURL,
-		m.Status, coordinator, m.DiscordEventID, m.AnnouncementChannelID, m.AnnouncementMessageID,
-		reminders, call, deadline}
+		m.Status, coordinator, reminders, call, deadline}
 }
 
 func validateMeeting(m *Meeting) error {
@@ -149,11 +148,11 @@ func (s *Store) createMeetingTx(ctx context.Context, tx *sql.Tx, m *Meeting) err
 		return err
 	}
 	now := s.now()
-	args := append(meetingArgs(m), m.GroupID, now, now)
+	args := append(meetingArgs(m), m.DiscordEventID, m.AnnouncementChannelID, m.AnnouncementMessageID, m.GroupID, now, now)
 	err := tx.QueryRowContext(ctx, `
 		INSERT INTO meetings (title, starts_at, time_zone, duration_minutes, place, online_url, status,
-			coordinator_id, discord_event_id, announcement_channel_id, announcement_message_id,
-			reminder_offsets, agenda_call_offset, agenda_deadline_offset, group_id, created_at, updated_at)
+			coordinator_id, reminder_offsets, agenda_call_offset, agenda_deadline_offset,
+			discord_event_id, announcement_channel_id, announcement_message_id, group_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...).Scan(&m.ID)
 	if err != nil {
 		return dbError("create meeting", err)
@@ -163,7 +162,9 @@ func (s *Store) createMeetingTx(ctx context.Context, tx *sql.Tx, m *Meeting) err
 	return nil
 }
 
-// UpdateMeeting saves every editable field of m (not its group).
+// UpdateMeeting saves the editable fields of m: not its group, and not the
+// Discord ids the bot records with SetMeetingAnnouncement and
+// SetMeetingEvent (a stale copy must not erase them).
 func (s *Store) UpdateMeeting(ctx context.Context, m *Meeting) error {
 	if err := validateMeeting(m); err != nil {
 		return err
@@ -173,8 +174,7 @@ func (s *Store) UpdateMeeting(ctx context.Context, m *Meeting) error {
 		args := append(meetingArgs(m), now, m.ID)
 		res, err := tx.ExecContext(ctx, `
 			UPDATE meetings SET title = ?, starts_at = ?, time_zone = ?, duration_minutes = ?, place = ?,
-				online_url = ?, status = ?, coordinator_id = ?, discord_event_id = ?,
-				announcement_channel_id = ?, announcement_message_id = ?, reminder_offsets = ?,
+				online_url = ?, status = ?, coordinator_id = ?, reminder_offsets = ?,
 				agenda_call_offset = ?, agenda_deadline_offset = ?, updated_at = ?
 			WHERE id = ?`, args...)
 		if err != nil {
@@ -189,7 +189,8 @@ func (s *Store) UpdateMeeting(ctx context.Context, m *Meeting) error {
 }
 
 // CancelMeeting marks the meeting cancelled and, in the same transaction,
-// cancels its messages that have not been sent yet. Cancelling a cancelled
+// cancels its messages that have not been sent yet (pending, or claimed by
+// a sender that will then find them cancelled when it reports back). Cancelling a cancelled
 // meeting is a no-op; a held meeting cannot be cancelled (ErrInvalid).
 func (s *Store) CancelMeeting(ctx context.Context, id int64) (*Meeting, error) {
 	var m *Meeting
@@ -211,7 +212,7 @@ func (s *Store) CancelMeeting(ctx context.Context, id int64) (*Meeting, error) {
 		}
 		if _, err := tx.ExecContext(ctx, `
 			UPDATE notifications SET state = 'cancelled', claimed_until = NULL, updated_at = ?
-			WHERE meeting_id = ? AND state = 'pending'`, now, id); err != nil {
+			WHERE meeting_id = ? AND state IN ('pending', 'claimed')`, now, id); err != nil {
 			return dbError("cancel meeting notifications", err)
 		}
 		m.Status, m.UpdatedAt = MeetingCancelled, fromUnix(now)

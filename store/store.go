@@ -159,6 +159,36 @@ func (s *Store) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// updateDurable is update with a commit that survives a power cut: the
+// writer normally runs with synchronous=NORMAL (a power cut may undo the
+// last commits, never corrupt), which is right for RSVPs but not for mail
+// that is moved out of its mailbox once committed. SQLite refuses to change
+// the level inside a transaction, so it is set on the (single) writer
+// connection around it, which this call holds exclusively.
+func (s *Store) updateDurable(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: writer connection: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
+		return fmt.Errorf("store: durable commit: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = NORMAL")
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
 // view runs fn in a read transaction on the read pool, so all its queries
 // see one snapshot.
 func (s *Store) view(ctx context.Context, fn func(tx *sql.Tx) error) error {

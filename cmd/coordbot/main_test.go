@@ -223,7 +223,7 @@ func TestImportFilesAndCountsDuplicates(t *testing.T) {
 	}
 	writeFile(t, dir, "dalsi.eml", "From: koordinatorka@kr-ustecky.example\r\nSubject: Doplnění zápisu\r\n\r\nPříloha.\r\n")
 	r = runCLI(t, dir, env, "import", "dalsi.eml", "missing.eml")
-	if r.code != exitError || !strings.Contains(r.stderr, "missing.eml") || r.stdout != "archived 1, duplicates 0, quarantined 0, failed 0\n" {
+	if r.code != exitError || !strings.Contains(r.stderr, "missing.eml") || r.stdout != "archived 1, duplicates 0, quarantined 0, failed 1\n" {
 		t.Errorf("missing file after a good one: %+v", r)
 	}
 	r = runCLI(t, dir, env, "import")

@@ -169,8 +169,6 @@ CREATE TABLE archive_messages (
     in_reply_to  TEXT    NOT NULL DEFAULT '',
     -- Space-separated Message-IDs from References.
     refs         TEXT    NOT NULL DEFAULT '',
-    body_text    TEXT    NOT NULL DEFAULT '',
-    raw          BLOB    NOT NULL,
     size         INTEGER NOT NULL,
     group_id     INTEGER REFERENCES groups (id) ON DELETE SET NULL,
     meeting_id   INTEGER REFERENCES meetings (id) ON DELETE SET NULL,
@@ -178,6 +176,10 @@ CREATE TABLE archive_messages (
     reason       TEXT    NOT NULL DEFAULT '',
     -- Where it came from: "imap:INBOX" or a file path; for the operator.
     source       TEXT    NOT NULL DEFAULT '',
+    -- The large columns last: SQLite reads a row's columns in order, so a
+    -- query of the small ones above never walks the blobs' overflow pages.
+    body_text    TEXT    NOT NULL DEFAULT '',
+    raw          BLOB    NOT NULL,
     CHECK (state = 'archived' OR reason <> '')
 );
 CREATE INDEX archive_messages_meeting ON archive_messages (meeting_id);
@@ -191,8 +193,8 @@ CREATE TABLE archive_attachments (
     media_type  TEXT    NOT NULL DEFAULT 'application/octet-stream',
     size        INTEGER NOT NULL,
     sha256      TEXT    NOT NULL,
-    content     BLOB    NOT NULL,
     text        TEXT    NOT NULL DEFAULT '',
+    content     BLOB    NOT NULL,
     UNIQUE (message_id, position)
 );
 
