@@ -65,6 +65,8 @@ type Bot struct {
 	removeHandler func()
 
 	ann *announcer
+	// groups maps channel ids to their groups; read-only after Start.
+	groups map[string]*groupInfo
 }
 
 // New returns a bot that will use s for its data. It does not connect;
@@ -88,7 +90,12 @@ func New(cfg Config, s *store.Store, logger *slog.Logger) (*Bot, error) {
 		// discordgo builds every REST URL from discord.com at init; send
 		// them to the configured server instead. The gateway URL comes
 		// from that server's GET /gateway, so it follows too.
-		session.Client = &http.Client{Timeout: 20 * time.Second, Transport: &rewrite{target: u, base: http.DefaultTransport}}
+		// Keep connections for bursts of answers: the default of two idle
+		// connections per host would open and close one per answer when
+		// many people click at once (Discord itself speaks HTTP/2).
+		base := http.DefaultTransport.(*http.Transport).Clone()
+		base.MaxIdleConnsPerHost = 64
+		session.Client = &http.Client{Timeout: 20 * time.Second, Transport: &rewrite{target: u, base: base}}
 	}
 	session.Identify.Intents = discordgo.IntentsGuilds
 	// discordgo logs through the standard logger only at its own levels;
@@ -116,6 +123,9 @@ func (r *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 // Start connects to the gateway, registers the slash commands if they
 // changed since the last start, and begins answering interactions.
 func (b *Bot) Start(ctx context.Context) error {
+	if err := b.loadGroups(ctx); err != nil {
+		return err
+	}
 	b.removeHandler = b.session.AddHandler(b.onInteraction)
 	b.session.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
 		b.logger.Info("discord gateway ready", "session_user", r.User.ID, "guilds", len(r.Guilds))

@@ -173,14 +173,38 @@ func (b *Bot) newRequest(ctx context.Context, ic *discordgo.Interaction) *reques
 	if !strings.HasPrefix(string(ic.Locale), "cs") && ic.Locale != "" {
 		r.lang = i18n.English
 	}
-	if g, err := b.store.GroupByChannel(ctx, ic.ChannelID); err == nil {
-		r.group = g
-		r.lang = i18n.Lang(g.Locale)
-		if l, err := g.Location(); err == nil {
-			r.loc = l
-		}
+	if g := b.groups[ic.ChannelID]; g != nil {
+		r.group, r.loc = g.group, g.loc
+		r.lang = i18n.Lang(g.group.Locale)
 	}
 	return r
+}
+
+// groupInfo is a group with its zone loaded, cached by channel at Start:
+// groups come from the configuration and do not change while running.
+type groupInfo struct {
+	group *store.Group
+	loc   *time.Location
+}
+
+// loadGroups fills the channel → group cache.
+func (b *Bot) loadGroups(ctx context.Context) error {
+	groups, err := b.store.Groups(ctx)
+	if err != nil {
+		return err
+	}
+	b.groups = map[string]*groupInfo{}
+	for _, g := range groups {
+		if g.DiscordChannelID == "" {
+			continue
+		}
+		loc, err := g.Location()
+		if err != nil {
+			return err
+		}
+		b.groups[g.DiscordChannelID] = &groupInfo{group: g, loc: loc}
+	}
+	return nil
 }
 
 func displayName(u *discordgo.User) string {
@@ -238,6 +262,13 @@ func (b *Bot) needCoordinator(r *request) (*store.Member, error) {
 	}
 	if !ok {
 		return nil, refuse(msgNotCoordinator)
+	}
+	// A coordinator by role is a member of the group too (and counts in
+	// /attendance).
+	if _, err := b.store.MembershipOf(r.ctx, r.group.ID, m.ID); errors.Is(err, store.ErrNotFound) {
+		if err := b.store.SetMembership(r.ctx, r.group.ID, m.ID, store.RoleCoordinator); err != nil {
+			return nil, err
+		}
 	}
 	return m, nil
 }

@@ -274,6 +274,11 @@ func (s *Store) EnsureDiscordMember(ctx context.Context, userID, displayName str
 	if strings.TrimSpace(displayName) == "" {
 		displayName = userID
 	}
+	// Most calls find the member: read first, so a click does not queue
+	// for the write lock just to learn that.
+	if m, err := s.MemberByDiscordID(ctx, userID); err == nil || !errors.Is(err, ErrNotFound) {
+		return m, err
+	}
 	err := s.update(ctx, func(tx *sql.Tx) error {
 		now := s.now()
 		// DO NOTHING keeps an existing member untouched; the SELECT below

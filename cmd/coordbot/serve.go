@@ -85,7 +85,14 @@ func (m *Main) Run(ctx context.Context) error {
 	if cfg.Mail != nil {
 		m.startMail(s, notifier)
 	}
-	parts := cfg.Parts()
+	// Log the parts that really run, not the configured ones.
+	var parts []string
+	for _, p := range m.parts {
+		parts = append(parts, p.name)
+	}
+	if cfg.Discord != nil {
+		m.Logger.Warn("the scheduler is not built yet: reminders and nudges are not sent")
+	}
 	m.Logger.Info("coordbot running",
 		"version", buildVersion(),
 		"database", cfg.Database.Path,

@@ -1,0 +1,208 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"coordbot/bot"
+	"coordbot/bot/discordtest"
+	"coordbot/store"
+)
+
+const (
+	channelID  = "5001"
+	coordRole  = "7001"
+	memberRole = "7002"
+)
+
+var (
+	coordinator = discordtest.User{ID: "100", Username: "jana", GlobalName: "Jana Nováková", Roles: []string{coordRole, memberRole}}
+	member      = discordtest.User{ID: "200", Username: "petr", GlobalName: "Petr Dvořák", Roles: []string{memberRole}}
+	outsider    = discordtest.User{ID: "300", Username: "host", GlobalName: "Host"}
+	// now is the bot's clock in the tests: 1 March 2027, 11:00 in Prague.
+	now = time.Date(2027, 3, 1, 10, 0, 0, 0, time.UTC)
+)
+
+// env is a running bot on a real database, connected to the fake Discord.
+type env struct {
+	t     testing.TB
+	fake  *discordtest.Server
+	store *store.Store
+	bot   *bot.Bot
+	group *store.Group
+	logs  *syncBuffer
+	clock *clock
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func newEnv(t testing.TB, locale string) *env {
+	t.Helper()
+	fake, err := discordtest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fake.Close)
+	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "coordbot.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	g := &store.Group{Slug: "pracovni-skupina", Name: "Pracovní skupina protidrogové politiky", DiscordChannelID: channelID,
+		CoordinatorRoleID: coordRole, MemberRoleID: memberRole, Locale: locale,
+		AgendaDeadline: 3 * 24 * time.Hour}
+	if err := s.UpsertGroup(context.Background(), g); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, fake: fake, store: s, group: g, logs: &syncBuffer{}, clock: &clock{t: now}}
+	s.Now = e.clock.Now
+	e.bot = e.startBot()
+	return e
+}
+
+func (e *env) startBot() *bot.Bot {
+	e.t.Helper()
+	b, err := bot.New(bot.Config{Token: e.fake.Token, GuildID: e.fake.GuildID, APIURL: e.fake.URL, EditDelay: 30 * time.Millisecond},
+		e.store, slog.New(slog.NewTextHandler(e.logs, nil)))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	b.Now = e.clock.Now
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := b.Start(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { b.Stop(context.Background()) })
+	return b
+}
+
+func ctx(t testing.TB) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// do sends an interaction and returns the bot's answer.
+func (e *env) do(in *discordgo.Interaction) *discordgo.InteractionResponse {
+	e.t.Helper()
+	resp, _, err := e.fake.Interact(ctx(e.t), in)
+	if err != nil {
+		e.t.Fatalf("interaction: %v\nlogs:\n%s", err, e.logs.String())
+	}
+	return resp
+}
+
+// text returns the answer's content, failing unless it is ephemeral when
+// private says so.
+func (e *env) text(resp *discordgo.InteractionResponse, private bool) string {
+	e.t.Helper()
+	if resp.Type != discordgo.InteractionResponseChannelMessageWithSource || resp.Data == nil {
+		e.t.Fatalf("answer type %d, want a message: %+v", resp.Type, resp.Data)
+	}
+	if got := resp.Data.Flags&discordgo.MessageFlagsEphemeral != 0; got != private {
+		e.t.Errorf("ephemeral = %v, want %v: %q", got, private, resp.Data.Content)
+	}
+	return resp.Data.Content
+}
+
+func str(name, value string) *discordgo.ApplicationCommandInteractionDataOption {
+	return discordtest.StringOpt(name, value)
+}
+
+func (e *env) createMeeting(when string) *store.Meeting {
+	e.t.Helper()
+	resp := e.do(e.fake.SlashCommand(coordinator, channelID, "meeting", discordtest.SubCommand("create",
+		str("title", "Jednání pracovní skupiny"), str("when", when), str("place", "Krajský úřad, Velká Hradební 3118/48"))))
+	text := e.text(resp, true)
+	if !strings.Contains(text, "je naplánována") {
+		e.t.Fatalf("create: %q", text)
+	}
+	ms, err := e.store.Meetings(context.Background(), store.MeetingFilter{GroupID: e.group.ID, Descending: true, Limit: 1})
+	if err != nil || len(ms) != 1 {
+		e.t.Fatalf("meeting not stored: %v", err)
+	}
+	return ms[0]
+}
+
+// announcement waits until the meeting's announcement satisfies pred.
+func (e *env) announcement(pred func(embed *discordgo.MessageEmbed) bool) *discordgo.Message {
+	e.t.Helper()
+	msgs, err := e.fake.WaitMessages(ctx(e.t), channelID, func(ms []*discordgo.Message) bool {
+		for _, m := range ms {
+			if len(m.Embeds) > 0 && pred(m.Embeds[0]) {
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		e.t.Fatalf("announcement never matched: %v; messages: %s", err, dump(e.fake.Messages(channelID)))
+	}
+	for _, m := range msgs {
+		if len(m.Embeds) > 0 && pred(m.Embeds[0]) {
+			return m
+		}
+	}
+	return nil
+}
+
+func dump(ms []*discordgo.Message) string {
+	var sb strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&sb, "\n- %s %q", m.ID, m.Content)
+		for _, em := range m.Embeds {
+			fmt.Fprintf(&sb, " [%s", em.Title)
+			for _, f := range em.Fields {
+				fmt.Fprintf(&sb, " | %s: %s", f.Name, f.Value)
+			}
+			sb.WriteString("]")
+		}
+	}
+	return sb.String()
+}
+
+func field(em *discordgo.MessageEmbed, name string) string {
+	for _, f := range em.Fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
+}
