@@ -1,0 +1,457 @@
+package discordtest
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Gateway opcodes (https://discord.com/developers/docs/topics/opcodes-and-status-codes).
+const (
+	opDispatch       = 0
+	opHeartbeat      = 1
+	opIdentify       = 2
+	opPresenceUpdate = 3
+	opVoiceState     = 4
+	opResume         = 6
+	opReconnect      = 7
+	opRequestMembers = 8
+	opInvalidSession = 9
+	opHello          = 10
+	opHeartbeatACK   = 11
+)
+
+// Gateway opcodes a client sends, for GatewayLog and WaitGatewayOp.
+const (
+	// OpHeartbeat is a client's heartbeat (op 1).
+	OpHeartbeat = opHeartbeat
+	// OpIdentify is a client's IDENTIFY (op 2), which starts a new session.
+	OpIdentify = opIdentify
+	// OpResume is a client's RESUME (op 6), which continues a session.
+	OpResume = opResume
+)
+
+// replayLimit is how many sent dispatches a session keeps for RESUME.
+const replayLimit = 1000
+
+// GatewayOp is one payload a client sent to the fake's gateway.
+type GatewayOp struct {
+	// Conn numbers the websocket connections from 1 in the order they were
+	// accepted.
+	Conn int
+	// Op is the payload's opcode (OpIdentify, OpResume, OpHeartbeat, ...).
+	Op int
+	// At is when the fake read it.
+	At time.Time
+}
+
+type gwConn struct {
+	id  int
+	ws  *websocket.Conn
+	wmu sync.Mutex
+	// sess is the session this connection serves; guarded by Server.mu.
+	sess *gwSession
+}
+
+func (c *gwConn) write(b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	return c.ws.WriteMessage(websocket.TextMessage, b)
+}
+
+func (c *gwConn) writeJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.write(b)
+}
+
+// closeWith sends a close frame with code and waits (briefly) for the client
+// to close its end. It must run on the connection's reading goroutine.
+func (c *gwConn) closeWith(code int, text string) {
+	c.wmu.Lock()
+	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(time.Second))
+	c.wmu.Unlock()
+	_ = c.ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+	for {
+		if _, _, err := c.ws.ReadMessage(); err != nil {
+			return
+		}
+	}
+}
+
+type sentDispatch struct {
+	seq int64
+	raw []byte
+}
+
+type gwSession struct {
+	id string
+	// sendMu serialises sequence numbering and writing, so that a client
+	// sees dispatches in sequence order; taken before Server.mu, never while
+	// holding it.
+	sendMu sync.Mutex
+	// Guarded by Server.mu:
+	seq  int64
+	buf  []sentDispatch
+	conn *gwConn
+}
+
+type gwPayload struct {
+	Op int             `json:"op"`
+	D  json.RawMessage `json:"d"`
+	S  *int64          `json:"s"`
+	T  *string         `json:"t"`
+}
+
+func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
+	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+	ws, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	select {
+	case <-s.done:
+		s.mu.Unlock()
+		_ = ws.Close()
+		return
+	default:
+	}
+	s.connSeq++
+	c := &gwConn{id: s.connSeq, ws: ws}
+	s.conns[c] = struct{}{}
+	interval := s.HeartbeatInterval
+	s.wg.Add(1)
+	s.broadcastLocked()
+	s.mu.Unlock()
+	defer s.wg.Done()
+	defer s.dropConn(c)
+
+	if err := c.writeJSON(map[string]any{"op": opHello, "d": map[string]any{"heartbeat_interval": interval.Milliseconds(), "_trace": []string{`["discordtest"]`}}, "s": nil, "t": nil}); err != nil {
+		return
+	}
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		var p gwPayload
+		if err := json.Unmarshal(data, &p); err != nil {
+			c.closeWith(4002, "Error while decoding payload.")
+			return
+		}
+		s.mu.Lock()
+		s.gwLog = append(s.gwLog, GatewayOp{Conn: c.id, Op: p.Op, At: time.Now()})
+		s.broadcastLocked()
+		s.mu.Unlock()
+		switch p.Op {
+		case opHeartbeat:
+			if err := c.writeJSON(map[string]any{"op": opHeartbeatACK, "d": nil}); err != nil {
+				return
+			}
+		case opIdentify:
+			if !s.identify(c, p.D) {
+				return
+			}
+		case opResume:
+			if !s.resume(c, p.D) {
+				return
+			}
+		case opPresenceUpdate, opVoiceState, opRequestMembers:
+			// Accepted and ignored.
+		default:
+			c.closeWith(4001, "Unknown opcode.")
+			return
+		}
+	}
+}
+
+func (s *Server) dropConn(c *gwConn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	if c.sess != nil && c.sess.conn == c {
+		c.sess.conn = nil
+	}
+	if s.current == c {
+		s.current = nil
+	}
+	s.broadcastLocked()
+	s.mu.Unlock()
+	_ = c.ws.Close()
+}
+
+func (s *Server) tokenOK(tok string) bool {
+	return tok == s.Token || tok == "Bot "+s.Token
+}
+
+func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
+	var id struct {
+		Token string `json:"token"`
+	}
+	_ = json.Unmarshal(d, &id)
+	if !s.tokenOK(id.Token) {
+		c.closeWith(4004, "Authentication failed.")
+		return false
+	}
+	sess := &gwSession{id: randHex(32)}
+	s.mu.Lock()
+	if c.sess != nil && c.sess.conn == c {
+		c.sess.conn = nil
+	}
+	c.sess = sess
+	sess.conn = c
+	s.sessions[sess.id] = sess
+	ready := map[string]any{
+		"v": 9,
+		"user": map[string]any{
+			"id": s.BotUserID, "username": s.BotUsername, "discriminator": "0", "global_name": nil,
+			"avatar": nil, "bot": true, "verified": true, "mfa_enabled": false, "flags": 0,
+		},
+		"session_id":         sess.id,
+		"session_type":       "normal",
+		"resume_gateway_url": s.GatewayURL,
+		"guilds":             []any{map[string]any{"id": s.GuildID, "unavailable": true}},
+		"private_channels":   []any{},
+		"relationships":      []any{},
+		"application":        map[string]any{"id": s.AppID, "flags": 0},
+		"_trace":             []string{`["discordtest"]`},
+	}
+	guild := s.guildLocked()
+	s.mu.Unlock()
+
+	sess.sendMu.Lock()
+	s.dispatchLocked(sess, "READY", ready)
+	s.dispatchLocked(sess, "GUILD_CREATE", guild)
+	sess.sendMu.Unlock()
+
+	s.mu.Lock()
+	if _, ok := s.conns[c]; ok && c.sess == sess {
+		s.current = c
+	}
+	s.broadcastLocked()
+	s.mu.Unlock()
+	return true
+}
+
+func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
+	var rp struct {
+		Token     string `json:"token"`
+		SessionID string `json:"session_id"`
+		Seq       int64  `json:"seq"`
+	}
+	_ = json.Unmarshal(d, &rp)
+	if !s.tokenOK(rp.Token) {
+		c.closeWith(4004, "Authentication failed.")
+		return false
+	}
+	invalid := func() bool {
+		return c.writeJSON(map[string]any{"op": opInvalidSession, "d": false}) == nil
+	}
+	s.mu.Lock()
+	sess := s.sessions[rp.SessionID]
+	s.mu.Unlock()
+	if sess == nil {
+		return invalid()
+	}
+
+	sess.sendMu.Lock()
+	s.mu.Lock()
+	if _, ok := s.sessions[rp.SessionID]; !ok || rp.Seq > sess.seq {
+		s.mu.Unlock()
+		sess.sendMu.Unlock()
+		return invalid()
+	}
+	old := sess.conn
+	if old == c {
+		old = nil
+	}
+	if old != nil && s.current == old {
+		s.current = nil
+	}
+	if c.sess != nil && c.sess != sess && c.sess.conn == c {
+		c.sess.conn = nil
+	}
+	sess.conn = c
+	c.sess = sess
+	var replay [][]byte
+	for _, d := range sess.buf {
+		if d.seq > rp.Seq {
+			replay = append(replay, d.raw)
+		}
+	}
+	s.mu.Unlock()
+	for _, raw := range replay {
+		_ = c.write(raw)
+	}
+	s.dispatchLocked(sess, "RESUMED", map[string]any{"_trace": []string{`["discordtest"]`}})
+	sess.sendMu.Unlock()
+
+	s.mu.Lock()
+	if _, ok := s.conns[c]; ok && c.sess == sess {
+		s.current = c
+	}
+	s.broadcastLocked()
+	s.mu.Unlock()
+	if old != nil {
+		_ = old.ws.UnderlyingConn().Close()
+	}
+	return true
+}
+
+// dispatchLocked numbers a dispatch, keeps it for RESUME and writes it to
+// the session's connection, if it has one. sess.sendMu must be held.
+func (s *Server) dispatchLocked(sess *gwSession, t string, d any) int64 {
+	s.mu.Lock()
+	sess.seq++
+	seq := sess.seq
+	raw, err := json.Marshal(map[string]any{"op": opDispatch, "t": t, "s": seq, "d": d})
+	if err != nil {
+		panic("discordtest: cannot encode " + t + ": " + err.Error())
+	}
+	sess.buf = append(sess.buf, sentDispatch{seq: seq, raw: raw})
+	if len(sess.buf) > replayLimit {
+		sess.buf = append([]sentDispatch(nil), sess.buf[len(sess.buf)-replayLimit:]...)
+	}
+	c := sess.conn
+	s.mu.Unlock()
+	if c != nil {
+		// A failed write leaves the dispatch in the buffer, to be replayed
+		// when the client resumes.
+		_ = c.write(raw)
+	}
+	return seq
+}
+
+// readySession waits until a client connection has got READY or RESUMED and
+// returns its session.
+func (s *Server) readySession(ctx context.Context) (*gwSession, error) {
+	var sess *gwSession
+	err := s.waitFor(ctx, func() bool {
+		if s.current != nil {
+			sess = s.current.sess
+		}
+		return sess != nil
+	})
+	return sess, err
+}
+
+// Dispatch sends an event of type eventType with data d (anything that
+// encodes to the event's JSON) to the connected client as an op 0 dispatch,
+// waiting with ctx for a client to be READY. Interact uses it for
+// INTERACTION_CREATE; tests may send MESSAGE_CREATE, GUILD_MEMBER_UPDATE and
+// the like.
+func (s *Server) Dispatch(ctx context.Context, eventType string, d any) error {
+	sess, err := s.readySession(ctx)
+	if err != nil {
+		return err
+	}
+	sess.sendMu.Lock()
+	defer sess.sendMu.Unlock()
+	s.dispatchLocked(sess, eventType, d)
+	return nil
+}
+
+// WaitReady waits until a client connection has identified (or resumed) and
+// got READY (or RESUMED) and is still connected. After CloseGateway,
+// SendReconnect or SendInvalidSession it waits for the client to come back.
+func (s *Server) WaitReady(ctx context.Context) error {
+	_, err := s.readySession(ctx)
+	return err
+}
+
+// detachCurrentLocked forgets the current connection: later dispatches are
+// only buffered until the client resumes. s.mu must be held.
+func (s *Server) detachCurrentLocked() *gwConn {
+	c := s.current
+	if c == nil {
+		return nil
+	}
+	s.current = nil
+	if c.sess != nil && c.sess.conn == c {
+		c.sess.conn = nil
+	}
+	s.broadcastLocked()
+	return c
+}
+
+// CloseGateway abruptly closes the current gateway connection, without a
+// close frame (the client sees an unexpected EOF, like close code 1006).
+// discordgo then reconnects and RESUMEs; dispatches sent meanwhile are
+// replayed on RESUME. It does nothing when no client is connected.
+func (s *Server) CloseGateway() {
+	s.mu.Lock()
+	c := s.detachCurrentLocked()
+	s.mu.Unlock()
+	if c != nil {
+		_ = c.ws.UnderlyingConn().Close()
+	}
+}
+
+// SendReconnect sends op 7 RECONNECT on the current gateway connection;
+// discordgo closes it and reconnects with RESUME. Until then dispatches are
+// only buffered for the resume.
+func (s *Server) SendReconnect() {
+	s.mu.Lock()
+	c := s.detachCurrentLocked()
+	s.mu.Unlock()
+	if c != nil {
+		_ = c.writeJSON(map[string]any{"op": opReconnect, "d": nil})
+	}
+}
+
+// SendInvalidSession sends op 9 INVALID_SESSION with d = resumable on the
+// current gateway connection. When resumable is false the session is
+// forgotten, so a RESUME of it is refused. discordgo v0.29.0 answers op 9
+// with a fresh IDENTIFY on the same connection either way.
+func (s *Server) SendInvalidSession(resumable bool) {
+	s.mu.Lock()
+	var sess *gwSession
+	if s.current != nil {
+		sess = s.current.sess
+	}
+	c := s.detachCurrentLocked()
+	if !resumable && sess != nil {
+		delete(s.sessions, sess.id)
+	}
+	s.mu.Unlock()
+	if c != nil {
+		_ = c.writeJSON(map[string]any{"op": opInvalidSession, "d": resumable})
+	}
+}
+
+// GatewayLog returns every payload clients sent to the gateway, in order.
+func (s *Server) GatewayLog() []GatewayOp {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]GatewayOp(nil), s.gwLog...)
+}
+
+// CountGatewayOp returns how many payloads with opcode op clients have sent.
+func (s *Server) CountGatewayOp(op int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.countOpLocked(op)
+}
+
+func (s *Server) countOpLocked(op int) int {
+	n := 0
+	for _, g := range s.gwLog {
+		if g.Op == op {
+			n++
+		}
+	}
+	return n
+}
+
+// WaitGatewayOp waits until clients have sent at least n payloads with
+// opcode op in all.
+func (s *Server) WaitGatewayOp(ctx context.Context, op, n int) error {
+	return s.waitFor(ctx, func() bool { return s.countOpLocked(op) >= n })
+}
