@@ -214,6 +214,7 @@ type rewriteTransport struct {
 	base http.RoundTripper
 }
 
+// RoundTrip sends req to the fake.
 func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := req.Clone(req.Context())
 	r.URL.Scheme = "http"

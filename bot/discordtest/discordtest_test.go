@@ -56,12 +56,19 @@ func session(t *testing.T, srv *Server) *discordgo.Session {
 	return dg
 }
 
-func open(t *testing.T, dg *discordgo.Session) {
+func open(t *testing.T, srv *Server, dg *discordgo.Session) {
 	t.Helper()
 	if err := dg.Open(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = dg.Close() })
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.WaitHeartbeat(ctx); err != nil {
+			t.Errorf("no heartbeat before Close: %v", err)
+		}
+		_ = dg.Close()
+	})
 }
 
 // started is a fake with an opened session whose InteractionCreate events
@@ -73,7 +80,7 @@ func started(t *testing.T, handle func(*discordgo.Session, *discordgo.Interactio
 	if handle != nil {
 		dg.AddHandler(handle)
 	}
-	open(t, dg)
+	open(t, srv, dg)
 	if err := srv.WaitReady(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +97,7 @@ func TestOpenReady(t *testing.T) {
 	dg.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildCreate) { guilds <- g })
 	srv.AddRole("400000000000000001", "Koordinátor")
 	srv.AddChannel("500000000000000001", "obecne")
-	open(t, dg)
+	open(t, srv, dg)
 	ctx := testCtx(t)
 	if err := srv.WaitReady(ctx); err != nil {
 		t.Fatal(err)
@@ -126,7 +133,10 @@ func TestHeartbeatAck(t *testing.T) {
 	srv := newServer(t)
 	srv.HeartbeatInterval = 50 * time.Millisecond
 	dg := session(t, srv)
-	open(t, dg)
+	// With heartbeats this frequent, one can race Close (which waits a
+	// second) and make discordgo reconnect to a closed fake.
+	dg.ShouldReconnectOnError = false
+	open(t, srv, dg)
 	if err := srv.WaitGatewayOp(testCtx(t), OpHeartbeat, 3); err != nil {
 		t.Fatal(err)
 	}
@@ -451,6 +461,35 @@ func TestCloseGatewayResumes(t *testing.T) {
 	}
 }
 
+func TestResumeReplaysMissedDispatches(t *testing.T) {
+	t.Parallel()
+	srv, _ := started(t, echo(t))
+	ctx := testCtx(t)
+	srv.mu.Lock()
+	sess := srv.current.sess
+	sess.conn = nil // dispatches are now only buffered, as if lost in flight
+	srv.mu.Unlock()
+	done := make(chan error, 1)
+	go func() {
+		resp, _, err := srv.Interact(ctx, srv.SlashCommand(alice, "500000000000000016", "missed"))
+		if err == nil && resp.Data.Content != "ok missed" {
+			err = fmt.Errorf("response %q", resp.Data.Content)
+		}
+		done <- err
+	}()
+	// READY is 1, GUILD_CREATE 2, the interaction 3.
+	if err := srv.waitFor(ctx, func() bool { return sess.seq >= 3 }); err != nil {
+		t.Fatal(err)
+	}
+	srv.CloseGateway()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if srv.CountGatewayOp(OpResume) != 1 {
+		t.Errorf("RESUME count = %d", srv.CountGatewayOp(OpResume))
+	}
+}
+
 func TestSendReconnectResumes(t *testing.T) {
 	t.Parallel()
 	srv, _ := started(t, echo(t))
@@ -642,6 +681,65 @@ func TestButtonUpdateMessage(t *testing.T) {
 	// discordgo sends "components": null in an UPDATE_MESSAGE without
 	// components, which clears them, as it does on Discord.
 	if msgs := srv.Messages(ch); len(msgs) != 1 || msgs[0].Content != want || len(msgs[0].Components) != 0 {
+		t.Errorf("messages = %+v", msgs)
+	}
+}
+
+func TestButtonDeferredUpdateThenEdit(t *testing.T) {
+	t.Parallel()
+	srv, dg := started(t, func(s *discordgo.Session, i *discordgo.InteractionCreate) {
+		if err := s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}); err != nil {
+			t.Error(err)
+			return
+		}
+		content := "Přijdou: " + i.Member.User.Username
+		if _, err := s.InteractionResponseEdit(i.Interaction, &discordgo.WebhookEdit{Content: &content}); err != nil {
+			t.Error(err)
+		}
+	})
+	ch := "500000000000000014"
+	m, err := dg.ChannelMessageSendComplex(ch, &discordgo.MessageSend{
+		Content: "Pozvánka",
+		Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+			discordgo.Button{Label: "Ano", Style: discordgo.SuccessButton, CustomID: "rsvp:yes"},
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	in := srv.Button(alice, ch, m.ID, "rsvp:yes")
+	if _, _, err := srv.Interact(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	orig, err := srv.WaitOriginal(ctx, in.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// WebhookEdit leaves out components, so the button stays.
+	if orig.ID != m.ID || orig.Content != "Přijdou: alice" || len(orig.Components) != 1 {
+		t.Errorf("original = %s %q %d components", orig.ID, orig.Content, len(orig.Components))
+	}
+	if msgs := srv.Messages(ch); len(msgs) != 1 || msgs[0].Content != "Přijdou: alice" {
+		t.Errorf("messages = %+v", msgs)
+	}
+}
+
+func TestMultipartFile(t *testing.T) {
+	t.Parallel()
+	srv, dg := started(t, nil)
+	ch := "500000000000000015"
+	m, err := dg.ChannelMessageSendComplex(ch, &discordgo.MessageSend{
+		Content: "Zápis",
+		Files:   []*discordgo.File{{Name: "zapis.txt", ContentType: "text/plain", Reader: strings.NewReader("obsah zápisu")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Attachments) != 1 || m.Attachments[0].Filename != "zapis.txt" || m.Attachments[0].Size != len("obsah zápisu") {
+		t.Errorf("attachments = %+v", m.Attachments)
+	}
+	if msgs := srv.Messages(ch); len(msgs) != 1 || msgs[0].Content != "Zápis" {
 		t.Errorf("messages = %+v", msgs)
 	}
 }

@@ -320,6 +320,7 @@ func (s *Server) dispatchLocked(sess *gwSession, t string, d any) int64 {
 		sess.buf = append([]sentDispatch(nil), sess.buf[len(sess.buf)-replayLimit:]...)
 	}
 	c := sess.conn
+	s.broadcastLocked()
 	s.mu.Unlock()
 	if c != nil {
 		// A failed write leaves the dispatch in the buffer, to be replayed
@@ -424,6 +425,25 @@ func (s *Server) SendInvalidSession(resumable bool) {
 	if c != nil {
 		_ = c.writeJSON(map[string]any{"op": opInvalidSession, "d": resumable})
 	}
+}
+
+// WaitHeartbeat waits until the current gateway connection has sent a
+// heartbeat. discordgo v0.29.0 sends its first heartbeat from a goroutine
+// right after Open; a Session.Close that wins that race makes the heartbeat
+// fail and discordgo start a reconnect loop, so tests call WaitHeartbeat
+// before closing a session.
+func (s *Server) WaitHeartbeat(ctx context.Context) error {
+	return s.waitFor(ctx, func() bool {
+		if s.current == nil {
+			return false
+		}
+		for i := len(s.gwLog) - 1; i >= 0; i-- {
+			if g := s.gwLog[i]; g.Conn == s.current.id && g.Op == opHeartbeat {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // GatewayLog returns every payload clients sent to the gateway, in order.

@@ -22,6 +22,7 @@ type CallbackError struct {
 	Body []byte
 }
 
+// Error describes the refused callback with the fake's answer.
 func (e *CallbackError) Error() string {
 	return fmt.Sprintf("discordtest: interaction callback refused: HTTP %d %s", e.Status, e.Body)
 }
