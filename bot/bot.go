@@ -94,7 +94,7 @@ func New(cfg Config, s *store.Store, logger *slog.Logger) (*Bot, error) {
 		// connections per host would open and close one per answer when
 		// many people click at once (Discord itself speaks HTTP/2).
 		base := http.DefaultTransport.(*http.Transport).Clone()
-		base.MaxIdleConnsPerHost = 64
+		base.MaxIdleConnsPerHost = 256
 		session.Client = &http.Client{Timeout: 20 * time.Second, Transport: &rewrite{target: u, base: base}}
 	}
 	session.Identify.Intents = discordgo.IntentsGuilds

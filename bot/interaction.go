@@ -100,7 +100,14 @@ func (b *Bot) onInteraction(s *discordgo.Session, ev *discordgo.InteractionCreat
 			return
 		}
 	}
-	log.Info("interaction answered", "ms", time.Since(start).Milliseconds())
+	// waited_ms is how old the interaction was when its handler began (its
+	// id is a snowflake that carries Discord's creation time): the gateway
+	// and queueing delay, apart from the handler's own ms.
+	waited := int64(-1)
+	if created, err := discordgo.SnowflakeTimestamp(ev.ID); err == nil {
+		waited = start.Sub(created).Milliseconds()
+	}
+	log.Info("interaction answered", "ms", time.Since(start).Milliseconds(), "waited_ms", waited)
 	if rep != nil && rep.after != nil {
 		actx, acancel := context.WithTimeout(b.ctx, 30*time.Second)
 		defer acancel()
@@ -276,23 +283,25 @@ func (b *Bot) needCoordinator(r *request) (*store.Member, error) {
 // needMember refuses anyone outside the group: members are those with the
 // group's member role (or everyone in the channel when it has none),
 // coordinators, and those a coordinator added. A member acting for the
-// first time is recorded as one, so they count in /attendance.
+// first time is recorded as one, so they count in /attendance. The usual
+// case, a known member, costs one read.
 func (b *Bot) needMember(r *request) (*store.Member, error) {
 	if err := r.needGroup(); err != nil {
 		return nil, err
 	}
-	m, err := b.member(r)
-	if err != nil {
+	id, role, err := b.store.DiscordMemberRole(r.ctx, r.group.ID, r.userID)
+	if errors.Is(err, store.ErrNotFound) {
+		m, err := b.member(r)
+		if err != nil {
+			return nil, err
+		}
+		id = m.ID
+	} else if err != nil {
 		return nil, err
 	}
-	_, err = b.store.MembershipOf(r.ctx, r.group.ID, m.ID)
-	switch {
-	case err == nil:
-		return m, nil
-	case !errors.Is(err, store.ErrNotFound):
-		return nil, err
+	if role != "" {
+		return &store.Member{ID: id, DiscordUserID: r.userID, DisplayName: r.userName}, nil
 	}
-	role := ""
 	switch {
 	case r.hasRole(r.group.CoordinatorRoleID):
 		role = store.RoleCoordinator
@@ -301,10 +310,10 @@ func (b *Bot) needMember(r *request) (*store.Member, error) {
 	default:
 		return nil, refuse(msgNotMember)
 	}
-	if err := b.store.SetMembership(r.ctx, r.group.ID, m.ID, role); err != nil {
+	if err := b.store.SetMembership(r.ctx, r.group.ID, id, role); err != nil {
 		return nil, err
 	}
-	return m, nil
+	return &store.Member{ID: id, DiscordUserID: r.userID, DisplayName: r.userName}, nil
 }
 
 // meetingArg resolves a meeting option (its id, as autocomplete fills it)

@@ -293,3 +293,17 @@ func (s *Store) EnsureDiscordMember(ctx context.Context, userID, displayName str
 	}
 	return s.MemberByDiscordID(ctx, userID)
 }
+
+// DiscordMemberRole looks up, in one query, the member with a Discord user
+// id and their role in a group: role is "" when they are not in it. A
+// user never seen gives ErrNotFound. This is the bot's per-click check.
+func (s *Store) DiscordMemberRole(ctx context.Context, groupID int64, userID string) (memberID int64, role string, err error) {
+	err = s.rdb.QueryRowContext(ctx, `
+		SELECT m.id, coalesce(ms.role, '') FROM members m
+		LEFT JOIN memberships ms ON ms.member_id = m.id AND ms.group_id = ?
+		WHERE m.discord_user_id = ?`, groupID, userID).Scan(&memberID, &role)
+	if err != nil {
+		return 0, "", dbError("member with discord id "+userID, err)
+	}
+	return memberID, role, nil
+}

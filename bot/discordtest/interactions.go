@@ -46,6 +46,10 @@ type interaction struct {
 	dispatched time.Time
 	answered   bool
 	callbacks  []callback
+	// called is signalled at each callback, so Interact waits on its own
+	// interaction instead of waking at every change of the server (with
+	// hundreds of interactions in flight that herd costs real CPU).
+	called chan struct{}
 
 	originalID    string
 	originalFinal bool // original is a real message (type 4/7) or was edited
@@ -143,7 +147,8 @@ func (s *Server) Interact(ctx context.Context, in *discordgo.Interaction) (*disc
 	}
 	it := s.interactions[in.ID]
 	if it == nil || it.token != in.Token {
-		it = &interaction{id: in.ID, token: in.Token, typ: in.Type, channelID: in.ChannelID, msgObj: msgObj}
+		it = &interaction{id: in.ID, token: in.Token, typ: in.Type, channelID: in.ChannelID, msgObj: msgObj,
+			called: make(chan struct{}, 1)}
 		if in.Member != nil && in.Member.User != nil {
 			it.user = in.Member.User
 		} else {
@@ -173,15 +178,23 @@ func (s *Server) Interact(ctx context.Context, in *discordgo.Interaction) (*disc
 	sess.sendMu.Unlock()
 
 	var cb callback
-	err = s.waitFor(ctx, func() bool {
-		if len(it.callbacks) > n0 {
+	for {
+		s.mu.Lock()
+		got := len(it.callbacks) > n0
+		if got {
 			cb = it.callbacks[n0]
-			return true
 		}
-		return false
-	})
-	if err != nil {
-		return nil, 0, err
+		s.mu.Unlock()
+		if got {
+			break
+		}
+		select {
+		case <-it.called:
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		case <-s.done:
+			return nil, 0, ErrClosed
+		}
 	}
 	lat := cb.at.Sub(start)
 	if cb.status != http.StatusNoContent {
@@ -246,6 +259,10 @@ func (s *Server) restInteractionCallback(w http.ResponseWriter, q *apiReq) {
 	}
 	s.mu.Lock()
 	it.callbacks = append(it.callbacks, callback{resp: resp, at: at, status: bw.status, body: bw.body.Bytes()})
+	select {
+	case it.called <- struct{}{}:
+	default: // a signal is pending already
+	}
 	s.broadcastLocked()
 	s.mu.Unlock()
 	for k, v := range bw.header {
