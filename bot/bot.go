@@ -40,9 +40,6 @@ type Config struct {
 	EditDelay time.Duration
 	// ArchiveAddress is where minutes are mailed, shown in messages.
 	ArchiveAddress string
-	// MinutesEnabled says whether the mail archive is configured; /minutes
-	// works on the archive either way, this only changes the wording.
-	MinutesEnabled bool
 }
 
 // Bot is the running Discord bot.

@@ -314,3 +314,78 @@ func TestMinutesCommandsAndAnnouncement(t *testing.T) {
 		t.Errorf("minutes announcement %q", last.Content)
 	}
 }
+
+func TestEditAndCancelKeepTheAnnouncementAndEventInStep(t *testing.T) {
+	e := newEnv(t, "cs")
+	m := e.createMeeting("23. 3. 2027 10:00")
+	e.announcement(func(em *discordgo.MessageEmbed) bool { return true })
+
+	// Autocomplete offers the meeting by its Czech date.
+	resp := e.do(e.fake.Autocomplete(member, channelID, "rsvp", str("status", "yes"), discordtest.Focused(str("meeting", "23. 3."))))
+	if resp.Type != discordgo.InteractionApplicationCommandAutocompleteResult || len(resp.Data.Choices) != 1 ||
+		resp.Data.Choices[0].Value != fmt.Sprint(m.ID) || !strings.Contains(resp.Data.Choices[0].Name, "23. 3. 2027 10:00") {
+		t.Errorf("autocomplete %+v", resp.Data)
+	}
+
+	text := e.text(e.do(e.fake.SlashCommand(coordinator, channelID, "meeting", discordtest.SubCommand("edit",
+		str("meeting", fmt.Sprint(m.ID)), str("when", "24. 3. 2027 13:30"), str("place", "Online")))), true)
+	if !strings.Contains(text, "st 24. 3. 2027 13:30") {
+		t.Errorf("edit answer %q", text)
+	}
+	e.announcement(func(em *discordgo.MessageEmbed) bool {
+		return strings.Contains(field(em, "Kdy"), "st 24. 3. 2027 13:30") && field(em, "Kde") == "Online"
+	})
+	text = e.text(e.do(e.fake.SlashCommand(member, channelID, "meeting", discordtest.SubCommand("cancel", str("meeting", fmt.Sprint(m.ID))))), true)
+	if !strings.Contains(text, "jen koordinátor") {
+		t.Errorf("member cancelling: %q", text)
+	}
+	text = e.text(e.do(e.fake.SlashCommand(coordinator, channelID, "meeting", discordtest.SubCommand("cancel", str("meeting", fmt.Sprint(m.ID))))), false)
+	if !strings.Contains(text, "je zrušena") {
+		t.Errorf("cancel answer %q", text)
+	}
+	ann := e.announcement(func(em *discordgo.MessageEmbed) bool { return strings.HasPrefix(em.Title, "ZRUŠENO: ") })
+	for _, c := range ann.Components[0].(*discordgo.ActionsRow).Components {
+		if !c.(*discordgo.Button).Disabled {
+			t.Errorf("button %q still enabled on a cancelled meeting", c.(*discordgo.Button).Label)
+		}
+	}
+	if err := e.bot.Stop(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	evs := e.fake.ScheduledEvents()
+	if len(evs) != 1 || evs[0].Status != discordgo.GuildScheduledEventStatusCanceled ||
+		!evs[0].ScheduledStartTime.Equal(time.Date(2027, 3, 24, 12, 30, 0, 0, time.UTC)) {
+		t.Errorf("event %+v", evs)
+	}
+	got, _ := e.store.Meeting(context.Background(), m.ID)
+	if got.Status != store.MeetingCancelled {
+		t.Errorf("status %s", got.Status)
+	}
+}
+
+func TestMemberSetForSelfAndByCoordinator(t *testing.T) {
+	e := newEnv(t, "cs")
+	text := e.text(e.do(e.fake.SlashCommand(member, channelID, "member", discordtest.SubCommand("set",
+		str("organisation", "Most k naději, z. s."), str("email", "Petr.Dvorak@mostknadeji.example")))), true)
+	if !strings.Contains(text, "petr.dvorak@mostknadeji.example") {
+		t.Errorf("self: %q", text)
+	}
+	m, err := e.store.MemberByEmail(context.Background(), "petr.dvorak@MOSTKNADEJI.example")
+	if err != nil || m.Organisation != "Most k naději, z. s." {
+		t.Errorf("stored %+v %v", m, err)
+	}
+	text = e.text(e.do(e.fake.SlashCommand(member, channelID, "member", discordtest.SubCommand("set",
+		discordtest.UserOpt("user", outsider.ID), str("organisation", "X")))), true)
+	if !strings.Contains(text, "jen koordinátor") {
+		t.Errorf("member setting others: %q", text)
+	}
+	text = e.text(e.do(e.fake.SlashCommand(coordinator, channelID, "member", discordtest.SubCommand("set",
+		discordtest.UserOpt("user", outsider.ID), str("organisation", "Krajská hygienická stanice")))), true)
+	if !strings.Contains(text, "Krajská hygienická stanice") {
+		t.Errorf("coordinator setting others: %q", text)
+	}
+	text = e.text(e.do(e.fake.SlashCommand(member, channelID, "member", discordtest.SubCommand("set", str("email", "není-adresa")))), true)
+	if !strings.Contains(text, "není platný e-mail") {
+		t.Errorf("bad e-mail: %q", text)
+	}
+}

@@ -28,7 +28,7 @@ func (b *Bot) minutesCommand(r *request, sub string, o options) (*reply, error) 
 			return nil, err
 		}
 		if len(hits) == 0 {
-			return private(tr(r.lang, msgMinutesNone)), nil
+			return private(b.nothingFound(r.lang)), nil
 		}
 		var sb strings.Builder
 		for _, h := range hits {
@@ -64,7 +64,7 @@ func (b *Bot) minutesCommand(r *request, sub string, o options) (*reply, error) 
 			}
 		}
 		if n == 0 {
-			return private(tr(r.lang, msgMinutesNone)), nil
+			return private(b.nothingFound(r.lang)), nil
 		}
 		return private(sb.String()), nil
 	case "assign":
@@ -89,6 +89,15 @@ func (b *Bot) minutesCommand(r *request, sub string, o options) (*reply, error) 
 		return private(tr(r.lang, msgMinutesAssigned, id, meeting.Title)), nil
 	}
 	return nil, refuse(msgUnknownCommand)
+}
+
+// nothingFound says so, with where minutes go when the address is known.
+func (b *Bot) nothingFound(lang i18n.Lang) string {
+	text := tr(lang, msgMinutesNone)
+	if b.cfg.ArchiveAddress != "" {
+		text += tr(lang, msgMinutesSendTo, b.cfg.ArchiveAddress)
+	}
+	return text
 }
 
 // MinutesArchived implements mail.MinutesNotifier: it announces filed

@@ -38,7 +38,6 @@ var (
 	msgAgendaNotAuthor   = msg{"Stáhnout bod může jen jeho autor nebo koordinátor.", "Only its author or a coordinator can withdraw an item."}
 	msgAgendaWithdrawn   = msg{"Bod „%s“ je stažen.", "Item “%s” is withdrawn."}
 	msgAgendaAccepted    = msg{"Bod „%s“ je přijat do programu.", "Item “%s” is accepted."}
-	msgAgendaReordered   = msg{"Pořadí programu je upraveno.", "The agenda order is updated."}
 	msgAgendaBadOrder    = msg{"Pořadí zadejte jako čísla bodů oddělená čárkou, např. 3, 1, 2.", "Give the order as item numbers separated by commas, e.g. 3, 1, 2."}
 	msgAgendaEmpty       = msg{"Program schůzky „%s“ je zatím prázdný.", "The agenda of “%s” is empty so far."}
 	msgAgendaHeader      = msg{"Program schůzky „%s“ (%s):", "Agenda of “%s” (%s):"}
@@ -46,8 +45,8 @@ var (
 	msgMemberSaved       = msg{"Uloženo: %s, organizace: %s, e-maily: %s.", "Saved: %s, organisation: %s, e-mails: %s."}
 	msgBadEmail          = msg{"Adresa „%s“ není platný e-mail.", "“%s” is not a valid e-mail address."}
 	msgEmailTaken        = msg{"Adresa %s už patří jinému členovi.", "The address %s already belongs to another member."}
-	msgMinutesNotBuilt   = msg{"Archiv zápisů není v této instalaci zapnutý.", "The minutes archive is not enabled in this installation."}
 	msgMinutesNone       = msg{"Nic jsem nenašel.", "Nothing found."}
+	msgMinutesSendTo     = msg{" Zápisy posílejte na %s.", " Send minutes to %s."}
 	msgMinutesAssigned   = msg{"Zápis č. %d je přiřazen ke schůzce „%s“.", "Minutes no. %d are filed under “%s”."}
 	msgMinutesNoMessage  = msg{"Zápis č. %d v archivu není.", "There are no minutes no. %d in the archive."}
 	msgMinutesArchived   = msg{"📄 Zápis ze schůzky „%s“ je v archivu: %s", "📄 The minutes of “%s” are in the archive: %s"}

@@ -136,7 +136,7 @@ func (m *Main) Close() error {
 func (m *Main) startBot(ctx context.Context, s *store.Store) (*bot.Bot, error) {
 	dc := m.Config.Discord
 	cfg := bot.Config{Token: dc.Token.Reveal(), GuildID: dc.GuildID, ApplicationID: dc.ApplicationID,
-		APIURL: dc.APIURL, EditDelay: m.BotEditDelay, MinutesEnabled: m.Config.Mail != nil}
+		APIURL: dc.APIURL, EditDelay: m.BotEditDelay}
 	if m.Config.Mail != nil {
 		cfg.ArchiveAddress = m.Config.Mail.Address
 	}
