@@ -57,7 +57,8 @@ type Options struct {
 	// BusyTimeout is how long a connection waits for a lock held by another
 	// process before failing. Default 5 s.
 	BusyTimeout time.Duration
-	// ReadConns is the size of the read pool. Default 4.
+	// ReadConns is the size of the read pool. Default 8: reads are short,
+	// and a burst of clicks should not queue for a connection.
 	ReadConns int
 }
 
@@ -87,7 +88,7 @@ func OpenNoMigrate(ctx context.Context, path string, opts Options) (*Store, erro
 		opts.BusyTimeout = 5 * time.Second
 	}
 	if opts.ReadConns <= 0 {
-		opts.ReadConns = 4
+		opts.ReadConns = 8
 	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
