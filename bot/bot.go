@@ -62,6 +62,8 @@ type Bot struct {
 	removeHandler func()
 
 	ann *announcer
+	// Planner, when set, schedules each meeting's messages.
+	Planner Planner
 	// groups maps channel ids to their groups; read-only after Start.
 	groups map[string]*groupInfo
 }

@@ -187,6 +187,28 @@ func (b *Bot) newRequest(ctx context.Context, ic *discordgo.Interaction) *reques
 	return r
 }
 
+// groupOfMeeting fills in the group of a button pressed outside the
+// group's channel (in a direct message from the scheduler).
+func (b *Bot) groupOfMeeting(r *request, meetingID int64) error {
+	if r.group != nil {
+		return nil
+	}
+	m, err := b.store.Meeting(r.ctx, meetingID)
+	if errors.Is(err, store.ErrNotFound) {
+		return refuse(msgNoMeeting)
+	}
+	if err != nil {
+		return err
+	}
+	for _, g := range b.groups {
+		if g.group.ID == m.GroupID {
+			r.group, r.loc, r.lang = g.group, g.loc, i18n.Lang(g.group.Locale)
+			return nil
+		}
+	}
+	return refuse(msgNotInGroupChannel)
+}
+
 // groupInfo is a group with its zone loaded, cached by channel at Start:
 // groups come from the configuration and do not change while running.
 type groupInfo struct {

@@ -97,6 +97,7 @@ func (b *Bot) meetingCreate(r *request, o options) (*reply, error) {
 	if err := b.store.CreateMeeting(r.ctx, m); err != nil {
 		return nil, err
 	}
+	b.plan(r.ctx, m.ID, false)
 	rep := private(tr(r.lang, msgMeetingCreated, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang)))
 	group := r.group
 	rep.after = func(ctx context.Context) {
@@ -143,6 +144,7 @@ func (b *Bot) meetingEdit(r *request, o options) (*reply, error) {
 	if err := b.store.UpdateMeeting(r.ctx, m); err != nil {
 		return nil, err
 	}
+	b.plan(r.ctx, m.ID, false)
 	rep := private(tr(r.lang, msgMeetingUpdated, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang)))
 	group := r.group
 	rep.after = func(ctx context.Context) {
@@ -166,6 +168,7 @@ func (b *Bot) meetingCancel(r *request, o options) (*reply, error) {
 	if m, err = b.store.CancelMeeting(r.ctx, m.ID); err != nil {
 		return nil, err
 	}
+	b.plan(r.ctx, m.ID, true)
 	rep := public(tr(r.lang, msgMeetingCancelled, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang)))
 	group := r.group
 	rep.after = func(ctx context.Context) {
@@ -175,6 +178,25 @@ func (b *Bot) meetingCancel(r *request, o options) (*reply, error) {
 	return rep, nil
 }
 
+// plan has the meeting's messages (re)scheduled before the answer, so a
+// crash right after cannot leave a meeting without its reminders. A
+// failure is logged: the meeting itself is saved.
+func (b *Bot) plan(ctx context.Context, meetingID int64, cancelled bool) {
+	if b.Planner == nil {
+		return
+	}
+	var err error
+	if cancelled {
+		err = b.Planner.MeetingCancelled(ctx, meetingID)
+	} else {
+		err = b.Planner.MeetingChanged(ctx, meetingID)
+	}
+	if err != nil {
+		b.logger.Error("scheduling the meeting's messages", "meeting_id", meetingID, "err", err)
+	}
+}
+
+// statusName names a meeting status in the group's language.
 func statusName(lang i18n.Lang, status string) string {
 	names := strings.Split(tr(lang, msgStatusNames), "|")
 	switch status {

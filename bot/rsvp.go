@@ -82,6 +82,9 @@ func (b *Bot) handleComponent(r *request) (*reply, error) {
 	if !ok {
 		return nil, refuse(msgUnknownCommand)
 	}
+	if err := b.groupOfMeeting(r, meetingID); err != nil {
+		return nil, err
+	}
 	m, err := b.needMember(r)
 	if err != nil {
 		return nil, err
@@ -143,6 +146,9 @@ func (b *Bot) handleModal(r *request) (*reply, error) {
 	action, meetingID, ok := parseCustomID(d.CustomID)
 	if !ok {
 		return nil, refuse(msgUnknownCommand)
+	}
+	if err := b.groupOfMeeting(r, meetingID); err != nil {
+		return nil, err
 	}
 	m, err := b.needMember(r)
 	if err != nil {

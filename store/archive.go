@@ -559,3 +559,16 @@ func (s *Store) ArchiveMessages(ctx context.Context, f ArchiveFilter) ([]*Archiv
 	})
 	return out, err
 }
+
+// Optimize merges the full-text index's segments and lets SQLite refresh
+// its query statistics; the scheduler runs it nightly.
+func (s *Store) Optimize(ctx context.Context) error {
+	return s.update(ctx, func(tx *sql.Tx) error {
+		// 'optimize' is an FTS5 command written as an insert into the table.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO archive_fts (archive_fts) VALUES ('optimize')`); err != nil {
+			return dbError("optimize full-text index", err)
+		}
+		_, err := tx.ExecContext(ctx, `PRAGMA optimize`)
+		return dbError("optimize", err)
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"coordbot/i18n"
+	"coordbot/scheduler"
 	"coordbot/store"
 )
 
@@ -220,6 +221,10 @@ func (e *env) cmdMeetingAdd(ctx context.Context, g *globals, args []string) erro
 	if err := s.CreateMeeting(ctx, m); err != nil {
 		return err
 	}
+	// Plan its messages; a running serve picks them up within a minute.
+	if err := scheduler.Plan(ctx, s, m.ID, e.now()); err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stdout, "meeting %d created: %s, %s (%s)\n", m.ID, m.Title, i18n.FormatDateTime(m.Start, loc, lang), grp.Slug)
 	return nil
 }
@@ -281,6 +286,14 @@ func (e *env) cmdMeetingList(ctx context.Context, g *globals, args []string) err
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, grp.Slug,
 			i18n.FormatDateTime(m.Start, loc, i18n.Lang(grp.Locale)), m.Status, m.Title, where)
+		pending, err := s.Notifications(ctx, store.NotificationFilter{MeetingID: m.ID,
+			States: []string{store.NotificationPending, store.NotificationClaimed}})
+		if err != nil {
+			return err
+		}
+		for _, n := range pending {
+			fmt.Fprintf(tw, "\t\t  %s\t%s\t%s\t\n", i18n.FormatDateTime(n.Due, loc, i18n.Lang(grp.Locale)), n.State, describeNotification(n))
+		}
 	}
 	return tw.Flush()
 }
@@ -312,6 +325,21 @@ func (e *env) cmdMeetingCancel(ctx context.Context, g *globals, args []string) e
 	if err != nil {
 		return err
 	}
+	if err := scheduler.PlanCancellation(ctx, s, m.ID, e.now()); err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stdout, "meeting %d cancelled: %s\n", m.ID, m.Title)
 	return nil
+}
+
+// describeNotification names a pending message for meeting list.
+func describeNotification(n *store.Notification) string {
+	var p struct {
+		Offset string `json:"offset"`
+	}
+	_ = json.Unmarshal([]byte(n.Payload), &p) // the offset is only decoration
+	if p.Offset != "" {
+		return n.Kind + " " + p.Offset
+	}
+	return n.Kind
 }

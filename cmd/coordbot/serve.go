@@ -12,6 +12,7 @@ import (
 	"coordbot/bot"
 	"coordbot/config"
 	"coordbot/mail"
+	"coordbot/scheduler"
 	"coordbot/store"
 )
 
@@ -26,6 +27,8 @@ type Main struct {
 	ShutdownTimeout time.Duration
 	// BotEditDelay coalesces announcement edits (0: the bot's default).
 	BotEditDelay time.Duration
+	// Clock drives the scheduler; tests replace it.
+	Clock scheduler.Clock
 
 	// Store is open between Run and Close.
 	Store *store.Store
@@ -44,7 +47,7 @@ type part struct {
 
 // NewMain returns a service for cfg that logs to logger.
 func NewMain(cfg *config.Config, logger *slog.Logger) *Main {
-	return &Main{Config: cfg, Logger: logger, Now: time.Now, ShutdownTimeout: 10 * time.Second}
+	return &Main{Config: cfg, Logger: logger, Now: time.Now, ShutdownTimeout: 10 * time.Second, Clock: scheduler.RealClock{}}
 }
 
 // Run opens the store, syncs the configured groups and starts every
@@ -89,9 +92,6 @@ func (m *Main) Run(ctx context.Context) error {
 	var parts []string
 	for _, p := range m.parts {
 		parts = append(parts, p.name)
-	}
-	if cfg.Discord != nil {
-		m.Logger.Warn("the scheduler is not built yet: reminders and nudges are not sent")
 	}
 	m.Logger.Info("coordbot running",
 		"version", buildVersion(),
@@ -145,10 +145,32 @@ func (m *Main) startBot(ctx context.Context, s *store.Store) (*bot.Bot, error) {
 		return nil, err
 	}
 	b.Now = m.Now
+	sched := scheduler.New(s, b, m.Clock, m.Logger.With("component", "scheduler"))
+	b.Planner = sched
 	if err := b.Start(ctx); err != nil {
 		return nil, err
 	}
 	m.parts = append(m.parts, part{name: "bot", stop: b.Stop})
+
+	// The scheduler sends through the bot, so it stops first (parts stop
+	// in reverse order).
+	sctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := sched.Run(sctx); err != nil {
+			m.Logger.Error("scheduler stopped", "err", err)
+		}
+	}()
+	m.parts = append(m.parts, part{name: "scheduler", stop: func(stopCtx context.Context) error {
+		cancel()
+		select {
+		case <-done:
+			return nil
+		case <-stopCtx.Done():
+			return fmt.Errorf("scheduler still sending: %w", stopCtx.Err())
+		}
+	}})
 	return b, nil
 }
 
