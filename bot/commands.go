@@ -91,8 +91,15 @@ func commands() []*discordgo.ApplicationCommand {
 				sub("reorder", "Order the agenda (coordinators)", "Seřadit program (koordinátoři)",
 					strOpt("order", "Item numbers in order, e.g. 3, 1, 2", "Čísla bodů v pořadí, např. 3, 1, 2", true, false), meetingOpt(false)),
 			}},
-		{Name: "attendance", NameLocalizations: loc("dochazka"), Description: "Who comes and who has not answered",
-			DescriptionLocalizations: loc("Kdo přijde a kdo neodpověděl"), Options: []*discordgo.ApplicationCommandOption{meetingOpt(false)}},
+		{Name: "attendance", NameLocalizations: loc("dochazka"), Description: "Who comes, who came",
+			DescriptionLocalizations: loc("Kdo přijde, kdo přišel"), Options: []*discordgo.ApplicationCommandOption{
+				sub("show", "Who comes and who has not answered", "Kdo přijde a kdo neodpověděl", meetingOpt(false)),
+				sub("confirm", "Record who actually came (coordinators)", "Zapsat, kdo skutečně přišel (koordinátoři)", meetingOpt(true)),
+			}},
+		{Name: "report", NameLocalizations: loc("zprava"), Description: "The year's meetings for the annual report (coordinators)",
+			DescriptionLocalizations: loc("Setkání za rok pro výroční zprávu (koordinátoři)"), Options: []*discordgo.ApplicationCommandOption{
+				intOpt("year", "The year, e.g. 2027", "Rok, např. 2027", true),
+			}},
 		{Name: "minutes", NameLocalizations: loc("zapisy"), Description: "The minutes archive",
 			DescriptionLocalizations: loc("Archiv zápisů"), Options: []*discordgo.ApplicationCommandOption{
 				sub("search", "Search the minutes", "Hledat v zápisech", strOpt("query", "Words to find", "Hledaná slova", true, false)),

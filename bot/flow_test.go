@@ -199,7 +199,7 @@ func TestAttendanceGroupsByOrganisationWithCzechPlurals(t *testing.T) {
 			e.do(e.fake.SlashCommand(u, channelID, "rsvp", str("status", answers[i]), str("meeting", fmt.Sprint(m.ID))))
 		}
 	}
-	text := e.text(e.do(e.fake.SlashCommand(coordinator, channelID, "attendance")), true)
+	text := e.text(e.do(e.fake.SlashCommand(coordinator, channelID, "attendance", discordtest.SubCommand("show"))), true)
 	for _, want := range []string{"přijdou: 3 účastníci", "možná: 1 účastník", "nepřijdou: 1 účastník", "neodpověděli: 2 účastníci",
 		"**Most k naději**\n  přijdou: Člen 0, Člen 1", "**Město Děčín**\n  neodpověděli: Člen 5"} {
 		if !strings.Contains(text, want) {
@@ -387,5 +387,68 @@ func TestMemberSetForSelfAndByCoordinator(t *testing.T) {
 	text = e.text(e.do(e.fake.SlashCommand(member, channelID, "member", discordtest.SubCommand("set", str("email", "není-adresa")))), true)
 	if !strings.Contains(text, "není platný e-mail") {
 		t.Errorf("bad e-mail: %q", text)
+	}
+}
+
+func TestAttendanceConfirmAndYearReport(t *testing.T) {
+	e := newEnv(t, "cs")
+	m := e.createMeeting("23. 3. 2027 10:00")
+	for i, u := range []discordtest.User{member, {ID: "201", Username: "eva", GlobalName: "Eva Malá", Roles: []string{memberRole}}} {
+		e.do(e.fake.SlashCommand(u, channelID, "member", discordtest.SubCommand("set", str("organisation", []string{"Most k naději", "Krajský úřad"}[i]))))
+	}
+	text := e.text(e.do(e.fake.SlashCommand(coordinator, channelID, "attendance", discordtest.SubCommand("confirm", str("meeting", fmt.Sprint(m.ID))))), true)
+	if !strings.Contains(text, "ještě neproběhla") {
+		t.Errorf("confirm before the meeting: %q", text)
+	}
+	e.clock.Set(time.Date(2027, 3, 23, 12, 0, 0, 0, time.UTC))
+	resp := e.do(e.fake.SlashCommand(coordinator, channelID, "attendance", discordtest.SubCommand("confirm", str("meeting", fmt.Sprint(m.ID)))))
+	if len(resp.Data.Components) != 1 {
+		t.Fatalf("no select: %+v", resp.Data)
+	}
+	sel := resp.Data.Components[0].(*discordgo.ActionsRow).Components[0].(*discordgo.SelectMenu)
+	if len(sel.Options) != 3 {
+		t.Fatalf("select options %+v", sel.Options)
+	}
+	petr, _ := e.store.MemberByDiscordID(context.Background(), member.ID)
+	ann := e.fake.Messages(channelID)[0]
+	text = e.text(e.do(e.fake.Select(coordinator, channelID, ann.ID, sel.CustomID, fmt.Sprint(petr.ID))), true)
+	if !strings.Contains(text, "bylo 1 účastník z 3") {
+		t.Errorf("recorded: %q", text)
+	}
+	att, _ := e.store.AttendanceOf(context.Background(), m.ID)
+	came := 0
+	for _, a := range att {
+		if a.Attended {
+			came++
+			if a.MemberID != petr.ID {
+				t.Errorf("member %d recorded as present", a.MemberID)
+			}
+		}
+	}
+	if len(att) != 3 || came != 1 {
+		t.Errorf("attendance %d rows, %d present", len(att), came)
+	}
+	if got, _ := e.store.Meeting(context.Background(), m.ID); got.Status != store.MeetingHeld {
+		t.Errorf("status %s, want held", got.Status)
+	}
+	text = e.text(e.do(e.fake.SlashCommand(member, channelID, "report", discordtest.IntOpt("year", 2027))), true)
+	if !strings.Contains(text, "jen koordinátor") {
+		t.Errorf("member asking for the report: %q", text)
+	}
+	resp = e.do(e.fake.SlashCommand(coordinator, channelID, "report", discordtest.IntOpt("year", 2027)))
+	if text := e.text(resp, true); !strings.Contains(text, "v příloze") {
+		t.Errorf("report answer %q", text)
+	}
+	// The files travel in the callback's multipart body.
+	var body string
+	for _, r := range e.fake.Requests() {
+		if strings.HasSuffix(r.Path, "/callback") {
+			body = string(r.Body)
+		}
+	}
+	for _, want := range []string{"pracovni-skupina-2027.md", "pracovni-skupina-2027.csv", "V roce 2027 se konalo 1 setkání"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("report files lack %q", want)
+		}
 	}
 }

@@ -36,7 +36,12 @@ func (b *Bot) handleCommand(r *request) (*reply, error) {
 	case "agenda":
 		return b.agendaCommand(r, sub, opts)
 	case "attendance":
+		if sub == "confirm" {
+			return b.attendanceConfirm(r, opts)
+		}
 		return b.attendance(r, opts)
+	case "report":
+		return b.yearReport(r, opts)
 	case "minutes":
 		return b.minutesCommand(r, sub, opts)
 	case "member":

@@ -19,6 +19,7 @@ const (
 	idMaybeModal   = "rsvp-modal"   // the maybe modal's submit
 	idPropose      = "agenda-add"   // opens the agenda modal
 	idProposeModal = "agenda-modal" // the agenda modal's submit
+	idAttended     = "attended"     // the select of who came
 )
 
 func customID(action string, meetingID int64) string {
@@ -88,6 +89,9 @@ func (b *Bot) handleComponent(r *request) (*reply, error) {
 	m, err := b.needMember(r)
 	if err != nil {
 		return nil, err
+	}
+	if action == idAttended {
+		return b.attendanceRecord(r, meetingID, r.ic.MessageComponentData().Values)
 	}
 	meeting, err := b.meetingArg(r, strconv.FormatInt(meetingID, 10))
 	if err != nil {

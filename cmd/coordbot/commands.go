@@ -139,7 +139,7 @@ func defaultLocation(g *globals) *time.Location {
 
 func (e *env) cmdMeeting(ctx context.Context, g *globals, args []string) error {
 	if len(args) == 0 {
-		return usagef("meeting: want add, list or cancel")
+		return usagef("meeting: want add, list, cancel or attended")
 	}
 	switch args[0] {
 	case "add":
@@ -148,8 +148,10 @@ func (e *env) cmdMeeting(ctx context.Context, g *globals, args []string) error {
 		return e.cmdMeetingList(ctx, g, args[1:])
 	case "cancel":
 		return e.cmdMeetingCancel(ctx, g, args[1:])
+	case "attended":
+		return e.cmdMeetingAttended(ctx, g, args[1:])
 	default:
-		return usagef("meeting: unknown subcommand %q: want add, list or cancel", args[0])
+		return usagef("meeting: unknown subcommand %q: want add, list, cancel or attended", args[0])
 	}
 }
 

@@ -49,8 +49,6 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-// errNotBuilt marks a command whose part does not exist yet.
-var errNotBuilt = errors.New("not built yet in this version of coordbot")
 
 const usageText = `coordbot keeps a coordinator network's meetings: Discord bot, reminders, minutes archive.
 
@@ -63,7 +61,7 @@ Commands:
   import PATH...                     file .eml files, mbox files or Maildir folders into the archive
   fetch-mail                         one pass over the IMAP archive mailbox, then exit
   search [-json] [-limit N] QUERY    full-text search of the archive
-  meeting add|list|cancel ...        manage meetings from the shell
+  meeting add|list|cancel|attended ...  manage meetings from the shell
   minutes list|assign ...            list archived, unfiled or quarantined minutes; file minutes under a meeting
   report -group SLUG -year YYYY [-format md|csv]
                                      the year's meetings, attendance and topics for the annual report
@@ -191,9 +189,9 @@ func (e *env) dispatch(ctx context.Context, args []string) error {
 	case "fetch-mail":
 		return e.cmdFetchMail(ctx, &g, rest)
 	case "report":
-		return fmt.Errorf("report: the year-end report is %w", errNotBuilt)
+		return e.cmdReport(ctx, &g, rest)
 	case "ics":
-		return fmt.Errorf("ics: the calendar feed is %w", errNotBuilt)
+		return e.cmdICS(ctx, &g, rest)
 	default:
 		return usagef("unknown command %q (see coordbot -h)", cmd)
 	}

@@ -153,15 +153,6 @@ func TestBadConfigExitsTwoWithOneLineNamingFileAndKey(t *testing.T) {
 	}
 }
 
-func TestCommandsNotBuiltYetSaySoAndFail(t *testing.T) {
-	for _, args := range [][]string{{"report", "-group", "a", "-year", "2027"}, {"ics", "-group", "a"}} {
-		r := runCLI(t, t.TempDir(), nil, args...)
-		if r.code != exitError || !strings.Contains(r.stderr, "not built yet") || r.stdout != "" {
-			t.Errorf("%v: %+v", args, r)
-		}
-	}
-}
-
 func TestFetchMailWithoutMailSectionExitsTwo(t *testing.T) {
 	r := runCLI(t, t.TempDir(), nil, "fetch-mail")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "no [mail] section") {
@@ -398,18 +389,6 @@ func TestMainRunSyncsGroupsAndCloses(t *testing.T) {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs lack %q:\n%s", want, logs.String())
 		}
-	}
-}
-
-func TestServeRefusesPartsNotBuilt(t *testing.T) {
-	dir := t.TempDir()
-	writeFile(t, dir, "coordbot.toml", "[http]\naddr = \"127.0.0.1:0\"\n")
-	r := runCLI(t, dir, nil, "serve")
-	if r.code != exitError || !strings.Contains(r.stderr, "[http]") || !strings.Contains(r.stderr, "not built yet") {
-		t.Errorf("%+v", r)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "coordbot.db")); err == nil {
-		t.Error("a refused serve created the database")
 	}
 }
 

@@ -29,6 +29,8 @@ type Main struct {
 	BotEditDelay time.Duration
 	// Clock drives the scheduler; tests replace it.
 	Clock scheduler.Clock
+	// HTTPAddr is where the calendar feeds listen, once running.
+	HTTPAddr string
 
 	// Store is open between Run and Close.
 	Store *store.Store
@@ -55,15 +57,6 @@ func NewMain(cfg *config.Config, logger *slog.Logger) *Main {
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
 	// Refuse parts that this build does not have before touching anything.
-	var missing []string
-	if cfg.HTTP != nil {
-		missing = append(missing, "[http] (the calendar feed)")
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("serve: configured parts %s are %w; remove them from %s to run without them",
-			strings.Join(missing, ", "), errNotBuilt, fileName(cfg))
-	}
-
 	s, err := store.Open(ctx, cfg.Database.Path, store.Options{})
 	if err != nil {
 		return err
@@ -87,6 +80,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if cfg.Mail != nil {
 		m.startMail(s, notifier)
+	}
+	if cfg.HTTP != nil {
+		if err := m.startHTTP(s); err != nil {
+			return err
+		}
 	}
 	// Log the parts that really run, not the configured ones.
 	var parts []string
