@@ -49,7 +49,6 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-
 const usageText = `coordbot keeps a coordinator network's meetings: Discord bot, reminders, minutes archive.
 
 Usage:
