@@ -1,13 +1,11 @@
 package bot_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 
 	"coordbot/bot"
 	"coordbot/bot/discordtest"
+	"coordbot/internal/testutil"
 	"coordbot/store"
 )
 
@@ -39,37 +38,8 @@ type env struct {
 	store *store.Store
 	bot   *bot.Bot
 	group *store.Group
-	logs  *syncBuffer
-	clock *clock
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
+	logs  *testutil.SyncBuffer
+	clock *testutil.Clock
 }
 
 func newEnv(t testing.TB, locale string) *env {
@@ -90,7 +60,7 @@ func newEnv(t testing.TB, locale string) *env {
 	if err := s.UpsertGroup(context.Background(), g); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, fake: fake, store: s, group: g, logs: &syncBuffer{}, clock: &clock{t: now}}
+	e := &env{t: t, fake: fake, store: s, group: g, logs: &testutil.SyncBuffer{}, clock: testutil.NewClock(now)}
 	s.Now = e.clock.Now
 	e.bot = e.startBot()
 	return e

@@ -1,13 +1,11 @@
 package scheduler_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,74 +13,12 @@ import (
 
 	"coordbot/bot"
 	"coordbot/bot/discordtest"
+	"coordbot/internal/testutil"
 	"coordbot/scheduler"
 	"coordbot/store"
 )
 
 const channelID = "5001"
-
-// fakeClock is a clock the test moves; timers fire when it passes them.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []waiter
-}
-
-type waiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, waiter{at: c.now.Add(d), ch: ch})
-	return ch
-}
-
-// Set moves the clock to t and fires every timer due by then.
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(t) {
-			w.ch <- t
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	c.waiters = kept
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 type env struct {
 	t     *testing.T
@@ -90,9 +26,9 @@ type env struct {
 	store *store.Store
 	bot   *bot.Bot
 	sched *scheduler.Scheduler
-	clock *fakeClock
+	clock *testutil.Clock
 	group *store.Group
-	logs  *lockedBuffer
+	logs  *testutil.SyncBuffer
 	stop  func()
 	idle  chan time.Time
 }
@@ -114,7 +50,7 @@ func newEnv(t *testing.T, start time.Time) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	e := &env{t: t, fake: fake, store: s, clock: &fakeClock{now: start}, logs: &lockedBuffer{}}
+	e := &env{t: t, fake: fake, store: s, clock: testutil.NewClock(start), logs: &testutil.SyncBuffer{}}
 	s.Now = e.clock.Now
 	e.group = &store.Group{Slug: "pracovni-skupina", Name: "Pracovní skupina", DiscordChannelID: channelID,
 		Reminders: []time.Duration{7 * 24 * time.Hour, 24 * time.Hour, time.Hour}, AgendaCall: 14 * 24 * time.Hour,

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"coordbot/bot/discordtest"
 	"coordbot/config"
+	"coordbot/internal/testutil"
 )
 
 // TestServeRunsTheBotAgainstADiscordCompatibleAPI runs the real Main with
@@ -44,7 +44,7 @@ coordinator_role_id = "7001"
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	m := NewMain(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	m.BotEditDelay = 20 * time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -77,69 +77,6 @@ coordinator_role_id = "7001"
 	if strings.Contains(logs.String(), fake.Token) {
 		t.Error("the token reached the log")
 	}
-}
-
-// syncBuffer is a log sink the bot's goroutines may write to concurrently.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// testClock is a scheduler clock the test moves; timers fire as it passes.
-type testClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []testWaiter
-}
-
-type testWaiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, testWaiter{at: c.now.Add(d), ch: ch})
-	return ch
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(t) {
-			w.ch <- t
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	c.waiters = kept
 }
 
 // TestServeSendsAMeetingsRemindersInOrderOnce runs the real Main against
@@ -179,8 +116,8 @@ minutes_nudge = "off"
 	}
 	prague, _ := time.LoadLocation("Europe/Prague")
 	start := time.Date(2027, 3, 23, 10, 0, 0, 0, prague)
-	clock := &testClock{now: start.Add(-10 * time.Second)}
-	var logs syncBuffer
+	clock := testutil.NewClock(start.Add(-10 * time.Second))
+	var logs testutil.SyncBuffer
 	m := NewMain(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	m.Now, m.Clock, m.BotEditDelay = clock.Now, clock, 20*time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

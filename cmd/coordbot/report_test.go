@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-ical"
 
 	"coordbot/config"
+	"coordbot/internal/testutil"
 )
 
 const calendarTOML = `
@@ -91,7 +92,7 @@ func TestServeOffersTheCalendarOverHTTPWithAToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	m := NewMain(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
