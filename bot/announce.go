@@ -183,6 +183,8 @@ func (b *Bot) syncEvent(ctx context.Context, g *store.Group, meetingID int64) {
 	if guild == "" {
 		return // scheduled events belong to a guild
 	}
+	b.eventMu.Lock()
+	defer b.eventMu.Unlock()
 	m, err := b.store.Meeting(ctx, meetingID)
 	if err != nil {
 		b.logger.Error("scheduled event: load meeting", "meeting_id", meetingID, "err", err)

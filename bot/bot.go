@@ -64,6 +64,9 @@ type Bot struct {
 	ann *announcer
 	// Planner, when set, schedules each meeting's messages.
 	Planner Planner
+	// eventMu serialises scheduled-event syncs: an edit right after a
+	// create must see the event the create recorded, not make a second.
+	eventMu sync.Mutex
 	// groups maps channel ids to their groups; read-only after Start.
 	groups map[string]*groupInfo
 }
