@@ -86,6 +86,9 @@ func (b *Bot) announce(ctx context.Context, g *store.Group, meetingID int64) {
 		b.logger.Error("announcement: record", "meeting_id", meetingID, "err", err)
 		return
 	}
+	// Changes made while the post was on its way (an edit, the first
+	// answers) found no announcement to edit; one refresh catches them up.
+	b.ann.refresh(g, m.ID)
 	b.logger.Info("meeting announced", "meeting_id", m.ID, "channel_id", msg.ChannelID, "message_id", msg.ID)
 }
 
