@@ -112,7 +112,9 @@ func (b *Bot) meetingCreate(r *request, o options) (*reply, error) {
 	return rep, nil
 }
 
-func (b *Bot) meetingEdit(r *request, o options) (*reply, error) {
+// scheduledMeetingForCoordinator checks that a coordinator acts and that
+// the meeting named by the option is still scheduled (edit, cancel).
+func (b *Bot) scheduledMeetingForCoordinator(r *request, o options) (*store.Meeting, error) {
 	if _, err := b.needCoordinator(r); err != nil {
 		return nil, err
 	}
@@ -122,6 +124,14 @@ func (b *Bot) meetingEdit(r *request, o options) (*reply, error) {
 	}
 	if m.Status != store.MeetingScheduled {
 		return nil, refuse(msgMeetingNotOpen, m.Title, statusName(r.lang, m.Status))
+	}
+	return m, nil
+}
+
+func (b *Bot) meetingEdit(r *request, o options) (*reply, error) {
+	m, err := b.scheduledMeetingForCoordinator(r, o)
+	if err != nil {
+		return nil, err
 	}
 	if _, ok := o["title"]; ok {
 		if err := checkTitle(o.str("title")); err != nil {
@@ -160,15 +170,9 @@ func (b *Bot) meetingEdit(r *request, o options) (*reply, error) {
 }
 
 func (b *Bot) meetingCancel(r *request, o options) (*reply, error) {
-	if _, err := b.needCoordinator(r); err != nil {
-		return nil, err
-	}
-	m, err := b.meetingArg(r, o.str("meeting"))
+	m, err := b.scheduledMeetingForCoordinator(r, o)
 	if err != nil {
 		return nil, err
-	}
-	if m.Status != store.MeetingScheduled {
-		return nil, refuse(msgMeetingNotOpen, m.Title, statusName(r.lang, m.Status))
 	}
 	if m, err = b.store.CancelMeeting(r.ctx, m.ID); err != nil {
 		return nil, err

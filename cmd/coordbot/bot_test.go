@@ -15,18 +15,14 @@ import (
 	"coordbot/internal/testutil"
 )
 
-// TestServeRunsTheBotAgainstADiscordCompatibleAPI runs the real Main with
-// discord.api_url pointing at the protocol-level fake.
-func TestServeRunsTheBotAgainstADiscordCompatibleAPI(t *testing.T) {
-	fake, err := discordtest.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fake.Close()
-	dir := t.TempDir()
+// discordConfig is a configuration for serve against the Discord fake, with
+// one group in channel 5001 whose coordinators have role 7001; groupExtra
+// adds keys to that group.
+func discordConfig(t *testing.T, fake *discordtest.Server, groupExtra string) *config.Config {
+	t.Helper()
 	toml := `
 [database]
-path = "` + filepath.Join(dir, "c.db") + `"
+path = "` + filepath.Join(t.TempDir(), "c.db") + `"
 
 [discord]
 guild_id = "` + fake.GuildID + `"
@@ -37,13 +33,25 @@ slug = "pracovni-skupina"
 name = "Pracovní skupina protidrogové politiky"
 discord_channel_id = "5001"
 coordinator_role_id = "7001"
-`
+` + groupExtra
 	cfg, err := config.Parse("test.toml", []byte(toml), func(k string) string {
 		return map[string]string{"COORDBOT_DISCORD_TOKEN": fake.Token}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+// TestServeRunsTheBotAgainstADiscordCompatibleAPI runs the real Main with
+// discord.api_url pointing at the protocol-level fake.
+func TestServeRunsTheBotAgainstADiscordCompatibleAPI(t *testing.T) {
+	fake, err := discordtest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	cfg := discordConfig(t, fake, "")
 	var logs testutil.SyncBuffer
 	m := NewMain(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	m.BotEditDelay = 20 * time.Millisecond
@@ -88,32 +96,12 @@ func TestServeSendsAMeetingsRemindersInOrderOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fake.Close()
-	dir := t.TempDir()
-	toml := `
-[database]
-path = "` + filepath.Join(dir, "c.db") + `"
-
-[discord]
-guild_id = "` + fake.GuildID + `"
-api_url = "` + fake.URL + `"
-
-[[groups]]
-slug = "pracovni-skupina"
-name = "Pracovní skupina protidrogové politiky"
-discord_channel_id = "5001"
-coordinator_role_id = "7001"
-reminders = ["5s", "3s", "1s"]
+	cfg := discordConfig(t, fake, `reminders = ["5s", "3s", "1s"]
 agenda_call = "off"
 agenda_deadline = "off"
 nudge = "off"
 minutes_nudge = "off"
-`
-	cfg, err := config.Parse("test.toml", []byte(toml), func(k string) string {
-		return map[string]string{"COORDBOT_DISCORD_TOKEN": fake.Token}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	prague, _ := time.LoadLocation("Europe/Prague")
 	start := time.Date(2027, 3, 23, 10, 0, 0, 0, prague)
 	clock := testutil.NewClock(start.Add(-10 * time.Second))
