@@ -77,16 +77,24 @@ func (b *Bot) setRSVP(r *request, m *store.Member, meeting *store.Meeting, answe
 	return private(text), nil
 }
 
-// handleComponent answers the announcement's buttons.
-func (b *Bot) handleComponent(r *request) (*reply, error) {
-	action, meetingID, ok := parseCustomID(r.ic.MessageComponentData().CustomID)
+// memberAction reads a button's or modal's custom id ("action:meeting"),
+// finds the meeting's group when pressed outside its channel (a direct
+// message), and checks that a member of the group acts.
+func (b *Bot) memberAction(r *request, id string) (action string, meetingID int64, m *store.Member, err error) {
+	action, meetingID, ok := parseCustomID(id)
 	if !ok {
-		return nil, refuse(msgUnknownCommand)
+		return "", 0, nil, refuse(msgUnknownCommand)
 	}
 	if err := b.groupOfMeeting(r, meetingID); err != nil {
-		return nil, err
+		return "", 0, nil, err
 	}
-	m, err := b.needMember(r)
+	m, err = b.needMember(r)
+	return action, meetingID, m, err
+}
+
+// handleComponent answers the announcement's buttons.
+func (b *Bot) handleComponent(r *request) (*reply, error) {
+	action, meetingID, m, err := b.memberAction(r, r.ic.MessageComponentData().CustomID)
 	if err != nil {
 		return nil, err
 	}
@@ -147,14 +155,7 @@ func modalValues(d discordgo.ModalSubmitInteractionData) map[string]string {
 // handleModal answers a submitted modal.
 func (b *Bot) handleModal(r *request) (*reply, error) {
 	d := r.ic.ModalSubmitData()
-	action, meetingID, ok := parseCustomID(d.CustomID)
-	if !ok {
-		return nil, refuse(msgUnknownCommand)
-	}
-	if err := b.groupOfMeeting(r, meetingID); err != nil {
-		return nil, err
-	}
-	m, err := b.needMember(r)
+	action, meetingID, m, err := b.memberAction(r, d.CustomID)
 	if err != nil {
 		return nil, err
 	}

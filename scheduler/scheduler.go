@@ -112,11 +112,7 @@ func (sc *Scheduler) MeetingCancelled(ctx context.Context, meetingID int64) erro
 // cancelled, missing rows are enqueued. Sent rows are left alone. It only
 // writes the store, so the command line can plan while serve delivers.
 func Plan(ctx context.Context, s *store.Store, meetingID int64, now time.Time) error {
-	m, err := s.Meeting(ctx, meetingID)
-	if err != nil {
-		return err
-	}
-	g, err := s.Group(ctx, m.GroupID)
+	m, g, err := meetingAndGroup(ctx, s, meetingID)
 	if err != nil {
 		return err
 	}
@@ -143,6 +139,19 @@ func Plan(ctx context.Context, s *store.Store, meetingID int64, now time.Time) e
 	return err
 }
 
+// meetingAndGroup loads a meeting and its group.
+func meetingAndGroup(ctx context.Context, s *store.Store, meetingID int64) (*store.Meeting, *store.Group, error) {
+	m, err := s.Meeting(ctx, meetingID)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := s.Group(ctx, m.GroupID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, g, nil
+}
+
 // isPlanned says whether a kind comes from Timeline (and is replaced when
 // the meeting changes).
 func isPlanned(kind string) bool {
@@ -155,11 +164,7 @@ func isPlanned(kind string) bool {
 
 // PlanCancellation enqueues a cancelled meeting's one notice.
 func PlanCancellation(ctx context.Context, s *store.Store, meetingID int64, now time.Time) error {
-	m, err := s.Meeting(ctx, meetingID)
-	if err != nil {
-		return err
-	}
-	g, err := s.Group(ctx, m.GroupID)
+	m, g, err := meetingAndGroup(ctx, s, meetingID)
 	if err != nil {
 		return err
 	}

@@ -147,8 +147,14 @@ func (s *Store) now() int64 { return s.Now().Unix() }
 // update runs fn in a write transaction (BEGIN IMMEDIATE) and commits it.
 func (s *Store) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+	return commitTx(tx, err, fn)
+}
+
+// commitTx runs fn in a transaction just begun (or reports why it could
+// not begin), commits it, and rolls it back when anything fails.
+func commitTx(tx *sql.Tx, beginErr error, fn func(tx *sql.Tx) error) error {
+	if beginErr != nil {
+		return fmt.Errorf("store: begin: %w", beginErr)
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
@@ -177,17 +183,7 @@ func (s *Store) updateDurable(ctx context.Context, fn func(tx *sql.Tx) error) er
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = NORMAL")
 	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
-	}
-	return nil
+	return commitTx(tx, err, fn)
 }
 
 // view runs fn in a read transaction on the read pool, so all its queries
