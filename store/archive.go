@@ -316,19 +316,23 @@ func (s *Store) ArchiveMessageByID(ctx context.Context, id int64) (*ArchiveMessa
 // AssignMinutes files an archived message under a meeting (and that
 // meeting's group); meetingID 0 makes it unfiled again.
 func (s *Store) AssignMinutes(ctx context.Context, messageID, meetingID int64) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `
-			UPDATE archive_messages
-			SET meeting_id = ?, group_id = coalesce((SELECT group_id FROM meetings WHERE id = ?), group_id)
-			WHERE id = ?`, nullID(meetingID), meetingID, messageID)
-		if err != nil {
-			return dbError("assign minutes", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("store: archive message %d: %w", messageID, ErrNotFound)
-		}
-		return nil
-	})
+	return s.Write(ctx, func(tx *Tx) error { return tx.AssignMinutes(messageID, meetingID) })
+}
+
+// AssignMinutes files the message in the transaction; see
+// [Store.AssignMinutes].
+func (t *Tx) AssignMinutes(messageID, meetingID int64) error {
+	res, err := t.tx.ExecContext(t.ctx, `
+		UPDATE archive_messages
+		SET meeting_id = ?, group_id = coalesce((SELECT group_id FROM meetings WHERE id = ?), group_id)
+		WHERE id = ?`, nullID(meetingID), meetingID, messageID)
+	if err != nil {
+		return dbError("assign minutes", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: archive message %d: %w", messageID, ErrNotFound)
+	}
+	return nil
 }
 
 // SearchQuery is a full-text search of the archive. Zero fields do not filter.

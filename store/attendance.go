@@ -36,41 +36,45 @@ func (s *Store) SetAttendance(ctx context.Context, a *Attendance) error {
 // would, in one transaction: a coordinator's whole list is saved or, on an
 // error, none of it, so a meeting never looks recorded with half a list.
 func (s *Store) SetAttendances(ctx context.Context, as []*Attendance) error {
+	return s.Write(ctx, func(tx *Tx) error { return tx.SetAttendances(as) })
+}
+
+// SetAttendances records the list in the transaction; see
+// [Store.SetAttendances].
+func (t *Tx) SetAttendances(as []*Attendance) error {
+	ctx, tx := t.ctx, t.tx
 	for _, a := range as {
 		a.Substitute = strings.TrimSpace(a.Substitute)
 		if a.Substitute != "" && !a.Attended {
 			return fmt.Errorf("store: attendance: substitute %q for a member who did not attend: %w", a.Substitute, ErrInvalid)
 		}
 	}
-	return s.update(ctx, func(tx *sql.Tx) error {
-		now := s.now()
-		checked := map[int64]bool{}
-		stmt, err := tx.PrepareContext(ctx, `
-			INSERT INTO attendance (meeting_id, member_id, attended, substitute, recorded_at)
-			VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (meeting_id, member_id) DO UPDATE SET
-				attended = excluded.attended, substitute = excluded.substitute,
-				recorded_at = excluded.recorded_at`)
-		if err != nil {
+	checked := map[int64]bool{}
+	stmt, err := tx.PrepareContext(ctx, `
+		INSERT INTO attendance (meeting_id, member_id, attended, substitute, recorded_at)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (meeting_id, member_id) DO UPDATE SET
+			attended = excluded.attended, substitute = excluded.substitute,
+			recorded_at = excluded.recorded_at`)
+	if err != nil {
+		return dbError("set attendance", err)
+	}
+	defer stmt.Close()
+	for _, a := range as {
+		if !checked[a.MeetingID] {
+			if err := attendableTx(ctx, tx, a.MeetingID); err != nil {
+				return err
+			}
+			checked[a.MeetingID] = true
+		}
+		if _, err := stmt.ExecContext(ctx, a.MeetingID, a.MemberID, a.Attended, a.Substitute, t.now); err != nil {
 			return dbError("set attendance", err)
 		}
-		defer stmt.Close()
-		for _, a := range as {
-			if !checked[a.MeetingID] {
-				if err := attendableTx(ctx, tx, a.MeetingID); err != nil {
-					return err
-				}
-				checked[a.MeetingID] = true
-			}
-			if _, err := stmt.ExecContext(ctx, a.MeetingID, a.MemberID, a.Attended, a.Substitute, now); err != nil {
-				return dbError("set attendance", err)
-			}
-		}
-		for _, a := range as {
-			a.RecordedAt = fromUnix(now)
-		}
-		return nil
-	})
+	}
+	for _, a := range as {
+		a.RecordedAt = fromUnix(t.now)
+	}
+	return nil
 }
 
 // attendableTx checks that the meeting exists and was not cancelled: a
@@ -120,22 +124,25 @@ func (s *Store) AttendanceOf(ctx context.Context, meetingID int64) ([]*Attendanc
 // meeting again is a no-op; a cancelled meeting gives ErrInvalid and an
 // unknown one ErrNotFound.
 func (s *Store) MarkHeld(ctx context.Context, meetingID int64) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
-		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM meetings WHERE id = ?`, meetingID).Scan(&status)
-		if err != nil {
-			return dbError(fmt.Sprintf("meeting %d", meetingID), err)
-		}
-		switch status {
-		case MeetingHeld:
-			return nil
-		case MeetingCancelled:
-			return fmt.Errorf("store: meeting %d was cancelled: %w", meetingID, ErrInvalid)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE meetings SET status = 'held', updated_at = ? WHERE id = ?`,
-			s.now(), meetingID); err != nil {
-			return dbError("mark meeting held", err)
-		}
+	return s.Write(ctx, func(tx *Tx) error { return tx.MarkHeld(meetingID) })
+}
+
+// MarkHeld marks the meeting held in the transaction; see [Store.MarkHeld].
+func (t *Tx) MarkHeld(meetingID int64) error {
+	var status string
+	err := t.tx.QueryRowContext(t.ctx, `SELECT status FROM meetings WHERE id = ?`, meetingID).Scan(&status)
+	if err != nil {
+		return dbError(fmt.Sprintf("meeting %d", meetingID), err)
+	}
+	switch status {
+	case MeetingHeld:
 		return nil
-	})
+	case MeetingCancelled:
+		return fmt.Errorf("store: meeting %d was cancelled: %w", meetingID, ErrInvalid)
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE meetings SET status = 'held', updated_at = ? WHERE id = ?`,
+		t.now, meetingID); err != nil {
+		return dbError("mark meeting held", err)
+	}
+	return nil
 }

@@ -172,24 +172,30 @@ func (s *Store) upsertGroupTx(ctx context.Context, tx *sql.Tx, g *Group) error {
 
 // GroupBySlug returns the group with that slug, or ErrNotFound.
 func (s *Store) GroupBySlug(ctx context.Context, slug string) (*Group, error) {
-	var g *Group
-	err := s.view(ctx, func(tx *sql.Tx) error {
-		var err error
-		g, err = scanGroup(tx.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups WHERE slug = ?`, slug))
-		return dbError("group "+slug, err)
-	})
-	return g, err
+	return groupWhere(ctx, s.rdb, "group "+slug, `slug = ?`, slug)
+}
+
+// GroupBySlug reads the group with that slug in the transaction.
+func (t *Tx) GroupBySlug(slug string) (*Group, error) {
+	return groupWhere(t.ctx, t.tx, "group "+slug, `slug = ?`, slug)
 }
 
 // Group returns the group with that id, or ErrNotFound.
 func (s *Store) Group(ctx context.Context, id int64) (*Group, error) {
-	var g *Group
-	err := s.view(ctx, func(tx *sql.Tx) error {
-		var err error
-		g, err = scanGroup(tx.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups WHERE id = ?`, id))
-		return dbError(fmt.Sprintf("group %d", id), err)
-	})
-	return g, err
+	return groupWhere(ctx, s.rdb, fmt.Sprintf("group %d", id), `id = ?`, id)
+}
+
+// Group reads the group with that id in the transaction.
+func (t *Tx) Group(id int64) (*Group, error) {
+	return groupWhere(t.ctx, t.tx, fmt.Sprintf("group %d", id), `id = ?`, id)
+}
+
+func groupWhere(ctx context.Context, q querier, op, where string, args ...any) (*Group, error) {
+	g, err := scanGroup(q.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups WHERE `+where, args...))
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	return g, nil
 }
 
 // GroupByChannel returns the group that lives in a Discord channel, or

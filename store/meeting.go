@@ -129,10 +129,12 @@ func validateMeeting(m *Meeting) error {
 // CreateMeeting inserts m, setting its ID and stamps. Status defaults to
 // scheduled, the zone to the group's, the duration to two hours.
 func (s *Store) CreateMeeting(ctx context.Context, m *Meeting) error {
-	return s.update(ctx, func(tx *sql.Tx) error { return s.createMeetingTx(ctx, tx, m) })
+	return s.Write(ctx, func(tx *Tx) error { return tx.CreateMeeting(m) })
 }
 
-func (s *Store) createMeetingTx(ctx context.Context, tx *sql.Tx, m *Meeting) error {
+// CreateMeeting inserts m in the transaction; see [Store.CreateMeeting].
+func (t *Tx) CreateMeeting(m *Meeting) error {
+	ctx, tx := t.ctx, t.tx
 	if m.Status == "" {
 		m.Status = MeetingScheduled
 	}
@@ -147,7 +149,7 @@ func (s *Store) createMeetingTx(ctx context.Context, tx *sql.Tx, m *Meeting) err
 	if err := validateMeeting(m); err != nil {
 		return err
 	}
-	now := s.now()
+	now := t.now
 	args := append(meetingArgs(m), m.DiscordEventID, m.AnnouncementChannelID, m.AnnouncementMessageID, m.GroupID, now, now)
 	err := tx.QueryRowContext(ctx, `
 		INSERT INTO meetings (title, starts_at, time_zone, duration_minutes, place, online_url, status,
@@ -166,64 +168,81 @@ func (s *Store) createMeetingTx(ctx context.Context, tx *sql.Tx, m *Meeting) err
 // Discord ids the bot records with SetMeetingAnnouncement and
 // SetMeetingEvent (a stale copy must not erase them).
 func (s *Store) UpdateMeeting(ctx context.Context, m *Meeting) error {
+	return s.Write(ctx, func(tx *Tx) error { return tx.UpdateMeeting(m) })
+}
+
+// UpdateMeeting saves m in the transaction; see [Store.UpdateMeeting].
+func (t *Tx) UpdateMeeting(m *Meeting) error {
 	if err := validateMeeting(m); err != nil {
 		return err
 	}
-	return s.update(ctx, func(tx *sql.Tx) error {
-		now := s.now()
-		args := append(meetingArgs(m), now, m.ID)
-		res, err := tx.ExecContext(ctx, `
-			UPDATE meetings SET title = ?, starts_at = ?, time_zone = ?, duration_minutes = ?, place = ?,
-				online_url = ?, status = ?, coordinator_id = ?, reminder_offsets = ?,
-				agenda_call_offset = ?, agenda_deadline_offset = ?, updated_at = ?
-			WHERE id = ?`, args...)
-		if err != nil {
-			return dbError("update meeting", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("store: meeting %d: %w", m.ID, ErrNotFound)
-		}
-		m.UpdatedAt = fromUnix(now)
-		return nil
-	})
+	args := append(meetingArgs(m), t.now, m.ID)
+	res, err := t.tx.ExecContext(t.ctx, `
+		UPDATE meetings SET title = ?, starts_at = ?, time_zone = ?, duration_minutes = ?, place = ?,
+			online_url = ?, status = ?, coordinator_id = ?, reminder_offsets = ?,
+			agenda_call_offset = ?, agenda_deadline_offset = ?, updated_at = ?
+		WHERE id = ?`, args...)
+	if err != nil {
+		return dbError("update meeting", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: meeting %d: %w", m.ID, ErrNotFound)
+	}
+	m.Start = m.Start.UTC().Truncate(time.Second)
+	m.UpdatedAt = fromUnix(t.now)
+	return nil
 }
 
 // CancelMeeting marks the meeting cancelled and, in the same transaction,
 // cancels its messages that have not been sent yet (pending, or claimed by
-// a sender that will then find them cancelled when it reports back). Cancelling a cancelled
-// meeting is a no-op; a held meeting cannot be cancelled (ErrInvalid).
+// a sender that will then find them cancelled when it reports back).
+// Cancelling a cancelled meeting is a no-op; a held meeting cannot be
+// cancelled (ErrInvalid).
 func (s *Store) CancelMeeting(ctx context.Context, id int64) (*Meeting, error) {
 	var m *Meeting
-	err := s.update(ctx, func(tx *sql.Tx) error {
+	err := s.Write(ctx, func(tx *Tx) error {
 		var err error
-		m, err = scanMeeting(tx.QueryRowContext(ctx, `SELECT `+meetingColumns+` FROM meetings WHERE id = ?`, id))
-		if err != nil {
-			return dbError(fmt.Sprintf("meeting %d", id), err)
-		}
-		switch m.Status {
-		case MeetingCancelled:
-			return nil
-		case MeetingHeld:
-			return fmt.Errorf("store: meeting %d was already held: %w", id, ErrInvalid)
-		}
-		now := s.now()
-		if _, err := tx.ExecContext(ctx, `UPDATE meetings SET status = 'cancelled', updated_at = ? WHERE id = ?`, now, id); err != nil {
-			return dbError("cancel meeting", err)
-		}
-		if _, err := tx.ExecContext(ctx, `
-			UPDATE notifications SET state = 'cancelled', claimed_until = NULL, updated_at = ?
-			WHERE meeting_id = ? AND state IN ('pending', 'claimed')`, now, id); err != nil {
-			return dbError("cancel meeting notifications", err)
-		}
-		m.Status, m.UpdatedAt = MeetingCancelled, fromUnix(now)
-		return nil
+		m, err = tx.CancelMeeting(id)
+		return err
 	})
 	return m, err
 }
 
+// CancelMeeting cancels the meeting in the transaction; see
+// [Store.CancelMeeting].
+func (t *Tx) CancelMeeting(id int64) (*Meeting, error) {
+	m, err := t.Meeting(id)
+	if err != nil {
+		return nil, err
+	}
+	switch m.Status {
+	case MeetingCancelled:
+		return m, nil
+	case MeetingHeld:
+		return nil, fmt.Errorf("store: meeting %d was already held: %w", id, ErrInvalid)
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE meetings SET status = 'cancelled', updated_at = ? WHERE id = ?`, t.now, id); err != nil {
+		return nil, dbError("cancel meeting", err)
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `
+		UPDATE notifications SET state = 'cancelled', claimed_until = NULL, updated_at = ?
+		WHERE meeting_id = ? AND state IN ('pending', 'claimed')`, t.now, id); err != nil {
+		return nil, dbError("cancel meeting notifications", err)
+	}
+	m.Status, m.UpdatedAt = MeetingCancelled, fromUnix(t.now)
+	return m, nil
+}
+
 // Meeting returns the meeting with that id, or ErrNotFound.
 func (s *Store) Meeting(ctx context.Context, id int64) (*Meeting, error) {
-	m, err := scanMeeting(s.rdb.QueryRowContext(ctx, `SELECT `+meetingColumns+` FROM meetings WHERE id = ?`, id))
+	return meetingByID(ctx, s.rdb, id)
+}
+
+// Meeting reads the meeting in the transaction, or ErrNotFound.
+func (t *Tx) Meeting(id int64) (*Meeting, error) { return meetingByID(t.ctx, t.tx, id) }
+
+func meetingByID(ctx context.Context, q querier, id int64) (*Meeting, error) {
+	m, err := scanMeeting(q.QueryRowContext(ctx, `SELECT `+meetingColumns+` FROM meetings WHERE id = ?`, id))
 	if err != nil {
 		return nil, dbError(fmt.Sprintf("meeting %d", id), err)
 	}
@@ -273,20 +292,7 @@ func (s *Store) Meetings(ctx context.Context, f MeetingFilter) ([]*Meeting, erro
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, dbError("list meetings", err)
-	}
-	defer rows.Close()
-	var out []*Meeting
-	for rows.Next() {
-		m, err := scanMeeting(rows)
-		if err != nil {
-			return nil, dbError("list meetings", err)
-		}
-		out = append(out, m)
-	}
-	return out, dbError("list meetings", rows.Err())
+	return queryAll(ctx, s.rdb, "list meetings", scanMeeting, q, args...)
 }
 
 // SetMeetingAnnouncement records the bot's announcement message of a

@@ -64,46 +64,50 @@ func nullString(s string) any {
 // CreateMember inserts m and its e-mail addresses, setting m.ID. A Discord
 // user or an address that already belongs to someone gives ErrConflict.
 func (s *Store) CreateMember(ctx context.Context, m *Member) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
-		now := s.now()
-		m.Emails = normaliseEmails(m.Emails)
-		err := tx.QueryRowContext(ctx, `
-			INSERT INTO members (discord_user_id, display_name, organisation, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			nullString(m.DiscordUserID), m.DisplayName, m.Organisation, now, now).Scan(&m.ID)
-		if err != nil {
-			return dbError("create member", err)
-		}
-		m.CreatedAt, m.UpdatedAt = fromUnix(now), fromUnix(now)
-		return setEmailsTx(ctx, tx, m.ID, m.Emails)
-	})
+	return s.Write(ctx, func(tx *Tx) error { return tx.CreateMember(m) })
 }
 
-// UpdateMember saves m's name, organisation and e-mail addresses.
+// CreateMember inserts m in the transaction; see [Store.CreateMember].
+func (t *Tx) CreateMember(m *Member) error {
+	m.Emails = normaliseEmails(m.Emails)
+	err := t.tx.QueryRowContext(t.ctx, `
+		INSERT INTO members (discord_user_id, display_name, organisation, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		nullString(m.DiscordUserID), m.DisplayName, m.Organisation, t.now, t.now).Scan(&m.ID)
+	if err != nil {
+		return dbError("create member", err)
+	}
+	m.CreatedAt, m.UpdatedAt = fromUnix(t.now), fromUnix(t.now)
+	return t.setEmails(m.ID, m.Emails)
+}
+
+// UpdateMember saves m's Discord id, name, organisation and e-mail addresses.
 func (s *Store) UpdateMember(ctx context.Context, m *Member) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
-		now := s.now()
-		m.Emails = normaliseEmails(m.Emails)
-		res, err := tx.ExecContext(ctx, `
-			UPDATE members SET discord_user_id = ?, display_name = ?, organisation = ?, updated_at = ?
-			WHERE id = ?`, nullString(m.DiscordUserID), m.DisplayName, m.Organisation, now, m.ID)
-		if err != nil {
-			return dbError("update member", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("store: member %d: %w", m.ID, ErrNotFound)
-		}
-		m.UpdatedAt = fromUnix(now)
-		if _, err := tx.ExecContext(ctx, `DELETE FROM member_emails WHERE member_id = ?`, m.ID); err != nil {
-			return dbError("update member emails", err)
-		}
-		return setEmailsTx(ctx, tx, m.ID, m.Emails)
-	})
+	return s.Write(ctx, func(tx *Tx) error { return tx.UpdateMember(m) })
 }
 
-func setEmailsTx(ctx context.Context, tx *sql.Tx, memberID int64, emails []string) error {
+// UpdateMember saves m in the transaction; see [Store.UpdateMember].
+func (t *Tx) UpdateMember(m *Member) error {
+	m.Emails = normaliseEmails(m.Emails)
+	res, err := t.tx.ExecContext(t.ctx, `
+		UPDATE members SET discord_user_id = ?, display_name = ?, organisation = ?, updated_at = ?
+		WHERE id = ?`, nullString(m.DiscordUserID), m.DisplayName, m.Organisation, t.now, m.ID)
+	if err != nil {
+		return dbError("update member", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: member %d: %w", m.ID, ErrNotFound)
+	}
+	m.UpdatedAt = fromUnix(t.now)
+	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM member_emails WHERE member_id = ?`, m.ID); err != nil {
+		return dbError("update member emails", err)
+	}
+	return t.setEmails(m.ID, m.Emails)
+}
+
+func (t *Tx) setEmails(memberID int64, emails []string) error {
 	for _, e := range emails {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO member_emails (address, member_id) VALUES (?, ?)`, e, memberID); err != nil {
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO member_emails (address, member_id) VALUES (?, ?)`, e, memberID); err != nil {
 			return dbError("member email "+e, err)
 		}
 	}
@@ -122,84 +126,123 @@ func scanMember(sc scanner) (*Member, error) {
 	return &m, nil
 }
 
-func loadEmailsTx(ctx context.Context, tx *sql.Tx, m *Member) error {
-	rows, err := tx.QueryContext(ctx, `SELECT address FROM member_emails WHERE member_id = ? ORDER BY address`, m.ID)
-	if err != nil {
-		return dbError("member emails", err)
-	}
-	defer rows.Close()
-	m.Emails = nil
-	for rows.Next() {
+func loadEmails(ctx context.Context, q querier, m *Member) error {
+	var err error
+	m.Emails, err = queryAll(ctx, q, "member emails", func(sc scanner) (string, error) {
 		var e string
-		if err := rows.Scan(&e); err != nil {
-			return dbError("member emails", err)
-		}
-		m.Emails = append(m.Emails, e)
-	}
-	return dbError("member emails", rows.Err())
+		return e, sc.Scan(&e)
+	}, `SELECT address FROM member_emails WHERE member_id = ? ORDER BY address`, m.ID)
+	return err
 }
 
-func (s *Store) memberWhere(ctx context.Context, op, where string, args ...any) (*Member, error) {
+func memberWhere(ctx context.Context, q querier, op, where string, args ...any) (*Member, error) {
+	m, err := scanMember(q.QueryRowContext(ctx, `SELECT `+memberColumns+` FROM members m WHERE `+where, args...))
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	return m, loadEmails(ctx, q, m)
+}
+
+// memberRead runs a member lookup in one read snapshot.
+func (s *Store) memberRead(ctx context.Context, fn func(q querier) (*Member, error)) (*Member, error) {
 	var m *Member
 	err := s.view(ctx, func(tx *sql.Tx) error {
 		var err error
-		m, err = scanMember(tx.QueryRowContext(ctx, `SELECT `+memberColumns+` FROM members m WHERE `+where, args...))
-		if err != nil {
-			return dbError(op, err)
-		}
-		return loadEmailsTx(ctx, tx, m)
+		m, err = fn(tx)
+		return err
 	})
 	return m, err
 }
 
 // Member returns the member with that id, or ErrNotFound.
 func (s *Store) Member(ctx context.Context, id int64) (*Member, error) {
-	return s.memberWhere(ctx, fmt.Sprintf("member %d", id), `m.id = ?`, id)
+	return s.memberRead(ctx, func(q querier) (*Member, error) { return memberByID(ctx, q, id) })
+}
+
+// Member reads the member with that id in the transaction.
+func (t *Tx) Member(id int64) (*Member, error) { return memberByID(t.ctx, t.tx, id) }
+
+func memberByID(ctx context.Context, q querier, id int64) (*Member, error) {
+	return memberWhere(ctx, q, fmt.Sprintf("member %d", id), `m.id = ?`, id)
 }
 
 // MemberByDiscordID returns the member with that Discord user id, or ErrNotFound.
 func (s *Store) MemberByDiscordID(ctx context.Context, userID string) (*Member, error) {
-	return s.memberWhere(ctx, "member with discord id "+userID, `m.discord_user_id = ?`, userID)
+	return s.memberRead(ctx, func(q querier) (*Member, error) { return memberByDiscordID(ctx, q, userID) })
+}
+
+// MemberByDiscordID reads the member with that Discord user id in the
+// transaction.
+func (t *Tx) MemberByDiscordID(userID string) (*Member, error) {
+	return memberByDiscordID(t.ctx, t.tx, userID)
+}
+
+func memberByDiscordID(ctx context.Context, q querier, userID string) (*Member, error) {
+	return memberWhere(ctx, q, "member with discord id "+userID, `m.discord_user_id = ?`, userID)
 }
 
 // MemberByEmail returns the member who owns the address (any case), or
 // ErrNotFound.
 func (s *Store) MemberByEmail(ctx context.Context, address string) (*Member, error) {
-	return s.memberWhere(ctx, "member with e-mail "+address,
+	return s.memberRead(ctx, func(q querier) (*Member, error) { return memberByEmail(ctx, q, address) })
+}
+
+// MemberByEmail reads the member who owns the address in the transaction.
+func (t *Tx) MemberByEmail(address string) (*Member, error) {
+	return memberByEmail(t.ctx, t.tx, address)
+}
+
+func memberByEmail(ctx context.Context, q querier, address string) (*Member, error) {
+	return memberWhere(ctx, q, "member with e-mail "+address,
 		`m.id = (SELECT member_id FROM member_emails WHERE address = ?)`, strings.ToLower(strings.TrimSpace(address)))
 }
 
 // SetMembership adds the member to the group with role, or changes the
 // role of an existing membership.
 func (s *Store) SetMembership(ctx context.Context, groupID, memberID int64, role string) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO memberships (group_id, member_id, role, joined_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (group_id, member_id) DO UPDATE SET role = excluded.role`,
-			groupID, memberID, role, s.now())
-		return dbError("set membership", err)
-	})
+	return s.Write(ctx, func(tx *Tx) error { return tx.SetMembership(groupID, memberID, role) })
+}
+
+// SetMembership sets the member's role in the group in the transaction.
+func (t *Tx) SetMembership(groupID, memberID int64, role string) error {
+	_, err := t.tx.ExecContext(t.ctx, `
+		INSERT INTO memberships (group_id, member_id, role, joined_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (group_id, member_id) DO UPDATE SET role = excluded.role`,
+		groupID, memberID, role, t.now)
+	return dbError("set membership", err)
 }
 
 // RemoveMembership takes the member out of the group. Their past RSVPs stay.
 func (s *Store) RemoveMembership(ctx context.Context, groupID, memberID int64) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = ? AND member_id = ?`, groupID, memberID)
-		if err != nil {
-			return dbError("remove membership", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("store: membership: %w", ErrNotFound)
-		}
-		return nil
-	})
+	return s.Write(ctx, func(tx *Tx) error { return tx.RemoveMembership(groupID, memberID) })
+}
+
+// RemoveMembership takes the member out of the group in the transaction.
+func (t *Tx) RemoveMembership(groupID, memberID int64) error {
+	res, err := t.tx.ExecContext(t.ctx, `DELETE FROM memberships WHERE group_id = ? AND member_id = ?`, groupID, memberID)
+	if err != nil {
+		return dbError("remove membership", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: membership: %w", ErrNotFound)
+	}
+	return nil
 }
 
 // MembershipOf returns the member's membership in the group, or ErrNotFound.
 func (s *Store) MembershipOf(ctx context.Context, groupID, memberID int64) (*Membership, error) {
+	return membershipOf(ctx, s.rdb, groupID, memberID)
+}
+
+// MembershipOf reads the member's membership in the transaction.
+func (t *Tx) MembershipOf(groupID, memberID int64) (*Membership, error) {
+	return membershipOf(t.ctx, t.tx, groupID, memberID)
+}
+
+func membershipOf(ctx context.Context, q querier, groupID, memberID int64) (*Membership, error) {
 	ms := Membership{GroupID: groupID, MemberID: memberID}
 	var joined int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT role, joined_at FROM memberships WHERE group_id = ? AND member_id = ?`,
+	err := q.QueryRowContext(ctx, `SELECT role, joined_at FROM memberships WHERE group_id = ? AND member_id = ?`,
 		groupID, memberID).Scan(&ms.Role, &joined)
 	if err != nil {
 		return nil, dbError("membership", err)
@@ -218,36 +261,41 @@ type GroupMember struct {
 func (s *Store) GroupMembers(ctx context.Context, groupID int64) ([]*GroupMember, error) {
 	var out []*GroupMember
 	err := s.view(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `
-			SELECT `+memberColumns+`, ms.role FROM members m
-			JOIN memberships ms ON ms.member_id = m.id
-			WHERE ms.group_id = ?
-			ORDER BY m.organisation, m.display_name, m.id`, groupID)
-		if err != nil {
-			return dbError("group members", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var gm GroupMember
-			var created, updated int64
-			if err := rows.Scan(&gm.ID, &gm.DiscordUserID, &gm.DisplayName, &gm.Organisation, &created, &updated, &gm.Role); err != nil {
-				return dbError("group members", err)
-			}
-			gm.CreatedAt, gm.UpdatedAt = fromUnix(created), fromUnix(updated)
-			out = append(out, &gm)
-		}
-		if err := rows.Err(); err != nil {
-			return dbError("group members", err)
-		}
-		rows.Close()
-		for _, gm := range out {
-			if err := loadEmailsTx(ctx, tx, &gm.Member); err != nil {
-				return err
-			}
-		}
-		return nil
+		var err error
+		out, err = groupMembers(ctx, tx, groupID)
+		return err
 	})
 	return out, err
+}
+
+// GroupMembers lists the group's members in the transaction.
+func (t *Tx) GroupMembers(groupID int64) ([]*GroupMember, error) {
+	return groupMembers(t.ctx, t.tx, groupID)
+}
+
+func groupMembers(ctx context.Context, q querier, groupID int64) ([]*GroupMember, error) {
+	out, err := queryAll(ctx, q, "group members", func(sc scanner) (*GroupMember, error) {
+		var gm GroupMember
+		var created, updated int64
+		if err := sc.Scan(&gm.ID, &gm.DiscordUserID, &gm.DisplayName, &gm.Organisation, &created, &updated, &gm.Role); err != nil {
+			return nil, err
+		}
+		gm.CreatedAt, gm.UpdatedAt = fromUnix(created), fromUnix(updated)
+		return &gm, nil
+	}, `
+		SELECT `+memberColumns+`, ms.role FROM members m
+		JOIN memberships ms ON ms.member_id = m.id
+		WHERE ms.group_id = ?
+		ORDER BY m.organisation, m.display_name, m.id`, groupID)
+	if err != nil {
+		return nil, err
+	}
+	for _, gm := range out {
+		if err := loadEmails(ctx, q, &gm.Member); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // IsKnownSender reports whether address belongs to any member.
@@ -268,37 +316,53 @@ func (s *Store) IsKnownSender(ctx context.Context, address string) (bool, error)
 // creating it with displayName when it does not exist yet. An existing
 // member keeps the name they have.
 func (s *Store) EnsureDiscordMember(ctx context.Context, userID, displayName string) (*Member, error) {
+	// Most calls find the member: read first, so a click does not queue
+	// for the write lock just to learn that.
+	if m, err := s.MemberByDiscordID(ctx, userID); err == nil || !errors.Is(err, ErrNotFound) {
+		return m, err
+	}
+	var m *Member
+	err := s.Write(ctx, func(tx *Tx) error {
+		var err error
+		m, err = tx.EnsureDiscordMember(userID, displayName)
+		return err
+	})
+	return m, err
+}
+
+// EnsureDiscordMember finds or creates the member in the transaction; see
+// [Store.EnsureDiscordMember].
+func (t *Tx) EnsureDiscordMember(userID, displayName string) (*Member, error) {
 	if userID == "" {
 		return nil, fmt.Errorf("store: member without discord id: %w", ErrInvalid)
 	}
 	if strings.TrimSpace(displayName) == "" {
 		displayName = userID
 	}
-	// Most calls find the member: read first, so a click does not queue
-	// for the write lock just to learn that.
-	if m, err := s.MemberByDiscordID(ctx, userID); err == nil || !errors.Is(err, ErrNotFound) {
-		return m, err
+	// DO NOTHING keeps an existing member untouched; the SELECT below
+	// reads whichever row is there.
+	if _, err := t.tx.ExecContext(t.ctx, `
+		INSERT INTO members (discord_user_id, display_name, created_at, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (discord_user_id) DO NOTHING`, userID, displayName, t.now, t.now); err != nil {
+		return nil, dbError("ensure member", err)
 	}
-	err := s.update(ctx, func(tx *sql.Tx) error {
-		now := s.now()
-		// DO NOTHING keeps an existing member untouched; the SELECT below
-		// reads whichever row is there.
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO members (discord_user_id, display_name, created_at, updated_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (discord_user_id) DO NOTHING`, userID, displayName, now, now)
-		return dbError("ensure member", err)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.MemberByDiscordID(ctx, userID)
+	return t.MemberByDiscordID(userID)
 }
 
 // DiscordMemberRole looks up, in one query, the member with a Discord user
 // id and their role in a group: role is "" when they are not in it. A
 // user never seen gives ErrNotFound. This is the bot's per-click check.
 func (s *Store) DiscordMemberRole(ctx context.Context, groupID int64, userID string) (memberID int64, role string, err error) {
-	err = s.rdb.QueryRowContext(ctx, `
+	return discordMemberRole(ctx, s.rdb, groupID, userID)
+}
+
+// DiscordMemberRole is [Store.DiscordMemberRole] in the transaction.
+func (t *Tx) DiscordMemberRole(groupID int64, userID string) (memberID int64, role string, err error) {
+	return discordMemberRole(t.ctx, t.tx, groupID, userID)
+}
+
+func discordMemberRole(ctx context.Context, q querier, groupID int64, userID string) (memberID int64, role string, err error) {
+	err = q.QueryRowContext(ctx, `
 		SELECT m.id, coalesce(ms.role, '') FROM members m
 		LEFT JOIN memberships ms ON ms.member_id = m.id AND ms.group_id = ?
 		WHERE m.discord_user_id = ?`, groupID, userID).Scan(&memberID, &role)

@@ -20,6 +20,12 @@ const (
 	NotificationCancelled = "cancelled"
 )
 
+// Channels a notification leaves by.
+const (
+	ChannelDiscord = "discord"
+	ChannelEmail   = "email"
+)
+
 // Notification is one message in the outbox: a reminder, a call for agenda
 // items, a nudge. It targets either a channel or a member's direct messages.
 type Notification struct {
@@ -28,6 +34,9 @@ type Notification struct {
 	MeetingID int64 // 0 for group-level messages
 	Kind      string
 	Due       time.Time
+	// Channel is how the row leaves: ChannelDiscord (the default) or
+	// ChannelEmail; the scheduler hands it to that channel's sender.
+	Channel   string
 	ChannelID string // set for channel messages
 	MemberID  int64  // set for direct messages
 	// IdempotencyKey is unique across the outbox; the same key is never
@@ -48,7 +57,7 @@ type Notification struct {
 
 const notificationColumns = `id, group_id, coalesce(meeting_id, 0), kind, due_at, channel_id, coalesce(member_id, 0),
 	idempotency_key, payload, state, attempts, claimed_until, retry_at, last_error, sent_at, discord_message_id,
-	created_at, updated_at`
+	created_at, updated_at, channel`
 
 func scanNotification(sc scanner) (*Notification, error) {
 	var n Notification
@@ -56,7 +65,7 @@ func scanNotification(sc scanner) (*Notification, error) {
 	var claimed, retry, sent sql.NullInt64
 	if err := sc.Scan(&n.ID, &n.GroupID, &n.MeetingID, &n.Kind, &due, &n.ChannelID, &n.MemberID,
 		&n.IdempotencyKey, &n.Payload, &n.State, &n.Attempts, &claimed, &retry, &n.LastError, &sent,
-		&n.DiscordMessageID, &created, &updated); err != nil {
+		&n.DiscordMessageID, &created, &updated, &n.Channel); err != nil {
 		return nil, err
 	}
 	n.Due = fromUnix(due)
@@ -75,8 +84,8 @@ func nullID(id int64) any {
 // EnqueueNotification adds n to the outbox as pending, setting its ID. A
 // notification with the same idempotency key gives ErrConflict.
 func (s *Store) EnqueueNotification(ctx context.Context, n *Notification) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
-		_, err := s.enqueueTx(ctx, tx, n, false)
+	return s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.enqueue(n, false)
 		return err
 	})
 }
@@ -86,37 +95,69 @@ func (s *Store) EnqueueNotification(ctx context.Context, n *Notification) error 
 // its state), and returns how many it added.
 func (s *Store) EnqueueNotifications(ctx context.Context, ns []*Notification) (int, error) {
 	added := 0
-	err := s.update(ctx, func(tx *sql.Tx) error {
-		added = 0
-		for _, n := range ns {
-			ok, err := s.enqueueTx(ctx, tx, n, true)
-			if err != nil {
-				return err
-			}
-			if ok {
-				added++
-			}
-		}
-		return nil
+	err := s.Write(ctx, func(tx *Tx) error {
+		var err error
+		added, err = tx.Enqueue(ns...)
+		return err
 	})
 	return added, err
 }
 
-func (s *Store) enqueueTx(ctx context.Context, tx *sql.Tx, n *Notification, skipExisting bool) (bool, error) {
+// Enqueue adds notifications in the transaction, skipping those whose
+// idempotency key is already in the outbox (whatever its state), and
+// returns how many it added.
+func (t *Tx) Enqueue(ns ...*Notification) (int, error) {
+	added := 0
+	for _, n := range ns {
+		ok, err := t.enqueue(n, true)
+		if err != nil {
+			return added, err
+		}
+		if ok {
+			added++
+		}
+	}
+	return added, nil
+}
+
+// EnqueueCoalesced adds n unless a pending row of the same meeting and
+// kind exists: that row, when it runs, renders the state of its moment, so
+// it covers this change too. A row already claimed does not count (it may
+// have rendered before the change). n.IdempotencyKey is set here, from the
+// meeting, the kind and a sequence number. It reports whether it added n.
+func (t *Tx) EnqueueCoalesced(n *Notification) (bool, error) {
+	// Uses notifications_meeting: a meeting has a few dozen rows at most.
+	var seq, pending int64
+	if err := t.tx.QueryRowContext(t.ctx, `
+		SELECT count(*), count(*) FILTER (WHERE state = 'pending')
+		FROM notifications WHERE meeting_id = ? AND kind = ?`,
+		n.MeetingID, n.Kind).Scan(&seq, &pending); err != nil {
+		return false, dbError("coalesce "+n.Kind, err)
+	}
+	if pending > 0 {
+		return false, nil
+	}
+	n.IdempotencyKey = fmt.Sprintf("m%d:%s:%d", n.MeetingID, n.Kind, seq+1)
+	return t.enqueue(n, false)
+}
+
+func (t *Tx) enqueue(n *Notification, skipExisting bool) (bool, error) {
 	if n.Payload == "" {
 		n.Payload = "{}"
 	}
+	if n.Channel == "" {
+		n.Channel = ChannelDiscord
+	}
 	n.State = NotificationPending
-	now := s.now()
-	q := `INSERT INTO notifications (group_id, meeting_id, kind, due_at, channel_id, member_id, idempotency_key,
+	q := `INSERT INTO notifications (group_id, meeting_id, kind, due_at, channel, channel_id, member_id, idempotency_key,
 			payload, state, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`
 	if skipExisting {
 		q += ` ON CONFLICT (idempotency_key) DO NOTHING`
 	}
 	q += ` RETURNING id`
-	err := tx.QueryRowContext(ctx, q, n.GroupID, nullID(n.MeetingID), n.Kind, unix(n.Due), n.ChannelID,
-		nullID(n.MemberID), n.IdempotencyKey, n.Payload, now, now).Scan(&n.ID)
+	err := t.tx.QueryRowContext(t.ctx, q, n.GroupID, nullID(n.MeetingID), n.Kind, unix(n.Due), n.Channel, n.ChannelID,
+		nullID(n.MemberID), n.IdempotencyKey, n.Payload, t.now, t.now).Scan(&n.ID)
 	if skipExisting && err == sql.ErrNoRows {
 		// DO NOTHING returns no row: the key was there already.
 		return false, nil
@@ -124,8 +165,25 @@ func (s *Store) enqueueTx(ctx context.Context, tx *sql.Tx, n *Notification, skip
 	if err != nil {
 		return false, dbError("enqueue notification "+n.IdempotencyKey, err)
 	}
-	n.CreatedAt, n.UpdatedAt = fromUnix(now), fromUnix(now)
+	n.CreatedAt, n.UpdatedAt = fromUnix(t.now), fromUnix(t.now)
 	return true, nil
+}
+
+// PendingNotifications lists the meeting's pending rows in the
+// transaction, by due instant.
+func (t *Tx) PendingNotifications(meetingID int64) ([]*Notification, error) {
+	return queryAll(t.ctx, t.tx, "pending notifications", scanNotification,
+		`SELECT `+notificationColumns+` FROM notifications WHERE meeting_id = ? AND state = 'pending' ORDER BY due_at, id`,
+		meetingID)
+}
+
+// SkipNotification marks a pending row skipped with the reason, in the
+// transaction.
+func (t *Tx) SkipNotification(id int64, reason string) error {
+	_, err := t.tx.ExecContext(t.ctx, `
+		UPDATE notifications SET state = 'skipped', last_error = ?, claimed_until = NULL, updated_at = ?
+		WHERE id = ? AND state = 'pending'`, reason, t.now, id)
+	return dbError("skip notification", err)
 }
 
 // ClaimDueNotifications claims up to limit notifications that are due at

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -22,32 +21,48 @@ type RSVP struct {
 	// Substitute names a deputy who attends instead ("" for none).
 	Substitute string
 	Note       string
-	UpdatedAt  time.Time
+	// Via is the door the answer came through: ViaDiscord (the default),
+	// ViaCLI, ViaEmail or ViaWeb.
+	Via       string
+	UpdatedAt time.Time
 }
+
+// Doors an answer can come through (RSVP.Via).
+const (
+	ViaDiscord = "discord"
+	ViaCLI     = "cli"
+	ViaEmail   = "email"
+	ViaWeb     = "web"
+)
 
 // SetRSVP records the member's current answer, replacing an earlier one,
 // and appends it to the history, in one transaction. It sets r.UpdatedAt.
 func (s *Store) SetRSVP(ctx context.Context, r *RSVP) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
-		now := s.now()
-		// The primary key (meeting_id, member_id) keeps one current answer.
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO rsvps (meeting_id, member_id, answer, substitute, note, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (meeting_id, member_id) DO UPDATE SET
-				answer = excluded.answer, substitute = excluded.substitute,
-				note = excluded.note, updated_at = excluded.updated_at`,
-			r.MeetingID, r.MemberID, r.Answer, r.Substitute, r.Note, now); err != nil {
-			return dbError("set rsvp", err)
-		}
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO rsvp_history (meeting_id, member_id, answer, substitute, note, answered_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, r.MeetingID, r.MemberID, r.Answer, r.Substitute, r.Note, now); err != nil {
-			return dbError("rsvp history", err)
-		}
-		r.UpdatedAt = fromUnix(now)
-		return nil
-	})
+	return s.Write(ctx, func(tx *Tx) error { return tx.SetRSVP(r) })
+}
+
+// SetRSVP records the answer in the transaction; see [Store.SetRSVP].
+func (t *Tx) SetRSVP(r *RSVP) error {
+	if r.Via == "" {
+		r.Via = ViaDiscord
+	}
+	// The primary key (meeting_id, member_id) keeps one current answer.
+	if _, err := t.tx.ExecContext(t.ctx, `
+		INSERT INTO rsvps (meeting_id, member_id, answer, substitute, note, via, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (meeting_id, member_id) DO UPDATE SET
+			answer = excluded.answer, substitute = excluded.substitute,
+			note = excluded.note, via = excluded.via, updated_at = excluded.updated_at`,
+		r.MeetingID, r.MemberID, r.Answer, r.Substitute, r.Note, r.Via, t.now); err != nil {
+		return dbError("set rsvp", err)
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `
+		INSERT INTO rsvp_history (meeting_id, member_id, answer, substitute, note, via, answered_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, r.MeetingID, r.MemberID, r.Answer, r.Substitute, r.Note, r.Via, t.now); err != nil {
+		return dbError("rsvp history", err)
+	}
+	r.UpdatedAt = fromUnix(t.now)
+	return nil
 }
 
 // RSVP returns the member's current answer, or ErrNotFound.
@@ -55,8 +70,8 @@ func (s *Store) RSVP(ctx context.Context, meetingID, memberID int64) (*RSVP, err
 	r := RSVP{MeetingID: meetingID, MemberID: memberID}
 	var updated int64
 	err := s.rdb.QueryRowContext(ctx, `
-		SELECT answer, substitute, note, updated_at FROM rsvps WHERE meeting_id = ? AND member_id = ?`,
-		meetingID, memberID).Scan(&r.Answer, &r.Substitute, &r.Note, &updated)
+		SELECT answer, substitute, note, via, updated_at FROM rsvps WHERE meeting_id = ? AND member_id = ?`,
+		meetingID, memberID).Scan(&r.Answer, &r.Substitute, &r.Note, &r.Via, &updated)
 	if err != nil {
 		return nil, dbError(fmt.Sprintf("rsvp of member %d to meeting %d", memberID, meetingID), err)
 	}
@@ -64,36 +79,27 @@ func (s *Store) RSVP(ctx context.Context, meetingID, memberID int64) (*RSVP, err
 	return &r, nil
 }
 
-func (s *Store) rsvpList(ctx context.Context, op, q string, args ...any) ([]*RSVP, error) {
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, dbError(op, err)
+func scanRSVP(sc scanner) (*RSVP, error) {
+	var r RSVP
+	var at int64
+	if err := sc.Scan(&r.MeetingID, &r.MemberID, &r.Answer, &r.Substitute, &r.Note, &r.Via, &at); err != nil {
+		return nil, err
 	}
-	defer rows.Close()
-	var out []*RSVP
-	for rows.Next() {
-		var r RSVP
-		var at int64
-		if err := rows.Scan(&r.MeetingID, &r.MemberID, &r.Answer, &r.Substitute, &r.Note, &at); err != nil {
-			return nil, dbError(op, err)
-		}
-		r.UpdatedAt = fromUnix(at)
-		out = append(out, &r)
-	}
-	return out, dbError(op, rows.Err())
+	r.UpdatedAt = fromUnix(at)
+	return &r, nil
 }
 
 // RSVPs lists the current answers to a meeting, oldest answer first.
 func (s *Store) RSVPs(ctx context.Context, meetingID int64) ([]*RSVP, error) {
-	return s.rsvpList(ctx, "rsvps", `
-		SELECT meeting_id, member_id, answer, substitute, note, updated_at FROM rsvps
+	return queryAll(ctx, s.rdb, "rsvps", scanRSVP, `
+		SELECT meeting_id, member_id, answer, substitute, note, via, updated_at FROM rsvps
 		WHERE meeting_id = ? ORDER BY updated_at, member_id`, meetingID)
 }
 
 // RSVPHistory lists every answer the member gave to the meeting, oldest first.
 func (s *Store) RSVPHistory(ctx context.Context, meetingID, memberID int64) ([]*RSVP, error) {
-	return s.rsvpList(ctx, "rsvp history", `
-		SELECT meeting_id, member_id, answer, substitute, note, answered_at FROM rsvp_history
+	return queryAll(ctx, s.rdb, "rsvp history", scanRSVP, `
+		SELECT meeting_id, member_id, answer, substitute, note, via, answered_at FROM rsvp_history
 		WHERE meeting_id = ? AND member_id = ? ORDER BY id`, meetingID, memberID)
 }
 
