@@ -7,7 +7,11 @@
 // INTERACTION_CREATE over the gateway and waits for the bot's callback;
 // Messages, DMs, Commands, ScheduledEvents and Requests show what the bot did
 // through the REST API; CloseGateway, SendReconnect, SendInvalidSession and
-// Inject produce the faults a real Discord produces.
+// Inject produce the faults a real Discord produces, and Hold keeps a REST
+// call in flight (before or after its effect) for tests that kill the client
+// meanwhile. AddMemberAndDispatch, UpdateMember, SetMemberRoles and
+// RemoveMember change the guild's members and send the GUILD_MEMBER_* events
+// to a client that identified with the GUILD_MEMBERS intent.
 //
 // The fake answers like Discord API v9 as spoken by discordgo v0.29.0: JSON
 // payloads, snowflake ids, 204 for interaction callbacks, Discord's error
@@ -73,6 +77,13 @@ type Server struct {
 	// HeartbeatInterval is sent in HELLO; 41.25 s by default, like Discord.
 	// Set it before a client connects.
 	HeartbeatInterval time.Duration
+	// DisallowedIntents are the privileged gateway intents the application
+	// is not approved for (in the developer portal), none by default. An
+	// IDENTIFY asking for one of them is refused with close code 4014
+	// "Disallowed intent(s).", and with discordgo.IntentGuildMembers among
+	// them GET /guilds/{guild}/members answers 403 Missing Access (50001).
+	// Set it before a client connects.
+	DisallowedIntents discordgo.Intent
 
 	ln        net.Listener
 	hs        *http.Server
@@ -94,6 +105,14 @@ type Server struct {
 
 	requests []Request
 	faults   []*Fault
+	holds    []*hold
+
+	// lastSess is the session of the latest IDENTIFY or RESUME, which gets
+	// member events (buffered while its client is between connections).
+	lastSess    *gwSession
+	lastIntents discordgo.Intent
+	// memberMu keeps member changes and their events in the same order.
+	memberMu sync.Mutex
 
 	msgs       map[string]*message
 	channels   map[string]*channel
@@ -154,6 +173,7 @@ func New() (*Server, error) {
 	s.Token = base64.RawStdEncoding.EncodeToString([]byte(s.BotUserID)) + "." + randString(6) + "." + randString(27)
 	s.roles[s.GuildID] = "@everyone"
 	s.roleOrder = append(s.roleOrder, s.GuildID)
+	s.addMemberLocked(User{ID: s.BotUserID, Username: s.BotUsername, Bot: true})
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", s.serveGateway)
@@ -169,7 +189,8 @@ func New() (*Server, error) {
 }
 
 // Close stops the fake: it closes the listener, every gateway connection and
-// every REST connection, and wakes every waiter with ErrClosed.
+// every REST connection, drops the requests held by Hold (waiting until they
+// are marked Dropped), and wakes every waiter with ErrClosed.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.done)
@@ -287,6 +308,23 @@ type User struct {
 	Roles []string
 	// Locale is the user's client locale in interactions; "cs" if empty.
 	Locale string
+	// Nick is the member's guild nickname ("" for none).
+	Nick string
+	// JoinedAt is when the user joined the guild; 2024-01-01 UTC if zero.
+	JoinedAt time.Time
+	// Bot marks a bot account, like the fake's own bot, which is a member
+	// of the guild from the start (id BotUserID).
+	Bot bool
+}
+
+// defaultJoinedAt is the JoinedAt of members added without one.
+var defaultJoinedAt = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func (u User) joinedAt() time.Time {
+	if u.JoinedAt.IsZero() {
+		return defaultJoinedAt
+	}
+	return u.JoinedAt
 }
 
 func (u User) locale() string {
@@ -301,13 +339,14 @@ func (u User) dgUser() *discordgo.User {
 	if name == "" {
 		name = "user" + u.ID
 	}
-	return &discordgo.User{ID: u.ID, Username: name, GlobalName: u.GlobalName, Discriminator: "0"}
+	return &discordgo.User{ID: u.ID, Username: name, GlobalName: u.GlobalName, Discriminator: "0", Bot: u.Bot}
 }
 
 func (u User) dgMember(guildID string, withUser bool) *discordgo.Member {
 	m := &discordgo.Member{
 		GuildID:     guildID,
-		JoinedAt:    time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+		JoinedAt:    u.joinedAt(),
+		Nick:        u.Nick,
 		Roles:       append([]string{}, u.Roles...),
 		Permissions: 0,
 	}
@@ -321,10 +360,12 @@ func (u User) dgMember(guildID string, withUser bool) *discordgo.Member {
 }
 
 // AddMember makes u a member of the guild (replacing an earlier member with
-// the same id), for GET /guilds/{guild}/members/{user}, GET /users/{user} and
-// GUILD_CREATE. Role ids it names that AddRole did not name are added as roles
-// named after their id. The interaction builders add their user this way
-// unless the user is already a member.
+// the same id), for GET /guilds/{guild}/members[/{user}], GET /users/{user}
+// and GUILD_CREATE, without telling a connected client (see
+// AddMemberAndDispatch and UpdateMember for that). Role ids it names that
+// AddRole did not name are added as roles named after their id. The
+// interaction builders add their user this way unless the user is already a
+// member.
 func (s *Server) AddMember(u User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -416,7 +457,7 @@ func (s *Server) guildLocked() *discordgo.Guild {
 		Name:        s.GuildName,
 		OwnerID:     s.BotUserID,
 		JoinedAt:    time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
-		MemberCount: len(s.members) + 1,
+		MemberCount: len(s.members),
 		Roles:       s.rolesLocked(),
 		Members:     s.membersLocked(),
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 )
 
@@ -93,6 +94,8 @@ type sentDispatch struct {
 
 type gwSession struct {
 	id string
+	// intents are the intents of the IDENTIFY that started the session.
+	intents discordgo.Intent
 	// sendMu serialises sequence numbering and writing, so that a client
 	// sees dispatches in sequence order; taken before Server.mu, never while
 	// holding it.
@@ -193,15 +196,22 @@ func (s *Server) tokenOK(tok string) bool {
 
 func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 	var id struct {
-		Token string `json:"token"`
+		Token   string           `json:"token"`
+		Intents discordgo.Intent `json:"intents"`
 	}
 	_ = json.Unmarshal(d, &id)
 	if !s.tokenOK(id.Token) {
 		c.closeWith(4004, "Authentication failed.")
 		return false
 	}
-	sess := &gwSession{id: randHex(32)}
+	if id.Intents&s.DisallowedIntents != 0 {
+		c.closeWith(4014, "Disallowed intent(s).")
+		return false
+	}
+	sess := &gwSession{id: randHex(32), intents: id.Intents}
 	s.mu.Lock()
+	s.lastSess = sess
+	s.lastIntents = id.Intents
 	if c.sess != nil && c.sess.conn == c {
 		c.sess.conn = nil
 	}
@@ -224,6 +234,11 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 		"_trace":             []string{`["discordtest"]`},
 	}
 	guild := s.guildLocked()
+	if id.Intents&discordgo.IntentGuildPresences == 0 {
+		// Without GUILD_PRESENCES Discord lists only the bot itself (and
+		// members in voice channels, which the fake has none of).
+		guild.Members = []*discordgo.Member{s.members[s.BotUserID].dgMember(s.GuildID, true)}
+	}
 	s.mu.Unlock()
 
 	sess.sendMu.Lock()
@@ -280,6 +295,7 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 	}
 	sess.conn = c
 	c.sess = sess
+	s.lastSess = sess
 	var replay [][]byte
 	for _, d := range sess.buf {
 		if d.seq > rp.Seq {
@@ -444,6 +460,14 @@ func (s *Server) WaitHeartbeat(ctx context.Context) error {
 		}
 		return false
 	})
+}
+
+// Intents returns the gateway intents of the latest IDENTIFY (0 before the
+// first), e.g. discordgo.IntentsGuilds | discordgo.IntentGuildMembers.
+func (s *Server) Intents() discordgo.Intent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastIntents
 }
 
 // GatewayLog returns every payload clients sent to the gateway, in order.

@@ -629,6 +629,10 @@ func (s *Server) restGuilds(w http.ResponseWriter, q *apiReq) {
 		s.restScheduledEvents(w, q)
 		return
 	}
+	if len(seg) >= 3 && seg[2] == "members" {
+		s.restMembers(w, q)
+		return
+	}
 	if q.method != http.MethodGet {
 		if len(seg) <= 4 {
 			methodNotAllowed(w)
@@ -648,31 +652,6 @@ func (s *Server) restGuilds(w http.ResponseWriter, q *apiReq) {
 		writeJSON(w, http.StatusOK, s.rolesLocked())
 	case len(seg) == 3 && seg[2] == "channels":
 		writeJSON(w, http.StatusOK, s.guildLocked().Channels)
-	case len(seg) == 3 && seg[2] == "members":
-		limit := 1
-		if v := firstQuery(q, "limit"); v != "" {
-			if n, err := strconv.Atoi(v); err == nil && n >= 1 && n <= 1000 {
-				limit = n
-			}
-		}
-		after := firstQuery(q, "after")
-		out := []*discordgo.Member{}
-		for _, m := range s.membersLocked() {
-			if after != "" && !snowLess(after, m.User.ID) {
-				continue
-			}
-			if len(out) < limit {
-				out = append(out, m)
-			}
-		}
-		writeJSON(w, http.StatusOK, out)
-	case len(seg) == 4 && seg[2] == "members":
-		u, ok := s.members[seg[3]]
-		if !ok {
-			apiError(w, http.StatusNotFound, 10007, "Unknown Member")
-			return
-		}
-		writeJSON(w, http.StatusOK, u.dgMember(s.GuildID, true))
 	default:
 		notFound(w)
 	}

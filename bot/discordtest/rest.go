@@ -27,8 +27,15 @@ type Request struct {
 	// At is when the fake received it.
 	At time.Time
 	// Status is the HTTP status the fake answered (429 and 5xx for
-	// injected faults included).
+	// injected faults included), or, for a request held after its effect
+	// (see Hold), the status it answers when released; 0 while a request is
+	// being handled or held before its effect, and for one dropped before
+	// its effect.
 	Status int
+	// Dropped reports a request held by Hold whose client gave up (or
+	// whose server closed) before the fake answered: it got no response,
+	// and if it was held before its effect, it had none.
+	Dropped bool
 }
 
 // Fault makes REST requests fail: the next Times requests whose method is
@@ -114,8 +121,22 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	idx := len(s.requests)
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, At: time.Now()})
+	var h *hold
+	if !s.closed() {
+		// Close waits for held requests; it closes s.done before it takes
+		// s.mu, so this Add comes before its Wait.
+		if h = s.takeHoldLocked(r.Method, r.URL.Path); h != nil {
+			s.wg.Add(1)
+			defer s.wg.Done()
+		}
+	}
+	s.broadcastLocked()
 	s.mu.Unlock()
 
+	if h != nil && !h.afterEffect {
+		close(h.arrived)
+		s.holdOn(r, h, idx)
+	}
 	bw := &bufWriter{header: http.Header{}}
 	s.handleREST(bw, &apiReq{
 		method: r.Method,
@@ -134,6 +155,10 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	s.broadcastLocked()
 	s.mu.Unlock()
 
+	if h != nil && h.afterEffect {
+		close(h.arrived)
+		s.holdOn(r, h, idx)
+	}
 	for k, v := range bw.header {
 		w.Header()[k] = v
 	}
@@ -145,11 +170,7 @@ func (s *Server) takeFault(method, path string) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, f := range s.faults {
-		if f.Method != "" && !strings.EqualFold(f.Method, method) {
-			continue
-		}
-		rest := strings.TrimPrefix(path, "/api/v9")
-		if f.PathPrefix != "" && !strings.HasPrefix(path, f.PathPrefix) && !strings.HasPrefix(rest, f.PathPrefix) {
+		if !routeMatches(f.Method, f.PathPrefix, method, path) {
 			continue
 		}
 		f.Times--
@@ -160,6 +181,17 @@ func (s *Server) takeFault(method, path string) *Fault {
 		return &out
 	}
 	return nil
+}
+
+// routeMatches reports whether a request with method and path matches a
+// Fault's or Hold's method ("" for any) and path prefix (with or without
+// "/api/v9"; "" for any).
+func routeMatches(wantMethod, prefix, method, path string) bool {
+	if wantMethod != "" && !strings.EqualFold(wantMethod, method) {
+		return false
+	}
+	rest := strings.TrimPrefix(path, "/api/v9")
+	return prefix == "" || strings.HasPrefix(path, prefix) || strings.HasPrefix(rest, prefix)
 }
 
 func writeFault(w http.ResponseWriter, f *Fault) {
