@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"coordbot/i18n"
+	"coordbot/search"
 	"coordbot/store"
 )
 
@@ -18,7 +19,7 @@ func (b *Bot) minutesCommand(r *request, sub string, o options) (*reply, error) 
 	}
 	switch sub {
 	case "search":
-		q, err := store.ParseSearchQuery(o.str("query"), r.loc)
+		q, err := search.Parse(o.str("query"), r.loc)
 		if err != nil {
 			return nil, refuse(msgBadSearch, escape(err.Error()))
 		}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/emersion/go-ical"
 
+	"coordbot/i18n"
 	"coordbot/store"
 )
 
@@ -215,21 +216,19 @@ func repeatedWallClock(t time.Time) bool {
 	return back > 0 && t.Sub(start) < back
 }
 
-// Agenda headings of the description, by group locale.
-var headings = map[string][4]string{
-	// agenda, proposed, no agenda yet, online
-	store.LocaleCzech:   {"Program:", "Navržené body:", "Program zatím není.", "Online:"},
-	store.LocaleEnglish: {"Agenda:", "Proposed items:", "No agenda yet.", "Online:"},
-}
+// Headings of the description.
+var (
+	txtAgenda   = i18n.Text{CS: "Program:", EN: "Agenda:"}
+	txtProposed = i18n.Text{CS: "Navržené body:", EN: "Proposed items:"}
+	txtNoAgenda = i18n.Text{CS: "Program zatím není.", EN: "No agenda yet."}
+	txtOnline   = i18n.Text{CS: "Online:", EN: "Online:"}
+)
 
 // description is the event text: the accepted agenda items numbered in
 // order, then the proposed ones, then the online link, in the group's
 // language (Czech unless it is English).
 func description(locale string, m *store.Meeting, agenda []*store.AgendaItem) string {
-	h, ok := headings[locale]
-	if !ok {
-		h = headings[store.LocaleCzech]
-	}
+	lang := i18n.Lang(locale)
 	var accepted, proposed []string
 	for _, it := range agenda {
 		switch it.Status {
@@ -241,7 +240,7 @@ func description(locale string, m *store.Meeting, agenda []*store.AgendaItem) st
 	}
 	var b strings.Builder
 	if len(accepted) > 0 {
-		b.WriteString(h[0])
+		b.WriteString(txtAgenda.In(lang))
 		for i, title := range accepted {
 			fmt.Fprintf(&b, "\n%d. %s", i+1, title)
 		}
@@ -250,16 +249,16 @@ func description(locale string, m *store.Meeting, agenda []*store.AgendaItem) st
 		if b.Len() > 0 {
 			b.WriteString("\n\n")
 		}
-		b.WriteString(h[1])
+		b.WriteString(txtProposed.In(lang))
 		for _, title := range proposed {
 			b.WriteString("\n– " + title)
 		}
 	}
 	if b.Len() == 0 {
-		b.WriteString(h[2])
+		b.WriteString(txtNoAgenda.In(lang))
 	}
 	if m.OnlineURL != "" {
-		b.WriteString("\n\n" + h[3] + " " + clean(m.OnlineURL))
+		b.WriteString("\n\n" + txtOnline.In(lang) + " " + clean(m.OnlineURL))
 	}
 	return b.String()
 }

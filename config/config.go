@@ -37,6 +37,15 @@ const (
 	EnvIMAPPassword = "COORDBOT_IMAP_PASSWORD"
 )
 
+// Defaults of the [mail] section. They are the source of truth: the
+// commands that file mail without a [mail] section use them too.
+const (
+	// DefaultMaxMessageSize is the default mail.max_message_size, 25 MiB.
+	DefaultMaxMessageSize int64 = 25 << 20
+	// DefaultMatchWindow is the default mail.match_window, 30 days.
+	DefaultMatchWindow = 30 * 24 * time.Hour
+)
+
 // Config is the complete, validated coordbot configuration.
 type Config struct {
 	// File is the path (or, for [Parse], the name) the configuration was

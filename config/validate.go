@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"coordbot/i18n"
 )
 
 // minCalendarToken is the minimum length of groups[].calendar_token.
@@ -70,8 +72,8 @@ func buildMail(c *checker, r *rawMail, envPassword string) *Mail {
 		ArchiveMailbox:    "Archive",
 		QuarantineMailbox: "Quarantine",
 		AllowedSenders:    []string{},
-		MaxMessageSize:    25 << 20,
-		MatchWindow:       30 * 24 * time.Hour,
+		MaxMessageSize:    DefaultMaxMessageSize,
+		MatchWindow:       DefaultMatchWindow,
 		PollInterval:      time.Minute,
 	}
 
@@ -295,7 +297,7 @@ func isURLSafe(s string) bool {
 // such as "groups[1]".
 func buildGroup(c *checker, r *rawGroup, key string) Group {
 	g := Group{
-		TimeZone:       "Europe/Prague",
+		TimeZone:       i18n.DefaultTimeZone,
 		Locale:         "cs",
 		Reminders:      []time.Duration{7 * 24 * time.Hour, 24 * time.Hour, time.Hour},
 		AgendaCall:     14 * 24 * time.Hour,

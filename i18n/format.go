@@ -102,37 +102,6 @@ func czechWeekdayAbbr(d time.Weekday) string {
 	return "ne"
 }
 
-// czechMonthNominative returns the Czech name of month 1-12 ("leden").
-func czechMonthNominative(m int) string {
-	switch m {
-	case 1:
-		return "leden"
-	case 2:
-		return "únor"
-	case 3:
-		return "březen"
-	case 4:
-		return "duben"
-	case 5:
-		return "květen"
-	case 6:
-		return "červen"
-	case 7:
-		return "červenec"
-	case 8:
-		return "srpen"
-	case 9:
-		return "září"
-	case 10:
-		return "říjen"
-	case 11:
-		return "listopad"
-	case 12:
-		return "prosinec"
-	}
-	return "měsíc " + itoa(m)
-}
-
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // pad2 formats n with at least two digits.

@@ -416,7 +416,7 @@ func (p *scanner) czechDate(f *fields) bool {
 		if ok && p.char('.') {
 			p.char(' ')
 		} else {
-			m = monthByName(p.word())
+			m = dateMonth(p.word())
 			ok = m > 0 && p.char(' ')
 		}
 		if y, okYear := p.num(4, 4); ok && okYear {
@@ -432,7 +432,7 @@ func (p *scanner) czechDate(f *fields) bool {
 func (p *scanner) englishDate(f *fields) bool {
 	start := p.i
 	if d, ok := p.num(1, 2); ok && p.char(' ') {
-		if m := monthByName(p.word()); m > 0 {
+		if m := dateMonth(p.word()); m > 0 {
 			p.char('.')
 			if p.char(' ') {
 				if y, ok := p.num(4, 4); ok {
@@ -558,34 +558,11 @@ func (p *scanner) suffix() {
 	p.i = save
 }
 
-// monthByName returns the month (1-12) named by a lower-case Czech genitive
-// (with or without diacritics) or English name or abbreviation, or 0.
-func monthByName(w string) int {
-	switch w {
-	case "ledna", "jan", "january":
-		return 1
-	case "února", "unora", "feb", "february":
-		return 2
-	case "března", "brezna", "mar", "march":
-		return 3
-	case "dubna", "apr", "april":
-		return 4
-	case "května", "kvetna", "may":
-		return 5
-	case "června", "cervna", "jun", "june":
-		return 6
-	case "července", "cervence", "jul", "july":
-		return 7
-	case "srpna", "aug", "august":
-		return 8
-	case "září", "zari", "sep", "sept", "september":
-		return 9
-	case "října", "rijna", "oct", "october":
-		return 10
-	case "listopadu", "nov", "november":
-		return 11
-	case "prosince", "dec", "december":
-		return 12
-	}
-	return 0
+// dateMonth returns the month (1-12) named by a Czech genitive (with or
+// without diacritics) or an English name or abbreviation, the forms a date
+// is written with, or 0. The nominative and the mail clients'
+// abbreviations ("leden", "led") are not Czech dates.
+func dateMonth(w string) int {
+	m, _ := monthByName(w, formGenitive|formEnglish)
+	return int(m)
 }

@@ -7,27 +7,12 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"coordbot/i18n"
 )
 
 // errBadDate is wrapped by ParseDate's errors.
 var errBadDate = errors.New("unparsable date")
-
-// monthNames maps lower-case month names and abbreviations (English and
-// Czech, nominative and genitive, with and without diacritics) to months.
-var monthNames = map[string]time.Month{
-	"jan": 1, "january": 1, "led": 1, "leden": 1, "ledna": 1,
-	"feb": 2, "february": 2, "úno": 2, "uno": 2, "únor": 2, "unor": 2, "února": 2, "unora": 2,
-	"mar": 3, "march": 3, "bře": 3, "bre": 3, "březen": 3, "brezen": 3, "března": 3, "brezna": 3,
-	"apr": 4, "april": 4, "dub": 4, "duben": 4, "dubna": 4,
-	"may": 5, "kvě": 5, "kve": 5, "květen": 5, "kveten": 5, "května": 5, "kvetna": 5,
-	"jun": 6, "june": 6, "čer": 6, "cer": 6, "červen": 6, "cerven": 6, "června": 6, "cervna": 6,
-	"jul": 7, "july": 7, "čvc": 7, "cvc": 7, "črc": 7, "crc": 7, "červenec": 7, "cervenec": 7, "července": 7, "cervence": 7,
-	"aug": 8, "august": 8, "srp": 8, "srpen": 8, "srpna": 8,
-	"sep": 9, "sept": 9, "september": 9, "zář": 9, "zar": 9, "září": 9, "zari": 9,
-	"oct": 10, "october": 10, "říj": 10, "rij": 10, "říjen": 10, "rijen": 10, "října": 10, "rijna": 10,
-	"nov": 11, "november": 11, "lis": 11, "listopad": 11, "listopadu": 11,
-	"dec": 12, "december": 12, "pro": 12, "prosinec": 12, "prosince": 12,
-}
 
 // weekdayNames are skipped wherever they appear.
 var weekdayNames = map[string]bool{
@@ -101,11 +86,11 @@ func parseDateTokens(s string) (time.Time, bool) {
 		if f == "" {
 			continue
 		}
-		switch {
-		case weekdayNames[f]:
+		if weekdayNames[f] {
 			continue
-		case monthNames[f] != 0 && month == 0:
-			month = monthNames[f]
+		}
+		if m, ok := i18n.MonthByName(f); ok && month == 0 {
+			month = m
 			continue
 		}
 		if off, ok := parseZone(f); ok && (hour >= 0 || year >= 0) && !haveZone {
@@ -207,7 +192,8 @@ func monthPrefix(f string) time.Month {
 	if len(r) < 3 || len(r) > 12 {
 		return 0
 	}
-	return monthNames[string(r[:3])]
+	m, _ := i18n.MonthByName(string(r[:3]))
+	return m
 }
 
 // daysIn returns the number of days of month m in year y.

@@ -4,13 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -52,7 +49,8 @@ type Pipeline struct {
 	AllowedSenders []string
 	// MaxMessageSize quarantines larger messages (0: no limit).
 	MaxMessageSize int64
-	// MatchWindow is how long after a meeting its minutes may come (default 30 days).
+	// MatchWindow is how long after a meeting its minutes may come.
+	// NewPipeline sets 30 days; zero or less means 30 days too.
 	MatchWindow time.Duration
 	// Notifier, when set, hears about minutes filed under a meeting.
 	Notifier MinutesNotifier
@@ -63,9 +61,15 @@ type Pipeline struct {
 	Now func() time.Time
 }
 
+// defaultMatchWindow is the MatchWindow of a pipeline whose caller sets
+// none. cmd/coordbot always passes the configured value, whose default,
+// config.DefaultMatchWindow, is the source of truth; this one only keeps
+// other callers (tests, tools) from matching nothing.
+const defaultMatchWindow = 30 * 24 * time.Hour
+
 // NewPipeline returns a pipeline storing into archive.
 func NewPipeline(archive Archive, logger *slog.Logger) *Pipeline {
-	return &Pipeline{archive: archive, MatchWindow: 30 * 24 * time.Hour, Logger: logger, Now: time.Now}
+	return &Pipeline{archive: archive, MatchWindow: defaultMatchWindow, Logger: logger, Now: time.Now}
 }
 
 // File implements Filer: FileBatch of one message.
@@ -269,33 +273,16 @@ func (p *Pipeline) senderAllowed(ctx context.Context, addr string) (bool, error)
 	return p.archive.IsKnownSender(ctx, addr)
 }
 
-// coordbotRef matches Message-IDs coordbot gives the mail it sends about a
-// meeting ("coordbot.meeting-12.…@host"): a reply to one files under it.
-var coordbotRef = regexp.MustCompile(`^coordbot\.meeting-([0-9]+)\.`)
-
 // match finds the group and meeting of minutes, in this order: a group tag
 // in the subject ("[pracovni-skupina]") or a plus-address
-// ("archiv+pracovni-skupina@…"); a reply to a message coordbot sent or to
-// minutes already filed; else the most recent meeting (of the tagged group,
-// or of the only group with a candidate) that started before the message
-// date, within MatchWindow. Unmatched minutes stay unfiled (meeting 0).
+// ("archiv+pracovni-skupina@…"); a reply to minutes already filed; else
+// the most recent meeting (of the tagged group, or of the only group with
+// a candidate) that started before the message date, within MatchWindow.
+// Unmatched minutes stay unfiled (meeting 0).
 func (p *Pipeline) match(ctx context.Context, msg *Parsed, received time.Time, groups []*store.Group, batchThreads map[string]int64) (groupID, meetingID int64, err error) {
 	groupID = taggedGroup(groups, msg)
 
 	thread := append([]string{msg.InReplyTo}, msg.References...)
-	for _, id := range thread {
-		if sm := coordbotRef.FindStringSubmatch(id); sm != nil {
-			mid, _ := strconv.ParseInt(sm[1], 10, 64)
-			m, err := p.archive.Meeting(ctx, mid)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return 0, 0, err
-			}
-			return m.GroupID, m.ID, nil
-		}
-	}
 	mid, err := p.archive.ThreadMeeting(ctx, thread)
 	if err != nil {
 		return 0, 0, err
@@ -319,7 +306,7 @@ func (p *Pipeline) match(ctx context.Context, msg *Parsed, received time.Time, g
 	}
 	window := p.MatchWindow
 	if window <= 0 {
-		window = 30 * 24 * time.Hour
+		window = defaultMatchWindow
 	}
 	candidates, err := p.archive.Meetings(ctx, store.MeetingFilter{GroupID: groupID, From: at.Add(-window),
 		To: at.Add(time.Second), Status: []string{store.MeetingScheduled, store.MeetingHeld}, Descending: true})

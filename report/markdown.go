@@ -11,18 +11,9 @@ import (
 	"coordbot/store"
 )
 
-// tr holds one phrase in both languages.
-type tr struct{ cs, en string }
-
-// in picks the phrase for lang; anything not English is Czech, as in i18n.
-func (t tr) in(lang i18n.Lang) string {
-	if lang == i18n.English {
-		return t.en
-	}
-	return t.cs
-}
-
-// resolve turns r.Lang into i18n.Czech or i18n.English.
+// resolve turns r.Lang into i18n.Czech or i18n.English: the summary's
+// sentences are built differently in each language, so it compares the
+// language itself rather than only picking an i18n.Text.
 func resolve(l i18n.Lang) i18n.Lang {
 	if p, err := i18n.ParseLang(string(l)); err == nil {
 		return p
@@ -30,31 +21,32 @@ func resolve(l i18n.Lang) i18n.Lang {
 	return i18n.Czech
 }
 
+// Headings and phrases of the report.
 var (
-	txtOverview      = tr{"Přehled setkání", "Meetings"}
-	txtDetails       = tr{"Jednotlivá setkání", "Meeting details"}
-	txtColDate       = tr{"Datum", "Date"}
-	txtColMeeting    = tr{"Setkání", "Meeting"}
-	txtColAttended   = tr{"Účast", "Attended"}
-	txtColAbsent     = tr{"Omluveno", "Absent"}
-	txtColNoAnswer   = tr{"Bez odpovědi", "No answer"}
-	txtColMinutes    = tr{"Zápis", "Minutes"}
-	txtFromRSVPs     = tr{"podle odpovědí na pozvánku; skutečná účast nebyla zaznamenána.", "from the RSVPs; actual attendance was not recorded."}
-	txtPlace         = tr{"Místo", "Place"}
-	txtStatusSched   = tr{"Setkání nebylo označeno jako proběhlé; údaje vycházejí z plánu.", "The meeting was not marked as held; this is what was planned."}
-	txtRecorded      = tr{"Zaznamenaná účast", "Recorded attendance"}
-	txtRSVPYes       = tr{"Účast podle odpovědí na pozvánku", "Attendance from RSVPs"}
-	txtAbsent        = tr{"Omluvená neúčast", "Sent apologies"}
-	txtMaybe         = tr{"Odpověď „možná“", "Answered “maybe”"}
-	txtNoAnswer      = tr{"Bez odpovědi", "No answer"}
-	txtAgenda        = tr{"Program", "Agenda"}
-	txtMinutes       = tr{"Zápis", "Minutes"}
-	txtSubstitute    = tr{"zástup", "substitute"}
-	txtNoOrg         = tr{"bez uvedené organizace", "no organisation given"}
-	txtNoSubject     = tr{"(bez předmětu)", "(no subject)"}
-	txtDidNotMeet    = tr{"V roce %d se skupina nesešla.", "The group did not meet in %d."}
-	txtAttachmentOne = tr{"příloha", "attachment"}
-	txtAttachments   = tr{"přílohy", "attachments"}
+	txtOverview      = i18n.Text{CS: "Přehled setkání", EN: "Meetings"}
+	txtDetails       = i18n.Text{CS: "Jednotlivá setkání", EN: "Meeting details"}
+	txtColDate       = i18n.Text{CS: "Datum", EN: "Date"}
+	txtColMeeting    = i18n.Text{CS: "Setkání", EN: "Meeting"}
+	txtColAttended   = i18n.Text{CS: "Účast", EN: "Attended"}
+	txtColAbsent     = i18n.Text{CS: "Omluveno", EN: "Absent"}
+	txtColNoAnswer   = i18n.Text{CS: "Bez odpovědi", EN: "No answer"}
+	txtColMinutes    = i18n.Text{CS: "Zápis", EN: "Minutes"}
+	txtFromRSVPs     = i18n.Text{CS: "podle odpovědí na pozvánku; skutečná účast nebyla zaznamenána.", EN: "from the RSVPs; actual attendance was not recorded."}
+	txtPlace         = i18n.Text{CS: "Místo", EN: "Place"}
+	txtStatusSched   = i18n.Text{CS: "Setkání nebylo označeno jako proběhlé; údaje vycházejí z plánu.", EN: "The meeting was not marked as held; this is what was planned."}
+	txtRecorded      = i18n.Text{CS: "Zaznamenaná účast", EN: "Recorded attendance"}
+	txtRSVPYes       = i18n.Text{CS: "Účast podle odpovědí na pozvánku", EN: "Attendance from RSVPs"}
+	txtAbsent        = i18n.Text{CS: "Omluvená neúčast", EN: "Sent apologies"}
+	txtMaybe         = i18n.Text{CS: "Odpověď „možná“", EN: "Answered “maybe”"}
+	txtNoAnswer      = i18n.Text{CS: "Bez odpovědi", EN: "No answer"}
+	txtAgenda        = i18n.Text{CS: "Program", EN: "Agenda"}
+	txtMinutes       = i18n.Text{CS: "Zápis", EN: "Minutes"}
+	txtSubstitute    = i18n.Text{CS: "zástup", EN: "substitute"}
+	txtNoOrg         = i18n.Text{CS: "bez uvedené organizace", EN: "no organisation given"}
+	txtNoSubject     = i18n.Text{CS: "(bez předmětu)", EN: "(no subject)"}
+	txtDidNotMeet    = i18n.Text{CS: "V roce %d se skupina nesešla.", EN: "The group did not meet in %d."}
+	txtAttachmentOne = i18n.Text{CS: "příloha", EN: "attachment"}
+	txtAttachments   = i18n.Text{CS: "přílohy", EN: "attachments"}
 )
 
 // Summary returns the annual-report paragraph in r.Lang as plain text:
@@ -64,7 +56,7 @@ func (r *Report) Summary() string {
 	lang := resolve(r.Lang)
 	var sentences []string
 	if n := len(r.Meetings); n == 0 {
-		sentences = append(sentences, fmt.Sprintf(txtDidNotMeet.in(lang), r.Year))
+		sentences = append(sentences, txtDidNotMeet.In(lang, r.Year))
 	} else {
 		ms := make([]*store.Meeting, n)
 		for i, mr := range r.Meetings {
@@ -101,25 +93,25 @@ func (r *Report) Summary() string {
 		for i, o := range r.Organisations {
 			items[i] = fmt.Sprintf("%s (%s)", o.Organisation, meetingsCount(lang, o.Meetings))
 		}
-		label := tr{
-			i18n.Plural(i18n.Czech, len(items), "Účastnila se organizace", "Účastnily se organizace", "Účastnily se organizace"),
-			"Organisations represented",
+		label := i18n.Text{
+			CS: i18n.Plural(i18n.Czech, len(items), "Účastnila se organizace", "Účastnily se organizace", "Účastnily se organizace"),
+			EN: "Organisations represented",
 		}
 		if len(items) == 1 {
-			label.en = "Organisation represented"
+			label.EN = "Organisation represented"
 		}
-		sentences = append(sentences, label.in(lang)+": "+i18n.JoinList(lang, items)+".")
+		sentences = append(sentences, label.In(lang)+": "+i18n.JoinList(lang, items)+".")
 	}
 	if len(r.Topics) > 0 {
 		topics := make([]string, len(r.Topics))
 		for i, t := range r.Topics {
 			topics[i] = strings.TrimRight(t, ".")
 		}
-		label := tr{
-			i18n.Plural(i18n.Czech, len(topics), "Projednávané téma", "Projednávaná témata", "Projednávaná témata"),
-			i18n.Plural(i18n.English, len(topics), "Topic discussed", "Topics discussed", "Topics discussed"),
+		label := i18n.Text{
+			CS: i18n.Plural(i18n.Czech, len(topics), "Projednávané téma", "Projednávaná témata", "Projednávaná témata"),
+			EN: i18n.Plural(i18n.English, len(topics), "Topic discussed", "Topics discussed", "Topics discussed"),
 		}
-		sentences = append(sentences, label.in(lang)+": "+i18n.JoinList(lang, topics)+".")
+		sentences = append(sentences, label.In(lang)+": "+i18n.JoinList(lang, topics)+".")
 	}
 	return strings.Join(sentences, " ")
 }
@@ -182,7 +174,7 @@ func (r *Report) Markdown(w io.Writer) error {
 	fmt.Fprintf(&b, "# %s – %d\n\n%s\n", md(name), r.Year, md(r.Summary()))
 	if len(r.Meetings) > 0 {
 		r.table(&b, lang)
-		fmt.Fprintf(&b, "\n## %s\n", txtDetails.in(lang))
+		fmt.Fprintf(&b, "\n## %s\n", txtDetails.In(lang))
 		for _, mr := range r.Meetings {
 			r.details(&b, lang, mr)
 		}
@@ -195,10 +187,10 @@ func (r *Report) Markdown(w io.Writer) error {
 }
 
 func (r *Report) table(b *strings.Builder, lang i18n.Lang) {
-	fmt.Fprintf(b, "\n## %s\n\n", txtOverview.in(lang))
+	fmt.Fprintf(b, "\n## %s\n\n", txtOverview.In(lang))
 	fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n| --- | --- | ---: | ---: | ---: | --- |\n",
-		txtColDate.in(lang), txtColMeeting.in(lang), txtColAttended.in(lang), txtColAbsent.in(lang),
-		txtColNoAnswer.in(lang), txtColMinutes.in(lang))
+		txtColDate.In(lang), txtColMeeting.In(lang), txtColAttended.In(lang), txtColAbsent.In(lang),
+		txtColNoAnswer.In(lang), txtColMinutes.In(lang))
 	fromRSVPs := false
 	for _, mr := range r.Meetings {
 		attended := strconv.Itoa(len(mr.Present()))
@@ -220,7 +212,7 @@ func (r *Report) table(b *strings.Builder, lang i18n.Lang) {
 			attended, len(mr.Absent), len(mr.NoAnswer), minutes)
 	}
 	if fromRSVPs {
-		fmt.Fprintf(b, "\n\\* %s\n", txtFromRSVPs.in(lang))
+		fmt.Fprintf(b, "\n\\* %s\n", txtFromRSVPs.In(lang))
 	}
 }
 
@@ -228,21 +220,21 @@ func (r *Report) details(b *strings.Builder, lang i18n.Lang, mr *MeetingReport) 
 	m := mr.Meeting
 	fmt.Fprintf(b, "\n### %s – %s\n\n", i18n.FormatDateTime(m.Start, r.loc(m), lang), md(m.Title))
 	if m.Place != "" {
-		fmt.Fprintf(b, "%s: %s\n\n", txtPlace.in(lang), md(m.Place))
+		fmt.Fprintf(b, "%s: %s\n\n", txtPlace.In(lang), md(m.Place))
 	}
 	if m.Status == store.MeetingScheduled {
-		fmt.Fprintf(b, "%s\n\n", txtStatusSched.in(lang))
+		fmt.Fprintf(b, "%s\n\n", txtStatusSched.In(lang))
 	}
 	label := txtRSVPYes
 	if mr.Recorded {
 		label = txtRecorded
 	}
-	people(b, lang, label.in(lang), mr.Present(), true)
-	people(b, lang, txtAbsent.in(lang), mr.Absent, false)
-	people(b, lang, txtMaybe.in(lang), mr.Maybe, false)
-	people(b, lang, txtNoAnswer.in(lang), mr.NoAnswer, false)
+	people(b, lang, label.In(lang), mr.Present(), true)
+	people(b, lang, txtAbsent.In(lang), mr.Absent, false)
+	people(b, lang, txtMaybe.In(lang), mr.Maybe, false)
+	people(b, lang, txtNoAnswer.In(lang), mr.NoAnswer, false)
 
-	fmt.Fprintf(b, "**%s**\n\n", txtAgenda.in(lang))
+	fmt.Fprintf(b, "**%s**\n\n", txtAgenda.In(lang))
 	if len(mr.Agenda) == 0 {
 		b.WriteString("—\n\n")
 	}
@@ -253,7 +245,7 @@ func (r *Report) details(b *strings.Builder, lang i18n.Lang, mr *MeetingReport) 
 		b.WriteString("\n")
 	}
 
-	fmt.Fprintf(b, "**%s**\n\n", txtMinutes.in(lang))
+	fmt.Fprintf(b, "**%s**\n\n", txtMinutes.In(lang))
 	if len(mr.Minutes) == 0 {
 		b.WriteString("—\n")
 	}
@@ -264,7 +256,7 @@ func (r *Report) details(b *strings.Builder, lang i18n.Lang, mr *MeetingReport) 
 			for i, a := range ref.Attachments {
 				names[i] = md(a)
 			}
-			label := i18n.Plural(lang, n, txtAttachmentOne.in(lang), txtAttachments.in(lang), txtAttachments.in(lang))
+			label := i18n.Plural(lang, n, txtAttachmentOne.In(lang), txtAttachments.In(lang), txtAttachments.In(lang))
 			line += " (" + label + ": " + strings.Join(names, ", ") + ")"
 		}
 		b.WriteString(line + "\n")
@@ -291,14 +283,14 @@ func people(b *strings.Builder, lang i18n.Lang, label string, ps []Person, alway
 		}
 		name := md(p.Name)
 		if p.Substitute != "" {
-			name += " (" + txtSubstitute.in(lang) + ": " + md(p.Substitute) + ")"
+			name += " (" + txtSubstitute.In(lang) + ": " + md(p.Substitute) + ")"
 		}
 		byOrg[p.Organisation] = append(byOrg[p.Organisation], name)
 	}
 	for _, org := range orgs {
 		label := md(org)
 		if org == "" {
-			label = txtNoOrg.in(lang)
+			label = txtNoOrg.In(lang)
 		}
 		fmt.Fprintf(b, "- %s: %s\n", label, strings.Join(byOrg[org], ", "))
 	}
@@ -307,7 +299,7 @@ func people(b *strings.Builder, lang i18n.Lang, label string, ps []Person, alway
 
 func subject(lang i18n.Lang, s string) string {
 	if strings.TrimSpace(s) == "" {
-		return txtNoSubject.in(lang)
+		return txtNoSubject.In(lang)
 	}
 	return s
 }

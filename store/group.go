@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"coordbot/i18n"
 )
 
 // Locale values of a group.
@@ -122,7 +124,7 @@ func (s *Store) SyncGroups(ctx context.Context, groups []*Group) error {
 
 func (s *Store) upsertGroupTx(ctx context.Context, tx *sql.Tx, g *Group) error {
 	if g.TimeZone == "" {
-		g.TimeZone = "Europe/Prague"
+		g.TimeZone = i18n.DefaultTimeZone
 	}
 	if g.Locale == "" {
 		g.Locale = LocaleCzech

@@ -14,6 +14,7 @@ import (
 
 	"coordbot/i18n"
 	"coordbot/scheduler"
+	"coordbot/search"
 	"coordbot/store"
 )
 
@@ -67,7 +68,7 @@ func (e *env) cmdSearch(ctx context.Context, g *globals, args []string) error {
 		return usagef("search: -limit must be at least 1")
 	}
 	loc := defaultLocation(g)
-	q, err := store.ParseSearchQuery(text, loc)
+	q, err := search.Parse(text, loc)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -125,12 +126,12 @@ func (e *env) cmdSearch(ctx context.Context, g *globals, args []string) error {
 }
 
 // defaultLocation is the zone for dates typed on the command line: the
-// first group's, else Europe/Prague.
+// first group's, else i18n.DefaultTimeZone.
 func defaultLocation(g *globals) *time.Location {
 	if len(g.cfg.Groups) > 0 && g.cfg.Groups[0].Location != nil {
 		return g.cfg.Groups[0].Location
 	}
-	loc, err := time.LoadLocation("Europe/Prague")
+	loc, err := time.LoadLocation(i18n.DefaultTimeZone)
 	if err != nil {
 		return time.UTC
 	}

@@ -10,17 +10,13 @@ import (
 	"coordbot/store"
 )
 
-// Defaults for filing when the configuration has no [mail] section
-// (import works without an IMAP server).
-const (
-	defaultMaxMessageSize = 25 << 20
-)
-
 // newPipeline builds the filing pipeline from the [mail] section, or from
-// defaults when there is none.
+// the section's defaults when there is none (import works without an IMAP
+// server).
 func newPipeline(cfg *config.Config, s *store.Store, logger *slog.Logger) *mail.Pipeline {
 	p := mail.NewPipeline(s, logger.With("component", "mail"))
-	p.MaxMessageSize = defaultMaxMessageSize
+	p.MaxMessageSize = config.DefaultMaxMessageSize
+	p.MatchWindow = config.DefaultMatchWindow
 	if mc := cfg.Mail; mc != nil {
 		p.AllowedSenders = mc.AllowedSenders
 		p.MaxMessageSize = mc.MaxMessageSize

@@ -56,7 +56,6 @@ func NewMain(cfg *config.Config, logger *slog.Logger) *Main {
 // configured part. It returns once they run; Close stops them.
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
-	// Refuse parts that this build does not have before touching anything.
 	s, err := store.Open(ctx, cfg.Database.Path, store.Options{})
 	if err != nil {
 		return err
