@@ -8,6 +8,8 @@
 // Secrets may come from the environment, which wins over the file:
 // COORDBOT_DISCORD_TOKEN for discord.token and COORDBOT_IMAP_PASSWORD for
 // mail.password. Secrets are held in [Secret], which never prints its value.
+// A missing secret is not a load error, because most commands never talk to
+// the server it is for; the commands that do call [Config.RequireSecrets].
 //
 // Every error returned by [Load] and [Parse] is an [*Error] naming the file,
 // the line when it is known, and the offending key.
@@ -15,6 +17,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strconv"
@@ -88,7 +91,8 @@ type Database struct {
 // Discord holds the settings of the "discord" table.
 type Discord struct {
 	// Token is discord.token, the bot token; COORDBOT_DISCORD_TOKEN wins
-	// over the file. Always non-empty.
+	// over the file. It is empty when neither sets it: commands that
+	// connect to Discord check it with [Config.RequireSecrets].
 	Token Secret `toml:"token"`
 	// GuildID is discord.guild_id: the server whose commands are
 	// registered, or "" for global commands.
@@ -113,7 +117,8 @@ type Mail struct {
 	// Username is mail.username, the IMAP login.
 	Username string `toml:"username"`
 	// Password is mail.password; COORDBOT_IMAP_PASSWORD wins over the file.
-	// Always non-empty.
+	// It is empty when neither sets it: commands that log in to the IMAP
+	// server check it with [Config.RequireSecrets].
 	Password Secret `toml:"password"`
 	// Mailbox is mail.mailbox, where new messages arrive (default "INBOX").
 	Mailbox string `toml:"mailbox"`
@@ -215,8 +220,49 @@ func (c *Config) Parts() []string {
 	return parts
 }
 
-// Error is the error returned by [Load] and [Parse]. It describes the first
-// problem found in the configuration.
+// RequireSecrets reports whether the secrets of the named parts are set,
+// so that a command fails before it connects rather than being refused
+// by the server. The parts are "discord" (discord.token) and "mail"
+// (mail.password). A part whose section is not configured has no secret
+// to require and is skipped: a command that needs the section itself
+// checks that it is there. The error for the first missing secret is an
+// [*Error] naming the key and the environment variable that sets it; an
+// unknown part name is a programming error and gets a plain error.
+func (c *Config) RequireSecrets(parts ...string) error {
+	for _, part := range parts {
+		key, envVar, value, configured, err := c.secret(part)
+		if err != nil {
+			return err
+		}
+		if configured && value == "" {
+			return &Error{File: c.File, Key: key, Msg: "required (set " + envVar + ")"}
+		}
+	}
+	return nil
+}
+
+// secret returns the key, the environment variable and the value of the
+// one secret of part, and whether the part is configured. A new part with
+// a secret is one more case here.
+func (c *Config) secret(part string) (key, envVar string, value Secret, configured bool, err error) {
+	switch part {
+	case "discord":
+		if c.Discord != nil {
+			value, configured = c.Discord.Token, true
+		}
+		return "discord.token", EnvDiscordToken, value, configured, nil
+	case "mail":
+		if c.Mail != nil {
+			value, configured = c.Mail.Password, true
+		}
+		return "mail.password", EnvIMAPPassword, value, configured, nil
+	default:
+		return "", "", "", false, fmt.Errorf("config: RequireSecrets: unknown part %q", part)
+	}
+}
+
+// Error is the error returned by [Load], [Parse] and [Config.RequireSecrets].
+// It describes the first problem found in the configuration.
 type Error struct {
 	// File is the path or name of the configuration file.
 	File string

@@ -198,11 +198,16 @@ func TestExampleFile(t *testing.T) {
 		}
 	})
 
-	t.Run("without_env_token_is_required", func(t *testing.T) {
-		_, err := Load(path, true, env(nil))
+	t.Run("loads_without_secrets_which_are_then_required", func(t *testing.T) {
+		// The example has token = "" and password = "": commands that
+		// never connect must still load it.
+		cfg, err := Load(path, true, env(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = cfg.RequireSecrets("discord", "mail")
 		ce := asError(t, err)
-		// The example has token = "", so the error points at that line.
-		if ce.Key != "discord.token" || ce.Line == 0 || ce.Msg != "required (set it here or in COORDBOT_DISCORD_TOKEN)" {
+		if ce.File != path || ce.Key != "discord.token" || ce.Msg != "required (set COORDBOT_DISCORD_TOKEN)" {
 			t.Errorf("error = %#v", ce)
 		}
 	})
@@ -504,12 +509,6 @@ func TestErrors(t *testing.T) {
 			wantMsg:  "must be a Discord ID",
 		},
 		{
-			name:    "missing_token",
-			toml:    "[discord]\nguild_id = \"123\"\n",
-			wantKey: "discord.token",
-			wantErr: "coordbot.toml: discord.token: required (set it here or in COORDBOT_DISCORD_TOKEN)",
-		},
-		{
 			name:     "tls_none_on_remote_host",
 			toml:     mailOK + "tls = \"none\"\n",
 			wantKey:  "mail.tls",
@@ -529,12 +528,6 @@ func TestErrors(t *testing.T) {
 			wantKey:  "mail.imap_addr",
 			wantLine: 2,
 			wantMsg:  "must be host:port",
-		},
-		{
-			name:    "missing_password",
-			toml:    "[mail]\nimap_addr = \"imap.example.cz:993\"\nusername = \"u\"\n",
-			wantKey: "mail.password",
-			wantErr: "coordbot.toml: mail.password: required (set it here or in COORDBOT_IMAP_PASSWORD)",
 		},
 		{
 			name:     "quarantine_same_as_inbox",
@@ -669,11 +662,12 @@ func TestErrors(t *testing.T) {
 			wantMsg:  "unknown time zone",
 		},
 		{
+			// mail.username is missing too, and has no line.
 			name:     "positioned_problem_before_missing_key",
-			toml:     "[discord]\nguild_id = \"x\"\n",
-			wantKey:  "discord.guild_id",
+			toml:     "[mail]\nimap_addr = \"imap.example.cz\"\n",
+			wantKey:  "mail.imap_addr",
 			wantLine: 2,
-			wantMsg:  "must be a Discord ID",
+			wantMsg:  "must be host:port",
 		},
 	}
 	for _, tt := range tests {
@@ -998,5 +992,103 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("nil config without error")
 		}
 		_ = locate(src)
+	})
+}
+
+func TestMissingSecretsLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "coordbot.toml")
+	data := "[discord]\nguild_id = \"123\"\n" + mailOK[:strings.Index(mailOK, "password")]
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path, true, env(nil))
+	if err != nil {
+		t.Fatalf("Load without secrets: %v", err)
+	}
+	if cfg.Discord == nil || cfg.Discord.Token != "" || cfg.Mail == nil || cfg.Mail.Password != "" {
+		t.Fatalf("Discord = %+v, Mail = %+v; want both configured without secrets", cfg.Discord, cfg.Mail)
+	}
+	err = cfg.RequireSecrets("discord")
+	ce := asError(t, err)
+	if want := path + ": discord.token: required (set COORDBOT_DISCORD_TOKEN)"; err.Error() != want {
+		t.Errorf("Error() = %q, want %q", err, want)
+	}
+	if ce.Key != "discord.token" || ce.Line != 0 {
+		t.Errorf("error = %#v", ce)
+	}
+}
+
+func TestRequireSecrets(t *testing.T) {
+	const (
+		discordNoToken = "[discord]\nguild_id = \"123\"\n"
+		discordToken   = "[discord]\ntoken = \"file-token\"\n"
+		mailNoPassword = "[mail]\nimap_addr = \"imap.example.cz:993\"\nusername = \"u\"\n"
+	)
+	tests := []struct {
+		name    string
+		toml    string
+		env     map[string]string
+		parts   []string
+		wantErr string // whole Error(); "" for no error
+	}{
+		{"no_parts", discordNoToken + mailNoPassword, nil, nil, ""},
+		{"discord_without_token", discordNoToken, nil, []string{"discord"},
+			"coordbot.toml: discord.token: required (set COORDBOT_DISCORD_TOKEN)"},
+		{"discord_empty_token_in_file", "[discord]\ntoken = \"\"\n", nil, []string{"discord"},
+			"coordbot.toml: discord.token: required (set COORDBOT_DISCORD_TOKEN)"},
+		{"discord_token_from_env", discordNoToken, map[string]string{EnvDiscordToken: testToken}, []string{"discord"}, ""},
+		{"discord_token_from_file", discordToken, nil, []string{"discord"}, ""},
+		{"mail_without_password", mailNoPassword, nil, []string{"mail"},
+			"coordbot.toml: mail.password: required (set COORDBOT_IMAP_PASSWORD)"},
+		{"mail_password_from_env", mailNoPassword, map[string]string{EnvIMAPPassword: testPassword}, []string{"mail"}, ""},
+		{"mail_password_from_file", mailOK, nil, []string{"mail"}, ""},
+		{"only_named_parts_checked", discordToken + mailNoPassword, nil, []string{"discord"}, ""},
+		{"mail_alone_ignores_discord", discordNoToken + mailOK, nil, []string{"mail"}, ""},
+		{"unconfigured_parts_skipped", "[log]\nlevel = \"info\"\n", nil, []string{"discord", "mail"}, ""},
+		{"first_missing_in_part_order", discordNoToken + mailNoPassword, nil, []string{"mail", "discord"},
+			"coordbot.toml: mail.password: required (set COORDBOT_IMAP_PASSWORD)"},
+		{"second_part_missing", discordToken + mailNoPassword, nil, []string{"discord", "mail"},
+			"coordbot.toml: mail.password: required (set COORDBOT_IMAP_PASSWORD)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("coordbot.toml", []byte(tt.toml), env(tt.env))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			err = cfg.RequireSecrets(tt.parts...)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("RequireSecrets(%q) = %v, want nil", tt.parts, err)
+				}
+				return
+			}
+			asError(t, err)
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("RequireSecrets(%q) = %v, want %q", tt.parts, err, tt.wantErr)
+			}
+		})
+	}
+
+	t.Run("unknown_part_is_not_a_config_error", func(t *testing.T) {
+		cfg, err := Parse("coordbot.toml", []byte(discordToken), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = cfg.RequireSecrets("discord", "smtp-typo")
+		var ce *Error
+		if err == nil || errors.As(err, &ce) || !strings.Contains(err.Error(), `unknown part "smtp-typo"`) {
+			t.Errorf("RequireSecrets = %v (%T), want a plain error naming the part", err, err)
+		}
+	})
+
+	t.Run("never_prints_the_secret", func(t *testing.T) {
+		cfg, err := Parse("coordbot.toml", []byte(discordToken+mailNoPassword), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.RequireSecrets("discord", "mail"); err == nil || strings.Contains(err.Error(), "file-token") {
+			t.Errorf("RequireSecrets = %v", err)
+		}
 	})
 }

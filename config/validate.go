@@ -29,10 +29,9 @@ func buildDiscord(c *checker, r *rawDiscord, envToken string) *Discord {
 	if envToken != "" {
 		token = envToken
 	}
+	// A missing token is not an error here: only the commands that connect
+	// need it, and they call RequireSecrets.
 	d.Token = Secret(token)
-	if token == "" {
-		c.add("discord.token", "required (set it here or in %s)", EnvDiscordToken)
-	}
 	c.snowflake("discord.guild_id", r.GuildID, &d.GuildID)
 	c.snowflake("discord.application_id", r.ApplicationID, &d.ApplicationID)
 	if c.str("discord.api_url", r.APIURL, &d.APIURL) && d.APIURL != "" {
@@ -105,10 +104,9 @@ func buildMail(c *checker, r *rawMail, envPassword string) *Mail {
 	if envPassword != "" {
 		password = envPassword
 	}
+	// A missing password is not an error here: only the commands that log
+	// in need it, and they call RequireSecrets.
 	m.Password = Secret(password)
-	if password == "" {
-		c.add("mail.password", "required (set it here or in %s)", EnvIMAPPassword)
-	}
 
 	boxes := []struct {
 		key string

@@ -73,6 +73,9 @@ func (e *env) cmdFetchMail(ctx context.Context, g *globals, args []string) error
 	if g.cfg.Mail == nil {
 		return usagef("fetch-mail: the configuration (%s) has no [mail] section", fileName(g.cfg))
 	}
+	if err := g.cfg.RequireSecrets("mail"); err != nil {
+		return err
+	}
 	s, err := openStore(ctx, g)
 	if err != nil {
 		return err

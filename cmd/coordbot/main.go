@@ -292,6 +292,11 @@ func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
 	if len(args) > 0 {
 		return usagef("serve takes no arguments")
 	}
+	// serve connects to every configured server, so their secrets must be
+	// there; other commands load the configuration without them.
+	if err := g.cfg.RequireSecrets("discord", "mail"); err != nil {
+		return err
+	}
 	m := NewMain(g.cfg, g.logger)
 	m.Now = e.now
 	if err := m.Run(ctx); err != nil {
