@@ -1,34 +1,30 @@
 package bot
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"coordbot/i18n"
+	"coordbot/meeting"
 	"coordbot/store"
 )
 
 func (b *Bot) agendaCommand(r *request, sub string, o options) (*reply, error) {
 	switch sub {
 	case "add":
-		if _, err := b.needMember(r); err != nil {
+		if err := b.need(r, store.RoleMember); err != nil {
 			return nil, err
 		}
-		meeting, err := b.meetingArg(r, o.str("meeting"))
+		m, err := b.meetingArg(r, o.str("meeting"))
 		if err != nil {
 			return nil, err
 		}
-		if meeting.Status != store.MeetingScheduled {
-			return nil, refuse(msgMeetingNotOpen, meeting.Title, statusName(r.lang, meeting.Status))
+		if _, err := b.core.CheckOpen(r.ctx, m.ID, r.group.ID); err != nil {
+			return nil, err
 		}
-		return modal(customID(idProposeModal, meeting.ID), tr(r.lang, msgModalAgenda),
-			textInput("title", tr(r.lang, msgModalTitle), discordgo.TextInputShort, true, store.MaxAgendaTitle),
-			textInput("details", tr(r.lang, msgModalDetails), discordgo.TextInputParagraph, false, store.MaxAgendaDetails)), nil
+		return agendaModal(r, m.ID), nil
 	case "list":
 		if err := r.needGroup(); err != nil {
 			return nil, err
@@ -47,38 +43,16 @@ func (b *Bot) agendaCommand(r *request, sub string, o options) (*reply, error) {
 }
 
 // agendaDeadline is when proposals for the meeting close.
-func agendaDeadline(g *store.Group, m *store.Meeting) time.Time {
-	d := g.AgendaDeadline
-	if m.AgendaDeadline != nil {
-		d = *m.AgendaDeadline
-	}
-	if d <= 0 {
-		return m.Start
-	}
-	return m.Start.Add(-d)
-}
+func agendaDeadline(g *store.Group, m *store.Meeting) time.Time { return meeting.AgendaDeadline(g, m) }
 
-func (b *Bot) addAgendaItem(r *request, author *store.Member, meeting *store.Meeting, title, details string) (*reply, error) {
-	title, details = strings.TrimSpace(title), strings.TrimSpace(details)
-	if err := checkTitle(title); err != nil {
+func (b *Bot) addAgendaItem(r *request, meetingID int64, title, details string) (*reply, error) {
+	res, err := b.core.Propose(r.ctx, r.actor(), meetingID, r.inGroup(), title, details)
+	if err != nil {
 		return nil, err
 	}
-	if len([]rune(details)) > store.MaxAgendaDetails {
-		return nil, refuse(msgDetailsTooLong, store.MaxAgendaDetails)
-	}
-	if meeting.Status != store.MeetingScheduled {
-		return nil, refuse(msgMeetingNotOpen, meeting.Title, statusName(r.lang, meeting.Status))
-	}
-	if !b.Now().Before(meeting.Start) {
-		return nil, refuse(msgMeetingStarted, meeting.Title)
-	}
-	it := &store.AgendaItem{MeetingID: meeting.ID, AuthorID: author.ID, Title: title, Details: details}
-	if err := b.store.AddAgendaItem(r.ctx, it); err != nil {
-		return nil, err
-	}
-	b.ann.refresh(r.group, meeting.ID)
-	text := tr(r.lang, msgAgendaAdded, escape(title), meeting.Title, it.ID)
-	if b.Now().After(agendaDeadline(r.group, meeting)) {
+	b.inGroupOf(r, res.Group)
+	text := tr(r.lang, msgAgendaAdded, escape(res.Item.Title), res.Meeting.Title, res.Item.ID)
+	if res.Late {
 		text += tr(r.lang, msgAgendaLate)
 	}
 	return private(text), nil
@@ -124,63 +98,27 @@ func agendaLines(lang i18n.Lang, g *store.Group, m *store.Meeting, items []*stor
 	return lines
 }
 
-// agendaItemOfGroup loads an item and checks it belongs to the channel's group.
-func (b *Bot) agendaItemOfGroup(r *request, id int64) (*store.AgendaItem, *store.Meeting, error) {
-	it, err := b.store.AgendaItem(r.ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, refuse(msgAgendaNoItem, id)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := b.store.Meeting(r.ctx, it.MeetingID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if m.GroupID != r.group.ID {
-		return nil, nil, refuse(msgAgendaNoItem, id)
-	}
-	return it, m, nil
-}
-
 func (b *Bot) agendaStatus(r *request, sub string, o options) (*reply, error) {
 	if err := r.needGroup(); err != nil {
 		return nil, err
 	}
 	id, _ := o.int("item")
-	me, err := b.member(r)
-	if err != nil {
-		return nil, err
-	}
-	coordinator, err := b.isCoordinator(r, me)
-	if err != nil {
-		return nil, err
-	}
-	it, m, err := b.agendaItemOfGroup(r, id)
-	if err != nil {
-		return nil, err
-	}
 	status, text := store.AgendaAccepted, msgAgendaAccepted
 	if sub == "withdraw" {
-		if it.AuthorID != me.ID && !coordinator {
-			return nil, refuse(msgAgendaNotAuthor)
-		}
 		status, text = store.AgendaWithdrawn, msgAgendaWithdrawn
-	} else if !coordinator {
-		return nil, refuse(msgNotCoordinator)
 	}
-	if err := b.store.SetAgendaStatus(r.ctx, it.ID, status); err != nil {
+	res, err := b.core.SetAgendaStatus(r.ctx, r.actor(), id, r.group.ID, status)
+	if err != nil {
 		return nil, err
 	}
-	b.ann.refresh(r.group, m.ID)
-	return private(tr(r.lang, text, escape(it.Title))), nil
+	return private(tr(r.lang, text, escape(res.Item.Title))), nil
 }
 
 func (b *Bot) agendaReorder(r *request, o options) (*reply, error) {
-	if _, err := b.needCoordinator(r); err != nil {
+	if err := r.needGroup(); err != nil {
 		return nil, err
 	}
-	meeting, err := b.meetingArg(r, o.str("meeting"))
+	m, err := b.meetingArg(r, o.str("meeting"))
 	if err != nil {
 		return nil, err
 	}
@@ -192,15 +130,8 @@ func (b *Bot) agendaReorder(r *request, o options) (*reply, error) {
 		}
 		ids = append(ids, id)
 	}
-	if len(ids) == 0 {
-		return nil, refuse(msgAgendaBadOrder)
-	}
-	if err := b.store.ReorderAgenda(r.ctx, meeting.ID, ids); err != nil {
-		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-			return nil, refuse(msgAgendaBadOrder)
-		}
+	if _, err := b.core.Reorder(r.ctx, r.actor(), m.ID, r.group.ID, ids); err != nil {
 		return nil, err
 	}
-	b.ann.refresh(r.group, meeting.ID)
-	return b.agendaList(r, meeting)
+	return b.agendaList(r, m)
 }

@@ -2,10 +2,10 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -61,137 +61,81 @@ func (b *Bot) card(ctx context.Context, g *store.Group, m *store.Meeting) (*disc
 	}, nil
 }
 
-// announce posts a new meeting's announcement in the group's channel and
-// records it, so later changes edit it.
-func (b *Bot) announce(ctx context.Context, g *store.Group, meetingID int64) {
-	if g.DiscordChannelID == "" {
-		return
-	}
-	m, err := b.store.Meeting(ctx, meetingID)
-	if err != nil {
-		b.logger.Error("announcement: load meeting", "meeting_id", meetingID, "err", err)
-		return
+// postAnnouncement posts a meeting's card in its group's channel with the
+// outbox row's nonce and records it, so later changes edit it. A retry
+// after a crash gets the message the first attempt posted (enforce_nonce),
+// rendered then, so it is brought up to date at once.
+func (b *Bot) postAnnouncement(ctx context.Context, n *store.Notification, g *store.Group, m *store.Meeting) (string, error) {
+	if m.AnnouncementMessageID != "" {
+		return m.AnnouncementMessageID, nil
 	}
 	card, err := b.card(ctx, g, m)
 	if err != nil {
-		b.logger.Error("announcement: render", "meeting_id", meetingID, "err", err)
-		return
+		return "", err
 	}
-	msg, err := b.session.ChannelMessageSendComplex(g.DiscordChannelID, card, discordgo.WithContext(ctx))
+	sent, err := b.post(ctx, n.ChannelID, outgoing{Embeds: card.Embeds, Components: card.Components,
+		AllowedMentions: card.AllowedMentions, Nonce: nonce(n.IdempotencyKey), EnforceNonce: true})
 	if err != nil {
-		b.logger.Error("announcement: post", "meeting_id", meetingID, "channel_id", g.DiscordChannelID, "err", err)
-		return
+		return "", fmt.Errorf("bot: post announcement: %w", err)
 	}
-	if err := b.store.SetMeetingAnnouncement(ctx, m.ID, msg.ChannelID, msg.ID); err != nil {
-		b.logger.Error("announcement: record", "meeting_id", meetingID, "err", err)
-		return
+	if err := b.store.SetMeetingAnnouncement(ctx, m.ID, sent.ChannelID, sent.ID); err != nil {
+		return "", err
 	}
-	// Changes made while the post was on its way (an edit, the first
-	// answers) found no announcement to edit; one refresh catches them up.
-	b.ann.refresh(g, m.ID)
-	b.logger.Info("meeting announced", "meeting_id", m.ID, "channel_id", msg.ChannelID, "message_id", msg.ID)
+	if n.Attempts > 1 {
+		if _, err := b.editAnnouncement(ctx, g, m.ID); err != nil {
+			b.logger.Warn("announcement: bringing a re-sent card up to date", "meeting_id", m.ID, "err", err)
+		}
+	}
+	b.logger.Info("meeting announced", "meeting_id", m.ID, "channel_id", sent.ChannelID, "message_id", sent.ID)
+	return sent.ID, nil
 }
 
-// editAnnouncement brings a meeting's announcement up to date.
-func (b *Bot) editAnnouncement(ctx context.Context, g *store.Group, meetingID int64) {
+// editAnnouncement brings a meeting's card up to date with the store. A
+// meeting whose card is not posted yet needs no edit: the card renders the
+// state of its moment when it is posted, and the scheduler sends rows one
+// after another in due order, the card's first.
+func (b *Bot) editAnnouncement(ctx context.Context, g *store.Group, meetingID int64) (string, error) {
 	m, err := b.store.Meeting(ctx, meetingID)
 	if err != nil {
-		b.logger.Error("announcement edit: load meeting", "meeting_id", meetingID, "err", err)
-		return
+		return "", err
 	}
 	if m.AnnouncementMessageID == "" {
-		return
+		return "", nil
 	}
 	card, err := b.card(ctx, g, m)
 	if err != nil {
-		b.logger.Error("announcement edit: render", "meeting_id", meetingID, "err", err)
-		return
+		return "", err
 	}
 	_, err = b.session.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: m.AnnouncementMessageID,
 		Channel: m.AnnouncementChannelID, Embeds: &card.Embeds, Components: &card.Components,
 		AllowedMentions: card.AllowedMentions}, discordgo.WithContext(ctx))
+	if isUnknown(err) {
+		// Deleted by someone in Discord: nothing to edit, nothing to retry.
+		b.logger.Warn("announcement edit: the card is gone", "meeting_id", m.ID, "message_id", m.AnnouncementMessageID)
+		return m.AnnouncementMessageID, nil
+	}
 	if err != nil {
-		b.logger.Error("announcement edit", "meeting_id", meetingID, "err", err)
+		return "", fmt.Errorf("bot: edit announcement: %w", err)
 	}
+	return m.AnnouncementMessageID, nil
 }
 
-// announcer coalesces announcement edits: the first change of a meeting
-// schedules one edit EditDelay later; changes until then ride along, as
-// the edit renders what the store holds when it runs.
-type announcer struct {
-	b       *Bot
-	mu      sync.Mutex
-	pending map[int64]*pendingEdit
-	stopped bool
-	wg      sync.WaitGroup
+// isUnknown reports a Discord 404: the message or event no longer exists.
+func isUnknown(err error) bool {
+	var re *discordgo.RESTError
+	return errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusNotFound
 }
 
-type pendingEdit struct {
-	timer *time.Timer
-	group *store.Group
-}
-
-func newAnnouncer(b *Bot) *announcer {
-	return &announcer{b: b, pending: map[int64]*pendingEdit{}}
-}
-
-// refresh asks for the meeting's announcement to be brought up to date.
-func (a *announcer) refresh(g *store.Group, meetingID int64) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.stopped || a.pending[meetingID] != nil {
-		return
-	}
-	p := &pendingEdit{group: g}
-	a.wg.Add(1)
-	p.timer = time.AfterFunc(a.b.cfg.EditDelay, func() { a.run(meetingID, p) })
-	a.pending[meetingID] = p
-}
-
-func (a *announcer) run(meetingID int64, p *pendingEdit) {
-	defer a.wg.Done()
-	a.mu.Lock()
-	if a.pending[meetingID] == p {
-		delete(a.pending, meetingID)
-	}
-	a.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	a.b.safely("announcement edit", func() { a.b.editAnnouncement(ctx, p.group, meetingID) })
-}
-
-// flush runs pending edits now and waits for them; later refreshes are
-// ignored. Used at shutdown.
-func (a *announcer) flush() {
-	a.mu.Lock()
-	a.stopped = true
-	var due []int64
-	for id, p := range a.pending {
-		if p.timer.Stop() {
-			due = append(due, id)
-		}
-	}
-	pending := a.pending
-	a.mu.Unlock()
-	for _, id := range due {
-		a.run(id, pending[id])
-	}
-	a.wg.Wait()
-}
-
-// syncEvent keeps the meeting's Discord scheduled event in step: created
-// for a new meeting, edited on change, cancelled with the meeting.
-func (b *Bot) syncEvent(ctx context.Context, g *store.Group, meetingID int64) {
+// syncEvent makes the meeting's Discord scheduled event match the meeting:
+// created for a scheduled meeting without one, edited when it changed,
+// cancelled with the meeting. The scheduler runs one row at a time, so two
+// syncs never race. A create whose answer was lost (a crash before the id
+// was recorded) is found again among the guild's events by its creator,
+// name and start, so a retry does not make a second event.
+func (b *Bot) syncEvent(ctx context.Context, g *store.Group, m *store.Meeting) (string, error) {
 	guild := b.cfg.GuildID
 	if guild == "" {
-		return // scheduled events belong to a guild
-	}
-	b.eventMu.Lock()
-	defer b.eventMu.Unlock()
-	m, err := b.store.Meeting(ctx, meetingID)
-	if err != nil {
-		b.logger.Error("scheduled event: load meeting", "meeting_id", meetingID, "err", err)
-		return
+		return "", nil // scheduled events belong to a guild
 	}
 	lang := i18n.Lang(g.Locale)
 	start, end := m.Start, m.End()
@@ -210,23 +154,52 @@ func (b *Bot) syncEvent(ctx context.Context, g *store.Group, meetingID int64) {
 		PrivacyLevel:   discordgo.GuildScheduledEventPrivacyLevelGuildOnly,
 	}
 	switch {
-	case m.DiscordEventID == "" && m.Status == store.MeetingScheduled:
-		ev, err := b.session.GuildScheduledEventCreate(guild, params, discordgo.WithContext(ctx))
+	case m.DiscordEventID == "" && m.Status == store.MeetingScheduled && m.Start.After(b.Now()):
+		id, err := b.findEvent(ctx, guild, params)
 		if err != nil {
-			b.logger.Error("scheduled event: create", "meeting_id", m.ID, "err", err)
-			return
+			return "", err
 		}
-		if err := b.store.SetMeetingEvent(ctx, m.ID, ev.ID); err != nil {
-			b.logger.Error("scheduled event: record", "meeting_id", m.ID, "err", err)
+		if id == "" {
+			ev, err := b.session.GuildScheduledEventCreate(guild, params, discordgo.WithContext(ctx))
+			if err != nil {
+				return "", fmt.Errorf("bot: create scheduled event: %w", err)
+			}
+			id = ev.ID
 		}
+		if err := b.store.SetMeetingEvent(ctx, m.ID, id); err != nil {
+			return "", err
+		}
+		return id, nil
 	case m.DiscordEventID != "" && m.Status == store.MeetingCancelled:
-		if _, err := b.session.GuildScheduledEventEdit(guild, m.DiscordEventID,
-			&discordgo.GuildScheduledEventParams{Status: discordgo.GuildScheduledEventStatusCanceled}, discordgo.WithContext(ctx)); err != nil {
-			b.logger.Error("scheduled event: cancel", "meeting_id", m.ID, "err", err)
+		_, err := b.session.GuildScheduledEventEdit(guild, m.DiscordEventID,
+			&discordgo.GuildScheduledEventParams{Status: discordgo.GuildScheduledEventStatusCanceled}, discordgo.WithContext(ctx))
+		if err != nil && !isUnknown(err) {
+			return "", fmt.Errorf("bot: cancel scheduled event: %w", err)
 		}
-	case m.DiscordEventID != "":
-		if _, err := b.session.GuildScheduledEventEdit(guild, m.DiscordEventID, params, discordgo.WithContext(ctx)); err != nil {
-			b.logger.Error("scheduled event: edit", "meeting_id", m.ID, "err", err)
+	case m.DiscordEventID != "" && m.Status == store.MeetingScheduled:
+		if _, err := b.session.GuildScheduledEventEdit(guild, m.DiscordEventID, params, discordgo.WithContext(ctx)); err != nil && !isUnknown(err) {
+			return "", fmt.Errorf("bot: edit scheduled event: %w", err)
 		}
 	}
+	return m.DiscordEventID, nil
+}
+
+// findEvent looks among the guild's scheduled events for one this bot
+// created with the same name and start: the event of an earlier attempt.
+func (b *Bot) findEvent(ctx context.Context, guild string, p *discordgo.GuildScheduledEventParams) (string, error) {
+	events, err := b.session.GuildScheduledEvents(guild, false, discordgo.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("bot: list scheduled events: %w", err)
+	}
+	self := ""
+	if b.session.State != nil && b.session.State.User != nil {
+		self = b.session.State.User.ID
+	}
+	for _, ev := range events {
+		if ev.Name == p.Name && ev.ScheduledStartTime.Equal(*p.ScheduledStartTime) && (self == "" || ev.CreatorID == self) &&
+			ev.Status == discordgo.GuildScheduledEventStatusScheduled {
+			return ev.ID, nil
+		}
+	}
+	return "", nil
 }

@@ -2,11 +2,11 @@ package bot
 
 import (
 	"fmt"
-	"net/mail"
 	"sort"
 	"strings"
 
 	"coordbot/i18n"
+	"coordbot/meeting"
 	"coordbot/store"
 )
 
@@ -96,7 +96,7 @@ func (b *Bot) attendance(r *request, o options) (*reply, error) {
 		}
 		fmt.Fprintf(&sb, "\n**%s**", escape(label))
 		for _, part := range []struct {
-			m     msg
+			m     i18n.Text
 			names []string
 		}{{msgAttComing, e.yes}, {msgAttMaybe, e.maybe}, {msgAttNotComing, e.no}, {msgAttNoAnswer, e.none}} {
 			if len(part.names) > 0 {
@@ -121,11 +121,8 @@ func (b *Bot) memberSet(r *request, o options) (*reply, error) {
 	if err := r.needGroup(); err != nil {
 		return nil, err
 	}
-	var target *store.Member
+	var target *meeting.Actor
 	if opt, ok := o["user"]; ok {
-		if _, err := b.needCoordinator(r); err != nil {
-			return nil, err
-		}
 		u := opt.UserValue(nil)
 		name := u.ID
 		if res := r.ic.ApplicationCommandData().Resolved; res != nil {
@@ -136,43 +133,21 @@ func (b *Bot) memberSet(r *request, o options) (*reply, error) {
 				name = rm.Nick
 			}
 		}
-		m, err := b.store.EnsureDiscordMember(r.ctx, u.ID, name)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := b.store.MembershipOf(r.ctx, r.group.ID, m.ID); err != nil {
-			if err := b.store.SetMembership(r.ctx, r.group.ID, m.ID, store.RoleMember); err != nil {
-				return nil, err
-			}
-		}
-		target = m
-	} else {
-		m, err := b.needMember(r)
-		if err != nil {
-			return nil, err
-		}
-		target = m
+		target = &meeting.Actor{Via: store.ViaDiscord, DiscordUserID: u.ID, DiscordName: name}
 	}
+	var d meeting.Details
 	if _, ok := o["organisation"]; ok {
-		target.Organisation = truncate(o.str("organisation"), 200)
+		org := o.str("organisation")
+		d.Organisation = &org
 	}
 	if _, ok := o["email"]; ok {
-		var emails []string
-		for _, e := range strings.FieldsFunc(o.str("email"), func(c rune) bool { return c == ',' || c == ';' || c == ' ' }) {
-			a, err := mail.ParseAddress(e)
-			if err != nil || a.Name != "" {
-				return nil, refuse(msgBadEmail, escape(e))
-			}
-			emails = append(emails, a.Address)
-		}
-		target.Emails = emails
+		emails := []string{o.str("email")}
+		d.Emails = &emails
 	}
-	if err := b.store.UpdateMember(r.ctx, target); err != nil {
-		if isConflict(err) {
-			return nil, refuse(msgEmailTaken, strings.Join(target.Emails, ", "))
-		}
+	m, err := b.core.SetDetails(r.ctx, r.actor(), r.group.ID, target, d)
+	if err != nil {
 		return nil, err
 	}
-	return private(tr(r.lang, msgMemberSaved, escape(target.DisplayName), escape(target.Organisation),
-		strings.Join(target.Emails, ", "))), nil
+	return private(tr(r.lang, msgMemberSaved, escape(m.DisplayName), escape(m.Organisation),
+		strings.Join(m.Emails, ", "))), nil
 }

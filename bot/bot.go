@@ -2,12 +2,14 @@
 // with which coordinators plan meetings and members answer invitations and
 // propose agenda items, in Czech or English.
 //
-// The bot speaks to Discord through the unmodified discordgo client. Every
-// interaction is answered within Discord's 3-second limit: handlers only
-// touch the local store before answering, and any slower Discord call
-// (announcements, scheduled events) happens after the answer. Announcement
-// edits are coalesced per meeting so that a burst of clicks becomes a few
-// edits.
+// The bot is a door: it parses an interaction, calls a use case of the
+// core (package meeting) and renders the result. Every interaction is
+// answered within Discord's 3-second limit: a handler only touches the
+// local store. What a use case causes on Discord (the announcement card,
+// its coalesced edits, the scheduled event, reminders) is an outbox row,
+// delivered later by the scheduler through [Bot.Deliver]. The bot also
+// keeps the store's members in step with the holders of each group's
+// Discord roles.
 package bot
 
 import (
@@ -22,6 +24,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"coordbot/meeting"
 	"coordbot/store"
 )
 
@@ -35,9 +38,6 @@ type Config struct {
 	ApplicationID string
 	// APIURL is the base URL of a Discord-compatible API; "" is Discord.
 	APIURL string
-	// EditDelay is the least time between two edits of one announcement
-	// (default 2 s): clicks in between are shown by the next edit.
-	EditDelay time.Duration
 	// ArchiveAddress is where minutes are mailed, shown in messages.
 	ArchiveAddress string
 }
@@ -45,6 +45,7 @@ type Config struct {
 // Bot is the running Discord bot.
 type Bot struct {
 	cfg     Config
+	core    *meeting.Service
 	store   *store.Store
 	logger  *slog.Logger
 	session *discordgo.Session
@@ -61,24 +62,15 @@ type Bot struct {
 	stopping      bool
 	removeHandler func()
 
-	ann *announcer
-	// Planner, when set, schedules each meeting's messages.
-	Planner Planner
-	// eventMu serialises scheduled-event syncs: an edit right after a
-	// create must see the event the create recorded, not make a second.
-	eventMu sync.Mutex
 	// groups maps channel ids to their groups; read-only after Start.
 	groups map[string]*groupInfo
 }
 
-// New returns a bot that will use s for its data. It does not connect;
-// Start does.
-func New(cfg Config, s *store.Store, logger *slog.Logger) (*Bot, error) {
+// New returns a bot that acts through core. It does not connect; Start
+// does.
+func New(cfg Config, core *meeting.Service, logger *slog.Logger) (*Bot, error) {
 	if cfg.Token == "" {
 		return nil, errors.New("bot: no token")
-	}
-	if cfg.EditDelay <= 0 {
-		cfg.EditDelay = 2 * time.Second
 	}
 	session, err := discordgo.New("Bot " + cfg.Token)
 	if err != nil {
@@ -99,13 +91,15 @@ func New(cfg Config, s *store.Store, logger *slog.Logger) (*Bot, error) {
 		base.MaxIdleConnsPerHost = 256
 		session.Client = &http.Client{Timeout: 20 * time.Second, Transport: &rewrite{target: u, base: base}}
 	}
-	session.Identify.Intents = discordgo.IntentsGuilds
+	// GUILD_MEMBERS is privileged (the "Server Members Intent" switch in
+	// the developer portal): it lets the bot read who holds each group's
+	// roles and hear when that changes.
+	session.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMembers
 	// discordgo logs through the standard logger only at its own levels;
 	// keep it quiet and log what matters ourselves.
 	session.LogLevel = discordgo.LogError
-	b := &Bot{cfg: cfg, store: s, logger: logger, session: session, Now: time.Now}
+	b := &Bot{cfg: cfg, core: core, store: core.Store(), logger: logger, session: session, Now: time.Now}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
-	b.ann = newAnnouncer(b)
 	return b, nil
 }
 
@@ -135,6 +129,9 @@ func (b *Bot) Start(ctx context.Context) error {
 	b.session.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
 		b.logger.Info("discord gateway resumed")
 	})
+	b.session.AddHandler(b.onMemberAdd)
+	b.session.AddHandler(b.onMemberUpdate)
+	b.session.AddHandler(b.onMemberRemove)
 	// Open returns once READY has been handled.
 	if err := b.session.Open(); err != nil {
 		return fmt.Errorf("bot: connect to discord: %w", err)
@@ -150,6 +147,7 @@ func (b *Bot) Start(ctx context.Context) error {
 		b.session.Close()
 		return err
 	}
+	b.syncRoleHolders(ctx)
 	return nil
 }
 
@@ -164,7 +162,6 @@ func (b *Bot) Stop(ctx context.Context) error {
 	}
 	done := make(chan struct{})
 	go func() {
-		b.ann.flush()
 		b.inflight.Wait()
 		close(done)
 	}()

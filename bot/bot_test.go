@@ -14,6 +14,8 @@ import (
 	"coordbot/bot"
 	"coordbot/bot/discordtest"
 	"coordbot/internal/testutil"
+	"coordbot/meeting"
+	"coordbot/scheduler"
 	"coordbot/store"
 )
 
@@ -31,15 +33,49 @@ var (
 	now = time.Date(2027, 3, 1, 10, 0, 0, 0, time.UTC)
 )
 
-// env is a running bot on a real database, connected to the fake Discord.
+// env is a running bot on a real database, connected to the fake Discord,
+// with the core it acts through and the scheduler that delivers the
+// outbox through it, as serve wires them.
 type env struct {
 	t     testing.TB
 	fake  *discordtest.Server
 	store *store.Store
+	core  *meeting.Service
+	sched *scheduler.Scheduler
 	bot   *bot.Bot
 	group *store.Group
 	logs  *testutil.SyncBuffer
 	clock *testutil.Clock
+	// idle hears each time the scheduler has handled every due row.
+	idle chan struct{}
+}
+
+// settled waits until the outbox has no row left that is due at the
+// clock's time: every card, edit and event sync the test caused is out.
+func (e *env) settled() {
+	e.t.Helper()
+	c := ctx(e.t)
+	for {
+		open, err := e.store.Notifications(c, store.NotificationFilter{States: []string{store.NotificationPending, store.NotificationClaimed}})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		due := 0
+		for _, n := range open {
+			if !n.Due.After(e.clock.Now()) && (n.RetryAt.IsZero() || !n.RetryAt.After(e.clock.Now())) {
+				due++
+			}
+		}
+		if due == 0 {
+			return
+		}
+		e.sched.Wake()
+		select {
+		case <-e.idle:
+		case <-c.Done():
+			e.t.Fatalf("the outbox did not settle: %d rows due\nlogs:\n%s", due, e.logs.String())
+		}
+	}
 }
 
 func newEnv(t testing.TB, locale string) *env {
@@ -62,14 +98,19 @@ func newEnv(t testing.TB, locale string) *env {
 	}
 	e := &env{t: t, fake: fake, store: s, group: g, logs: &testutil.SyncBuffer{}, clock: testutil.NewClock(now)}
 	s.Now = e.clock.Now
+	e.core = meeting.New(s)
+	e.core.Now = e.clock.Now
+	// Card edits fall due at once on the driven clock; coalescing still
+	// folds the changes made while one is pending.
+	e.core.EditDelay = 0
 	e.bot = e.startBot()
 	return e
 }
 
 func (e *env) startBot() *bot.Bot {
 	e.t.Helper()
-	b, err := bot.New(bot.Config{Token: e.fake.Token, GuildID: e.fake.GuildID, APIURL: e.fake.URL, EditDelay: 30 * time.Millisecond},
-		e.store, slog.New(slog.NewTextHandler(e.logs, nil)))
+	logger := slog.New(slog.NewTextHandler(e.logs, nil))
+	b, err := bot.New(bot.Config{Token: e.fake.Token, GuildID: e.fake.GuildID, APIURL: e.fake.URL}, e.core, logger)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -79,7 +120,26 @@ func (e *env) startBot() *bot.Bot {
 	if err := b.Start(ctx); err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(func() { b.Stop(context.Background()) })
+	e.sched = scheduler.New(e.store, map[string]scheduler.Sender{store.ChannelDiscord: b}, e.clock, logger)
+	e.core.Changed = e.sched.Wake
+	e.idle = make(chan struct{}, 1)
+	e.sched.Idle = func(time.Time) {
+		select {
+		case e.idle <- struct{}{}:
+		default:
+		}
+	}
+	sctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.sched.Run(sctx)
+	}()
+	e.t.Cleanup(func() {
+		stop()
+		<-done
+		b.Stop(context.Background())
+	})
 	return b
 }
 

@@ -11,38 +11,22 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"coordbot/i18n"
+	"coordbot/outbox"
 	"coordbot/store"
 )
 
-// Planner hears about meeting changes so that their messages are
-// (re)scheduled; the scheduler implements it.
-type Planner interface {
-	MeetingChanged(ctx context.Context, meetingID int64) error
-	MeetingCancelled(ctx context.Context, meetingID int64) error
-}
-
-// Kinds of scheduled messages the bot renders (the scheduler's names).
-const (
-	kindAgendaCall     = "agenda_call"
-	kindAgendaDeadline = "agenda_deadline"
-	kindReminder       = "reminder"
-	kindNudgeDM        = "nudge_dm"
-	kindMinutesNudgeDM = "minutes_nudge_dm"
-	kindCancellation   = "cancellation"
-	kindDeliveryFailed = "delivery_failed"
-)
-
 var (
-	msgCallText      = msg{"📝 Posílejte body programu schůzky „%s“ (%s) do %s. Navrhnete je tlačítkem níže nebo příkazem /program add.", "📝 Send agenda items for “%s” (%s) until %s, with the button below or /agenda add."}
-	msgDeadlineText  = msg{"📋 Program schůzky „%s“ (%s):", "📋 Agenda of “%s” (%s):"}
-	msgDeadlineEmpty = msg{"📋 Schůzka „%s“ (%s) zatím nemá žádný navržený bod programu.", "📋 No agenda items have been proposed for “%s” (%s)."}
-	msgReminderText  = msg{"⏰ Připomínka: schůzka „%s“ začíná %s%s. %s: %d · %s: %d · %s: %d", "⏰ Reminder: “%s” starts %s%s. %s: %d · %s: %d · %s: %d"}
-	msgReminderWhere = msg{", místo: %s", ", place: %s"}
-	msgNudgeText     = msg{"Dobrý den, ještě nevíme, zda přijdete na schůzku „%s“ skupiny %s (%s). Odpovězte prosím tlačítkem.", "Hello, we do not know yet whether you will come to “%s” of %s (%s). Please answer with a button."}
-	msgMinutesNudge  = msg{"Dobrý den, ke schůzce „%s“ (%s) zatím v archivu není zápis.%s", "Hello, there are no minutes of “%s” (%s) in the archive yet.%s"}
-	msgMinutesSendIt = msg{" Pošlete ho prosím na %s.", " Please send them to %s."}
-	msgCancelText    = msg{"❌ Schůzka „%s“ (%s) je zrušena.", "❌ “%s” (%s) is cancelled."}
-	msgFailedText    = msg{"⚠️ Zprávu „%s“ ke schůzce „%s“ se nepodařilo doručit ani po několika pokusech; podrobnosti jsou v logu.", "⚠️ The “%s” message for “%s” could not be delivered after several attempts; the log has the details."}
+	msgCallText      = i18n.Text{CS: "📝 Posílejte body programu schůzky „%s“ (%s) do %s. Navrhnete je tlačítkem níže nebo příkazem /program add.", EN: "📝 Send agenda items for “%s” (%s) until %s, with the button below or /agenda add."}
+	msgDeadlineText  = i18n.Text{CS: "📋 Program schůzky „%s“ (%s):", EN: "📋 Agenda of “%s” (%s):"}
+	msgDeadlineEmpty = i18n.Text{CS: "📋 Schůzka „%s“ (%s) zatím nemá žádný navržený bod programu.", EN: "📋 No agenda items have been proposed for “%s” (%s)."}
+	msgReminderText  = i18n.Text{CS: "⏰ Připomínka: schůzka „%s“ začíná %s%s. %s: %d · %s: %d · %s: %d", EN: "⏰ Reminder: “%s” starts %s%s. %s: %d · %s: %d · %s: %d"}
+	msgReminderWhere = i18n.Text{CS: ", místo: %s", EN: ", place: %s"}
+	msgNudgeText     = i18n.Text{CS: "Dobrý den, ještě nevíme, zda přijdete na schůzku „%s“ skupiny %s (%s). Odpovězte prosím tlačítkem.", EN: "Hello, we do not know yet whether you will come to “%s” of %s (%s). Please answer with a button."}
+	msgMinutesNudge  = i18n.Text{CS: "Dobrý den, ke schůzce „%s“ (%s) zatím v archivu není zápis.%s", EN: "Hello, there are no minutes of “%s” (%s) in the archive yet.%s"}
+	msgMinutesSendIt = i18n.Text{CS: " Pošlete ho prosím na %s.", EN: " Please send them to %s."}
+	msgCancelText    = i18n.Text{CS: "❌ Schůzka „%s“ (%s) je zrušena.", EN: "❌ “%s” (%s) is cancelled."}
+	msgMinutesFiled  = i18n.Text{CS: "📄 Zápis ze schůzky „%s“ je v archivu: %s", EN: "📄 The minutes of “%s” are in the archive: %s"}
+	msgFailedText    = i18n.Text{CS: "⚠️ Zprávu „%s“ ke schůzce „%s“ se nepodařilo doručit ani po několika pokusech; podrobnosti jsou v logu.", EN: "⚠️ The “%s” message for “%s” could not be delivered after several attempts; the log has the details."}
 )
 
 // nonce derives Discord's message nonce (at most 25 characters) from an
@@ -55,15 +39,18 @@ func nonce(key string) string {
 
 // outgoing is a message with the nonce fields discordgo's MessageSend lacks.
 type outgoing struct {
-	Content         string                            `json:"content"`
+	Content         string                            `json:"content,omitempty"`
+	Embeds          []*discordgo.MessageEmbed         `json:"embeds,omitempty"`
 	Components      []discordgo.MessageComponent      `json:"components,omitempty"`
 	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
 	Nonce           string                            `json:"nonce"`
 	EnforceNonce    bool                              `json:"enforce_nonce"`
 }
 
-// Deliver implements the scheduler's Sender: it renders a scheduled message
-// from the store's current state and posts it once.
+// Deliver implements the scheduler's Sender for the Discord channel: it
+// renders an outbox row from the store's current state and delivers it
+// once (messages carry a nonce from the row's key with enforce_nonce; the
+// card and the scheduled event are recorded on the meeting).
 func (b *Bot) Deliver(ctx context.Context, n *store.Notification) (string, error) {
 	m, err := b.store.Meeting(ctx, n.MeetingID)
 	if err != nil {
@@ -72,6 +59,14 @@ func (b *Bot) Deliver(ctx context.Context, n *store.Notification) (string, error
 	g, err := b.store.Group(ctx, n.GroupID)
 	if err != nil {
 		return "", err
+	}
+	switch n.Kind {
+	case outbox.KindAnnouncement:
+		return b.postAnnouncement(ctx, n, g, m)
+	case outbox.KindAnnouncementEdit:
+		return b.editAnnouncement(ctx, g, m.ID)
+	case outbox.KindEventSync:
+		return b.syncEvent(ctx, g, m)
 	}
 	lang := i18n.Lang(g.Locale)
 	loc, err := g.Location()
@@ -86,11 +81,11 @@ func (b *Bot) Deliver(ctx context.Context, n *store.Notification) (string, error
 		discordgo.Button{Label: tr(lang, msgMaybe), Style: discordgo.SecondaryButton, CustomID: customID(idMaybe, m.ID)},
 	}}
 	switch n.Kind {
-	case kindAgendaCall:
+	case outbox.KindAgendaCall:
 		out.Content = tr(lang, msgCallText, escape(m.Title), when, i18n.FormatDateTime(agendaDeadline(g, m), loc, lang))
 		out.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 			discordgo.Button{Label: tr(lang, msgPropose), Style: discordgo.PrimaryButton, CustomID: customID(idPropose, m.ID)}}}}
-	case kindAgendaDeadline:
+	case outbox.KindAgendaDeadline:
 		items, err := b.store.Agenda(ctx, m.ID)
 		if err != nil {
 			return "", err
@@ -100,7 +95,7 @@ func (b *Bot) Deliver(ctx context.Context, n *store.Notification) (string, error
 		} else {
 			out.Content = tr(lang, msgDeadlineEmpty, escape(m.Title), when)
 		}
-	case kindReminder:
+	case outbox.KindReminder:
 		c, err := b.store.CountRSVPs(ctx, m.ID)
 		if err != nil {
 			return "", err
@@ -111,18 +106,38 @@ func (b *Bot) Deliver(ctx context.Context, n *store.Notification) (string, error
 		}
 		out.Content = tr(lang, msgReminderText, escape(m.Title), when, where, tr(lang, msgYes), c.Yes, tr(lang, msgMaybe), c.Maybe, tr(lang, msgNo), c.No)
 		out.Components = []discordgo.MessageComponent{rsvpButtons}
-	case kindNudgeDM:
+	case outbox.KindNudgeDM:
 		out.Content = tr(lang, msgNudgeText, escape(m.Title), escape(g.Name), when)
 		out.Components = []discordgo.MessageComponent{rsvpButtons}
-	case kindMinutesNudgeDM:
+	case outbox.KindMinutesNudgeDM:
 		send := ""
 		if b.cfg.ArchiveAddress != "" {
 			send = tr(lang, msgMinutesSendIt, b.cfg.ArchiveAddress)
 		}
 		out.Content = tr(lang, msgMinutesNudge, escape(m.Title), when, send)
-	case kindCancellation:
+	case outbox.KindCancellation:
 		out.Content = tr(lang, msgCancelText, escape(m.Title), when)
-	case kindDeliveryFailed:
+	case outbox.KindMinutesFiled:
+		var p struct {
+			MessageID int64 `json:"message_id"`
+		}
+		if err := json.Unmarshal([]byte(n.Payload), &p); err != nil {
+			return "", fmt.Errorf("bot: minutes notice payload: %w", err)
+		}
+		a, err := b.store.ArchiveMessageByID(ctx, p.MessageID)
+		if err != nil {
+			return "", err
+		}
+		what := escape(a.Subject)
+		var names []string
+		for _, at := range a.Attachments {
+			names = append(names, at.Filename)
+		}
+		if len(names) > 0 {
+			what += " 📎 " + escape(strings.Join(names, ", "))
+		}
+		out.Content = truncate(tr(lang, msgMinutesFiled, escape(m.Title), what), 2000)
+	case outbox.KindDeliveryFailed:
 		var p struct {
 			FailedKind string `json:"failed_kind"`
 		}
@@ -146,14 +161,24 @@ func (b *Bot) Deliver(ctx context.Context, n *store.Notification) (string, error
 		}
 		channel = dm.ID
 	}
-	endpoint := discordgo.EndpointChannelMessages(channel)
-	body, err := b.session.RequestWithBucketID("POST", endpoint, out, endpoint, discordgo.WithContext(ctx))
+	sent, err := b.post(ctx, channel, out)
 	if err != nil {
 		return "", fmt.Errorf("bot: send %s: %w", n.Kind, err)
 	}
+	return sent.ID, nil
+}
+
+// post sends a message with its nonce (discordgo's MessageSend has no
+// nonce fields, so the request is made with a struct of our own).
+func (b *Bot) post(ctx context.Context, channelID string, out outgoing) (*discordgo.Message, error) {
+	endpoint := discordgo.EndpointChannelMessages(channelID)
+	body, err := b.session.RequestWithBucketID("POST", endpoint, out, endpoint, discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
 	var sent discordgo.Message
 	if err := json.Unmarshal(body, &sent); err != nil {
-		return "", fmt.Errorf("bot: read sent message: %w", err)
+		return nil, fmt.Errorf("bot: read sent message: %w", err)
 	}
-	return sent.ID, nil
+	return &sent, nil
 }

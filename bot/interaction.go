@@ -13,6 +13,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"coordbot/i18n"
+	"coordbot/meeting"
 	"coordbot/store"
 )
 
@@ -37,19 +38,19 @@ type request struct {
 // refusal is an answer to bad input or a missing permission: the user sees
 // the sentence, nothing is logged as an error.
 type refusal struct {
-	m    msg
+	m    i18n.Text
 	args []any
 }
 
-func (r *refusal) Error() string { return fmt.Sprintf(r.m.en, r.args...) }
+func (r *refusal) Error() string { return r.m.In(i18n.English, r.args...) }
 
-func refuse(m msg, args ...any) error { return &refusal{m: m, args: args} }
+func refuse(m i18n.Text, args ...any) error { return &refusal{m: m, args: args} }
 
-// reply is what a handler answers, and work to do after answering (calls
-// to Discord that may be slow).
+// reply is what a handler answers. Everything a handler causes beyond the
+// answer (the card, its edits, the scheduled event) is an outbox row the
+// core wrote in the use case's transaction, not work done here.
 type reply struct {
-	resp  *discordgo.InteractionResponse
-	after func(ctx context.Context)
+	resp *discordgo.InteractionResponse
 }
 
 // private is an ephemeral text answer: only the user sees it.
@@ -85,6 +86,9 @@ func (b *Bot) onInteraction(s *discordgo.Session, ev *discordgo.InteractionCreat
 		if errors.As(err, &ref) {
 			log.Info("interaction refused", "reason", err.Error())
 			rep = private(tr(r.lang, ref.m, ref.args...))
+		} else if cr, ok := meeting.IsRefusal(err); ok {
+			log.Info("interaction refused", "reason", cr.Message(i18n.English))
+			rep = private(cr.Message(r.lang))
 		} else {
 			log.Error("interaction failed", "err", err)
 			rep = private(tr(r.lang, msgInternal))
@@ -108,11 +112,6 @@ func (b *Bot) onInteraction(s *discordgo.Session, ev *discordgo.InteractionCreat
 		waited = start.Sub(created).Milliseconds()
 	}
 	log.Info("interaction answered", "ms", time.Since(start).Milliseconds(), "waited_ms", waited)
-	if rep != nil && rep.after != nil {
-		actx, acancel := context.WithTimeout(b.ctx, 30*time.Second)
-		defer acancel()
-		b.safely("after "+name, func() { rep.after(actx) })
-	}
 }
 
 // safely runs fn, turning a panic into a log line.
@@ -255,87 +254,39 @@ func (r *request) hasRole(role string) bool {
 	return role != "" && slices.Contains(r.roles, role)
 }
 
-// member returns the acting member, creating them on first contact.
-func (b *Bot) member(r *request) (*store.Member, error) {
-	return b.store.EnsureDiscordMember(r.ctx, r.userID, r.userName)
-}
-
-// isCoordinator: the group's coordinator role, or the coordinator role in
-// the store.
-func (b *Bot) isCoordinator(r *request, m *store.Member) (bool, error) {
-	if r.hasRole(r.group.CoordinatorRoleID) {
-		return true, nil
-	}
-	ms, err := b.store.MembershipOf(r.ctx, r.group.ID, m.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return ms.Role == store.RoleCoordinator, nil
-}
-
-// needCoordinator refuses anyone but a coordinator of the channel's group.
-func (b *Bot) needCoordinator(r *request) (*store.Member, error) {
-	if err := r.needGroup(); err != nil {
-		return nil, err
-	}
-	m, err := b.member(r)
-	if err != nil {
-		return nil, err
-	}
-	ok, err := b.isCoordinator(r, m)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, refuse(msgNotCoordinator)
-	}
-	// A coordinator by role is a member of the group too (and counts in
-	// /attendance).
-	if _, err := b.store.MembershipOf(r.ctx, r.group.ID, m.ID); errors.Is(err, store.ErrNotFound) {
-		if err := b.store.SetMembership(r.ctx, r.group.ID, m.ID, store.RoleCoordinator); err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
-}
-
-// needMember refuses anyone outside the group: members are those with the
-// group's member role (or everyone in the channel when it has none),
-// coordinators, and those a coordinator added. A member acting for the
-// first time is recorded as one, so they count in /attendance. The usual
-// case, a known member, costs one read.
-func (b *Bot) needMember(r *request) (*store.Member, error) {
-	if err := r.needGroup(); err != nil {
-		return nil, err
-	}
-	id, role, err := b.store.DiscordMemberRole(r.ctx, r.group.ID, r.userID)
-	if errors.Is(err, store.ErrNotFound) {
-		m, err := b.member(r)
-		if err != nil {
-			return nil, err
-		}
-		id = m.ID
-	} else if err != nil {
-		return nil, err
-	}
-	if role != "" {
-		return &store.Member{ID: id, DiscordUserID: r.userID, DisplayName: r.userName}, nil
+// actor is who acts, for the core: the Discord user, and the role in
+// the channel's group that their Discord roles give them (in a direct
+// message Discord sends no roles; the store's record decides there).
+func (r *request) actor() meeting.Actor {
+	a := meeting.Actor{Via: store.ViaDiscord, DiscordUserID: r.userID, DiscordName: r.userName}
+	if r.group == nil || r.ic.Member == nil {
+		return a
 	}
 	switch {
 	case r.hasRole(r.group.CoordinatorRoleID):
-		role = store.RoleCoordinator
+		a.DoorRole = store.RoleCoordinator
 	case r.group.MemberRoleID == "" || r.hasRole(r.group.MemberRoleID):
-		role = store.RoleMember
-	default:
-		return nil, refuse(msgNotMember)
+		a.DoorRole = store.RoleMember
 	}
-	if err := b.store.SetMembership(r.ctx, r.group.ID, id, role); err != nil {
-		return nil, err
+	return a
+}
+
+// inGroup is the group the interaction happens in, for the core: 0 in a
+// direct message.
+func (r *request) inGroup() int64 {
+	if r.group == nil {
+		return 0
 	}
-	return &store.Member{ID: id, DiscordUserID: r.userID, DisplayName: r.userName}, nil
+	return r.group.ID
+}
+
+// need checks, reading only, that the user holds role in the channel's
+// group; actions that write let the core check in their transaction.
+func (b *Bot) need(r *request, role string) error {
+	if err := r.needGroup(); err != nil {
+		return err
+	}
+	return b.core.Can(r.ctx, r.actor(), r.group.ID, role)
 }
 
 // meetingArg resolves a meeting option (its id, as autocomplete fills it)

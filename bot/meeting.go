@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"coordbot/i18n"
+	"coordbot/meeting"
 	"coordbot/store"
 )
 
@@ -50,172 +50,106 @@ func (b *Bot) handleCommand(r *request) (*reply, error) {
 	return nil, refuse(msgUnknownCommand)
 }
 
-// parseWhen reads a typed date and time in the group's zone and refuses
-// impossible or past ones with a precise sentence.
+// parseWhen reads a typed date and time in the group's zone; the core
+// decides whether it may lie in the past.
 func (b *Bot) parseWhen(r *request, s string) (time.Time, error) {
 	t, err := i18n.ParseDateTime(s, r.loc)
 	if err != nil {
 		var pe *i18n.ParseError
 		if errors.As(err, &pe) {
-			return time.Time{}, refuse(msg{pe.Message(i18n.Czech), pe.Message(i18n.English)})
+			return time.Time{}, refuse(i18n.Text{CS: pe.Message(i18n.Czech), EN: pe.Message(i18n.English)})
 		}
 		return time.Time{}, err
-	}
-	if !t.After(b.Now()) {
-		return time.Time{}, refuse(msgInPast, i18n.FormatDateTime(t, r.loc, r.lang))
 	}
 	return t, nil
 }
 
-func checkTitle(title string) error {
-	if strings.TrimSpace(title) == "" {
-		return refuse(msgEmptyTitle)
-	}
-	if n := len([]rune(title)); n > store.MaxAgendaTitle {
-		return refuse(msgTitleTooLong, store.MaxAgendaTitle)
-	}
-	return nil
+// minutesOption reads a duration in minutes; false when it was not given.
+func minutesOption(o options) (time.Duration, bool) {
+	v, ok := o.int("duration")
+	return time.Duration(v) * time.Minute, ok
 }
 
 func (b *Bot) meetingCreate(r *request, o options) (*reply, error) {
-	coord, err := b.needCoordinator(r)
-	if err != nil {
-		return nil, err
-	}
-	title := o.str("title")
-	if err := checkTitle(title); err != nil {
+	if err := r.needGroup(); err != nil {
 		return nil, err
 	}
 	start, err := b.parseWhen(r, o.str("when"))
 	if err != nil {
 		return nil, err
 	}
-	dur := int64(120)
-	if v, ok := o.int("duration"); ok {
-		dur = v
+	d := meeting.Draft{Title: o.str("title"), Start: start, Place: o.str("place"), OnlineURL: o.str("link")}
+	if dur, ok := minutesOption(o); ok {
+		if dur <= 0 {
+			dur = -1 // zero typed is refused, not the default
+		}
+		d.Duration = dur
 	}
-	if dur < 1 || dur > 1440 {
-		return nil, refuse(msgBadDuration)
-	}
-	m := &store.Meeting{GroupID: r.group.ID, Title: title, Start: start, TimeZone: r.group.TimeZone,
-		Duration: time.Duration(dur) * time.Minute, Place: o.str("place"), OnlineURL: o.str("link"), CoordinatorID: coord.ID}
-	if err := b.store.CreateMeeting(r.ctx, m); err != nil {
+	res, err := b.core.Create(r.ctx, r.actor(), r.group.ID, d)
+	if err != nil {
 		return nil, err
 	}
-	b.plan(r.ctx, m.ID, false)
-	rep := private(tr(r.lang, msgMeetingCreated, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang)))
-	group := r.group
-	rep.after = func(ctx context.Context) {
-		b.announce(ctx, group, m.ID)
-		b.syncEvent(ctx, group, m.ID)
-	}
-	return rep, nil
+	m := res.Meeting
+	return private(tr(r.lang, msgMeetingCreated, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang))), nil
 }
 
-// scheduledMeetingForCoordinator checks that a coordinator acts and that
-// the meeting named by the option is still scheduled (edit, cancel).
-func (b *Bot) scheduledMeetingForCoordinator(r *request, o options) (*store.Meeting, error) {
-	if _, err := b.needCoordinator(r); err != nil {
+func (b *Bot) meetingEdit(r *request, o options) (*reply, error) {
+	if err := r.needGroup(); err != nil {
 		return nil, err
 	}
 	m, err := b.meetingArg(r, o.str("meeting"))
 	if err != nil {
 		return nil, err
 	}
-	if m.Status != store.MeetingScheduled {
-		return nil, refuse(msgMeetingNotOpen, m.Title, statusName(r.lang, m.Status))
+	var c meeting.Changes
+	if _, ok := o["title"]; ok {
+		t := o.str("title")
+		c.Title = &t
 	}
-	return m, nil
-}
-
-func (b *Bot) meetingEdit(r *request, o options) (*reply, error) {
-	m, err := b.scheduledMeetingForCoordinator(r, o)
+	if s := o.str("when"); s != "" {
+		start, err := b.parseWhen(r, s)
+		if err != nil {
+			return nil, err
+		}
+		c.Start = &start
+	}
+	if _, ok := o["place"]; ok {
+		p := o.str("place")
+		c.Place = &p
+	}
+	if _, ok := o["link"]; ok {
+		u := o.str("link")
+		c.OnlineURL = &u
+	}
+	if dur, ok := minutesOption(o); ok {
+		c.Duration = &dur
+	}
+	res, err := b.core.Edit(r.ctx, r.actor(), m.ID, r.group.ID, c)
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := o["title"]; ok {
-		if err := checkTitle(o.str("title")); err != nil {
-			return nil, err
-		}
-		m.Title = o.str("title")
-	}
-	if s := o.str("when"); s != "" {
-		if m.Start, err = b.parseWhen(r, s); err != nil {
-			return nil, err
-		}
-	}
-	if _, ok := o["place"]; ok {
-		m.Place = o.str("place")
-	}
-	if _, ok := o["link"]; ok {
-		m.OnlineURL = o.str("link")
-	}
-	if v, ok := o.int("duration"); ok {
-		if v < 1 || v > 1440 {
-			return nil, refuse(msgBadDuration)
-		}
-		m.Duration = time.Duration(v) * time.Minute
-	}
-	if err := b.store.UpdateMeeting(r.ctx, m); err != nil {
-		return nil, err
-	}
-	b.plan(r.ctx, m.ID, false)
-	rep := private(tr(r.lang, msgMeetingUpdated, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang)))
-	group := r.group
-	rep.after = func(ctx context.Context) {
-		b.ann.refresh(group, m.ID)
-		b.syncEvent(ctx, group, m.ID)
-	}
-	return rep, nil
+	m = res.Meeting
+	return private(tr(r.lang, msgMeetingUpdated, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang))), nil
 }
 
 func (b *Bot) meetingCancel(r *request, o options) (*reply, error) {
-	m, err := b.scheduledMeetingForCoordinator(r, o)
+	if err := r.needGroup(); err != nil {
+		return nil, err
+	}
+	m, err := b.meetingArg(r, o.str("meeting"))
 	if err != nil {
 		return nil, err
 	}
-	if m, err = b.store.CancelMeeting(r.ctx, m.ID); err != nil {
+	res, err := b.core.Cancel(r.ctx, r.actor(), m.ID, r.group.ID)
+	if err != nil {
 		return nil, err
 	}
-	b.plan(r.ctx, m.ID, true)
-	rep := public(tr(r.lang, msgMeetingCancelled, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang)))
-	group := r.group
-	rep.after = func(ctx context.Context) {
-		b.ann.refresh(group, m.ID)
-		b.syncEvent(ctx, group, m.ID)
-	}
-	return rep, nil
-}
-
-// plan has the meeting's messages (re)scheduled before the answer, so a
-// crash right after cannot leave a meeting without its reminders. A
-// failure is logged: the meeting itself is saved.
-func (b *Bot) plan(ctx context.Context, meetingID int64, cancelled bool) {
-	if b.Planner == nil {
-		return
-	}
-	var err error
-	if cancelled {
-		err = b.Planner.MeetingCancelled(ctx, meetingID)
-	} else {
-		err = b.Planner.MeetingChanged(ctx, meetingID)
-	}
-	if err != nil {
-		b.logger.Error("scheduling the meeting's messages", "meeting_id", meetingID, "err", err)
-	}
+	m = res.Meeting
+	return public(tr(r.lang, msgMeetingCancelled, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang))), nil
 }
 
 // statusName names a meeting status in the group's language.
-func statusName(lang i18n.Lang, status string) string {
-	names := strings.Split(tr(lang, msgStatusNames), "|")
-	switch status {
-	case store.MeetingCancelled:
-		return names[1]
-	case store.MeetingHeld:
-		return names[2]
-	}
-	return names[0]
-}
+func statusName(lang i18n.Lang, status string) string { return meeting.StatusName(status).In(lang) }
 
 func (b *Bot) meetingList(r *request) (*reply, error) {
 	if err := r.needGroup(); err != nil {

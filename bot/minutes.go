@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -69,25 +68,15 @@ func (b *Bot) minutesCommand(r *request, sub string, o options) (*reply, error) 
 		}
 		return private(sb.String()), nil
 	case "assign":
-		if _, err := b.needCoordinator(r); err != nil {
-			return nil, err
-		}
 		id, _ := o.int("message")
-		meeting, err := b.meetingArg(r, o.str("meeting"))
+		m, err := b.meetingArg(r, o.str("meeting"))
 		if err != nil {
 			return nil, err
 		}
-		m, err := b.store.ArchiveMessageByID(r.ctx, id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && m.State != store.ArchiveArchived) {
-			return nil, refuse(msgMinutesNoMessage, id)
-		}
-		if err != nil {
+		if _, err := b.core.AssignMinutes(r.ctx, r.actor(), id, m.ID, r.group.ID); err != nil {
 			return nil, err
 		}
-		if err := b.store.AssignMinutes(r.ctx, id, meeting.ID); err != nil {
-			return nil, err
-		}
-		return private(tr(r.lang, msgMinutesAssigned, id, meeting.Title)), nil
+		return private(tr(r.lang, msgMinutesAssigned, id, m.Title)), nil
 	}
 	return nil, refuse(msgUnknownCommand)
 }
@@ -99,42 +88,4 @@ func (b *Bot) nothingFound(lang i18n.Lang) string {
 		text += tr(lang, msgMinutesSendTo, b.cfg.ArchiveAddress)
 	}
 	return text
-}
-
-// MinutesArchived implements mail.MinutesNotifier: it announces filed
-// minutes in the meeting's group channel.
-func (b *Bot) MinutesArchived(ctx context.Context, meetingID, archiveID int64) error {
-	if !b.begin() {
-		return errors.New("bot: stopping")
-	}
-	defer b.inflight.Done()
-	m, err := b.store.Meeting(ctx, meetingID)
-	if err != nil {
-		return err
-	}
-	g, err := b.store.Group(ctx, m.GroupID)
-	if err != nil {
-		return err
-	}
-	if g.DiscordChannelID == "" {
-		return nil
-	}
-	a, err := b.store.ArchiveMessageByID(ctx, archiveID)
-	if err != nil {
-		return err
-	}
-	what := escape(a.Subject)
-	var names []string
-	for _, at := range a.Attachments {
-		names = append(names, at.Filename)
-	}
-	if len(names) > 0 {
-		what += " 📎 " + escape(strings.Join(names, ", "))
-	}
-	lang := i18n.Lang(g.Locale)
-	_, err = b.session.ChannelMessageSend(g.DiscordChannelID, tr(lang, msgMinutesArchived, escape(m.Title), what))
-	if err != nil {
-		return fmt.Errorf("bot: announce minutes: %w", err)
-	}
-	return nil
 }

@@ -2,31 +2,31 @@ package bot
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strconv"
 
 	"github.com/bwmarrin/discordgo"
 
 	"coordbot/i18n"
+	"coordbot/meeting"
 	"coordbot/report"
 	"coordbot/store"
 )
 
 var (
-	msgConfirmPrompt = msg{"Kdo na schůzce „%s“ (%s) skutečně byl? Vyberte přítomné; ostatní budou zapsáni jako nepřítomní.", "Who actually came to “%s” (%s)? Pick those present; the others are recorded as absent."}
-	msgConfirmPick   = msg{"Přítomní", "Present"}
-	msgConfirmSaved  = msg{"Zapsáno: na schůzce „%s“ bylo %s z %d.", "Recorded: %s of %d came to “%s”."}
-	msgConfirmNoOne  = msg{"Skupina zatím nemá žádné členy, není koho zapsat.", "The group has no members yet; there is nobody to record."}
-	msgConfirmFuture = msg{"Schůzka „%s“ ještě neproběhla.", "“%s” has not taken place yet."}
-	msgReportReady   = msg{"Výroční přehled skupiny %s za rok %d je v příloze (Markdown a CSV).", "The %d overview of %s is attached (Markdown and CSV)."}
-	msgReportYear    = msg{"Rok zadejte čtyřmístně, např. 2027.", "Give a four-digit year, e.g. 2027."}
+	msgConfirmPrompt = i18n.Text{CS: "Kdo na schůzce „%s“ (%s) skutečně byl? Vyberte přítomné; ostatní budou zapsáni jako nepřítomní.", EN: "Who actually came to “%s” (%s)? Pick those present; the others are recorded as absent."}
+	msgConfirmPick   = i18n.Text{CS: "Přítomní", EN: "Present"}
+	msgConfirmSaved  = i18n.Text{CS: "Zapsáno: na schůzce „%s“ bylo %s z %d.", EN: "Recorded: %s of %d came to “%s”."}
+	msgConfirmNoOne  = i18n.Text{CS: "Skupina zatím nemá žádné členy, není koho zapsat.", EN: "The group has no members yet; there is nobody to record."}
+	msgConfirmFuture = i18n.Text{CS: "Schůzka „%s“ ještě neproběhla.", EN: "“%s” has not taken place yet."}
+	msgReportReady   = i18n.Text{CS: "Výroční přehled skupiny %s za rok %d je v příloze (Markdown a CSV).", EN: "The %d overview of %s is attached (Markdown and CSV)."}
+	msgReportYear    = i18n.Text{CS: "Rok zadejte čtyřmístně, např. 2027.", EN: "Give a four-digit year, e.g. 2027."}
 )
 
 // attendanceConfirm offers coordinators a list of the group's members to
 // tick who actually came.
 func (b *Bot) attendanceConfirm(r *request, o options) (*reply, error) {
-	if _, err := b.needCoordinator(r); err != nil {
+	if err := b.need(r, store.RoleCoordinator); err != nil {
 		return nil, err
 	}
 	m, err := b.meetingArg(r, o.str("meeting"))
@@ -66,66 +66,32 @@ func (b *Bot) attendanceConfirm(r *request, o options) (*reply, error) {
 	return rep, nil
 }
 
-// attendanceRecord stores the ticked members as present and the group's
-// other members as absent (keeping the deputy named in their RSVP), and
-// marks the meeting held.
+// attendanceRecord records the ticked members as present and the group's
+// other members as absent (the core keeps the deputy named in an answer),
+// and marks the meeting held.
 func (b *Bot) attendanceRecord(r *request, meetingID int64, values []string) (*reply, error) {
-	if _, err := b.needCoordinator(r); err != nil {
+	if err := r.needGroup(); err != nil {
 		return nil, err
 	}
-	m, err := b.meetingArg(r, strconv.FormatInt(meetingID, 10))
-	if err != nil {
-		return nil, err
-	}
-	present := map[int64]bool{}
+	var list []meeting.Presence
 	for _, v := range values {
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
-			present[id] = true
+			list = append(list, meeting.Presence{MemberID: id, Attended: true})
 		}
 	}
-	members, err := b.store.GroupMembers(r.ctx, r.group.ID)
+	res, err := b.core.RecordAttendance(r.ctx, r.actor(), meetingID, r.group.ID, list, true)
 	if err != nil {
 		return nil, err
 	}
-	rsvps, err := b.store.RSVPs(r.ctx, m.ID)
-	if err != nil {
-		return nil, err
+	if r.lang == i18n.English {
+		return private(tr(r.lang, msgConfirmSaved, people(r.lang, res.Came), res.Of, res.Meeting.Title)), nil
 	}
-	substitute := map[int64]string{}
-	for _, rs := range rsvps {
-		substitute[rs.MemberID] = rs.Substitute
-	}
-	if m.Status == store.MeetingCancelled {
-		return nil, refuse(msgMeetingNotOpen, m.Title, statusName(r.lang, m.Status))
-	}
-	came := 0
-	var list []*store.Attendance
-	for _, gm := range members {
-		a := &store.Attendance{MeetingID: m.ID, MemberID: gm.ID, Attended: present[gm.ID]}
-		if a.Attended {
-			came++
-			a.Substitute = substitute[gm.ID]
-		}
-		list = append(list, a)
-	}
-	// All or nothing: a half-recorded meeting would read as complete.
-	if err := b.store.SetAttendances(r.ctx, list); err != nil {
-		return nil, err
-	}
-	if m.Status == store.MeetingScheduled {
-		if err := b.store.MarkHeld(r.ctx, m.ID); err != nil && !errors.Is(err, store.ErrInvalid) {
-			return nil, err
-		}
-	}
-	if r.lang == "en" {
-		return private(tr(r.lang, msgConfirmSaved, people(r.lang, came), len(members), m.Title)), nil
-	}
-	return private(tr(r.lang, msgConfirmSaved, m.Title, people(r.lang, came), len(members))), nil
+	return private(tr(r.lang, msgConfirmSaved, res.Meeting.Title, people(r.lang, res.Came), res.Of)), nil
 }
 
 // yearReport sends coordinators the year's report as Markdown and CSV files.
 func (b *Bot) yearReport(r *request, o options) (*reply, error) {
-	if _, err := b.needCoordinator(r); err != nil {
+	if err := b.need(r, store.RoleCoordinator); err != nil {
 		return nil, err
 	}
 	year, _ := o.int("year")

@@ -1,13 +1,13 @@
 package bot
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
 
 	"coordbot/i18n"
+	"coordbot/meeting"
 	"coordbot/store"
 )
 
@@ -36,93 +36,83 @@ func parseCustomID(s string) (action string, meetingID int64, ok bool) {
 }
 
 func (b *Bot) rsvpCommand(r *request, o options) (*reply, error) {
-	m, err := b.needMember(r)
+	if err := r.needGroup(); err != nil {
+		return nil, err
+	}
+	m, err := b.meetingArg(r, o.str("meeting"))
 	if err != nil {
 		return nil, err
 	}
-	meeting, err := b.meetingArg(r, o.str("meeting"))
-	if err != nil {
-		return nil, err
-	}
-	answer := o.str("status")
-	if answer != store.AnswerYes && answer != store.AnswerNo && answer != store.AnswerMaybe {
-		return nil, refuse(msgUnknownCommand)
-	}
-	return b.setRSVP(r, m, meeting, answer, o.str("note"), o.str("substitute"))
+	return b.answer(r, m.ID, o.str("status"), o.str("note"), o.str("substitute"))
 }
 
-// setRSVP records an answer while the meeting has not started.
-func (b *Bot) setRSVP(r *request, m *store.Member, meeting *store.Meeting, answer, note, substitute string) (*reply, error) {
-	if meeting.Status != store.MeetingScheduled {
-		return nil, refuse(msgMeetingNotOpen, meeting.Title, statusName(r.lang, meeting.Status))
-	}
-	if !b.Now().Before(meeting.Start) {
-		return nil, refuse(msgMeetingStarted, meeting.Title)
-	}
-	if len([]rune(note)) > 1000 {
-		note = string([]rune(note)[:1000])
-	}
-	if len([]rune(substitute)) > 200 {
-		substitute = string([]rune(substitute)[:200])
-	}
-	rs := &store.RSVP{MeetingID: meeting.ID, MemberID: m.ID, Answer: answer, Note: note, Substitute: substitute}
-	if err := b.store.SetRSVP(r.ctx, rs); err != nil {
+// answer records the user's answer through the core and says what was
+// recorded.
+func (b *Bot) answer(r *request, meetingID int64, answer, note, substitute string) (*reply, error) {
+	res, err := b.core.Answer(r.ctx, r.actor(), meetingID, r.inGroup(), answer, note, substitute)
+	if err != nil {
 		return nil, err
 	}
-	b.ann.refresh(r.group, meeting.ID)
-	text := tr(r.lang, msgRSVPSaved, meeting.Title, i18n.FormatWeekdayDateTime(meeting.Start, r.loc, r.lang), answerName(r.lang, answer))
-	if substitute != "" {
-		text += tr(r.lang, msgSubstitute, escape(substitute))
+	b.inGroupOf(r, res.Group)
+	m := res.Meeting
+	text := tr(r.lang, msgRSVPSaved, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang), answerName(r.lang, answer))
+	if res.RSVP.Substitute != "" {
+		text += tr(r.lang, msgSubstitute, escape(res.RSVP.Substitute))
 	}
 	return private(text), nil
 }
 
-// memberAction reads a button's or modal's custom id ("action:meeting"),
-// finds the meeting's group when pressed outside its channel (a direct
-// message), and checks that a member of the group acts.
-func (b *Bot) memberAction(r *request, id string) (action string, meetingID int64, m *store.Member, err error) {
-	action, meetingID, ok := parseCustomID(id)
-	if !ok {
-		return "", 0, nil, refuse(msgUnknownCommand)
+// inGroupOf sets the request's group, zone and language from a use case's
+// result, for a button pressed in a direct message.
+func (b *Bot) inGroupOf(r *request, g *store.Group) {
+	if r.group != nil {
+		return
 	}
-	if err := b.groupOfMeeting(r, meetingID); err != nil {
-		return "", 0, nil, err
+	for _, gi := range b.groups {
+		if gi.group.ID == g.ID {
+			r.group, r.loc, r.lang = gi.group, gi.loc, i18n.Lang(gi.group.Locale)
+			return
+		}
 	}
-	m, err = b.needMember(r)
-	return action, meetingID, m, err
+	r.loc, r.lang = meeting.Location(g, nil), meeting.Lang(g)
 }
 
-// handleComponent answers the announcement's buttons.
+// handleComponent answers the announcement's buttons (and those of
+// reminders and direct messages).
 func (b *Bot) handleComponent(r *request) (*reply, error) {
-	action, meetingID, m, err := b.memberAction(r, r.ic.MessageComponentData().CustomID)
-	if err != nil {
-		return nil, err
-	}
-	if action == idAttended {
-		return b.attendanceRecord(r, meetingID, r.ic.MessageComponentData().Values)
-	}
-	meeting, err := b.meetingArg(r, strconv.FormatInt(meetingID, 10))
-	if err != nil {
-		return nil, err
+	action, meetingID, ok := parseCustomID(r.ic.MessageComponentData().CustomID)
+	if !ok {
+		return nil, refuse(msgUnknownCommand)
 	}
 	switch action {
+	case idAttended:
+		return b.attendanceRecord(r, meetingID, r.ic.MessageComponentData().Values)
 	case idYes:
-		return b.setRSVP(r, m, meeting, store.AnswerYes, "", "")
+		return b.answer(r, meetingID, store.AnswerYes, "", "")
 	case idNo:
-		return b.setRSVP(r, m, meeting, store.AnswerNo, "", "")
-	case idMaybe:
-		if meeting.Status != store.MeetingScheduled || !b.Now().Before(meeting.Start) {
-			return b.setRSVP(r, m, meeting, store.AnswerMaybe, "", "") // refuses with the reason
+		return b.answer(r, meetingID, store.AnswerNo, "", "")
+	case idMaybe, idPropose:
+		// A modal asks for the rest; check first that the meeting still
+		// takes answers, so nobody types into a form that is refused.
+		m, err := b.core.CheckOpen(r.ctx, meetingID, r.inGroup())
+		if err != nil {
+			return nil, err
 		}
-		return modal(customID(idMaybeModal, meeting.ID), tr(r.lang, msgModalRSVP),
-			textInput("note", tr(r.lang, msgModalNote), discordgo.TextInputParagraph, false, 1000),
-			textInput("substitute", tr(r.lang, msgModalSubst), discordgo.TextInputShort, false, 200)), nil
-	case idPropose:
-		return modal(customID(idProposeModal, meeting.ID), tr(r.lang, msgModalAgenda),
-			textInput("title", tr(r.lang, msgModalTitle), discordgo.TextInputShort, true, store.MaxAgendaTitle),
-			textInput("details", tr(r.lang, msgModalDetails), discordgo.TextInputParagraph, false, store.MaxAgendaDetails)), nil
+		if action == idPropose {
+			return agendaModal(r, m.ID), nil
+		}
+		return modal(customID(idMaybeModal, m.ID), tr(r.lang, msgModalRSVP),
+			textInput("note", tr(r.lang, msgModalNote), discordgo.TextInputParagraph, false, meeting.MaxNote),
+			textInput("substitute", tr(r.lang, msgModalSubst), discordgo.TextInputShort, false, meeting.MaxSubstitute)), nil
 	}
 	return nil, refuse(msgUnknownCommand)
+}
+
+// agendaModal asks for an agenda item's title and details.
+func agendaModal(r *request, meetingID int64) *reply {
+	return modal(customID(idProposeModal, meetingID), tr(r.lang, msgModalAgenda),
+		textInput("title", tr(r.lang, msgModalTitle), discordgo.TextInputShort, true, store.MaxAgendaTitle),
+		textInput("details", tr(r.lang, msgModalDetails), discordgo.TextInputParagraph, false, store.MaxAgendaDetails))
 }
 
 func textInput(id, label string, style discordgo.TextInputStyle, required bool, max int) discordgo.MessageComponent {
@@ -155,20 +145,16 @@ func modalValues(d discordgo.ModalSubmitInteractionData) map[string]string {
 // handleModal answers a submitted modal.
 func (b *Bot) handleModal(r *request) (*reply, error) {
 	d := r.ic.ModalSubmitData()
-	action, meetingID, m, err := b.memberAction(r, d.CustomID)
-	if err != nil {
-		return nil, err
-	}
-	meeting, err := b.meetingArg(r, fmt.Sprint(meetingID))
-	if err != nil {
-		return nil, err
+	action, meetingID, ok := parseCustomID(d.CustomID)
+	if !ok {
+		return nil, refuse(msgUnknownCommand)
 	}
 	v := modalValues(d)
 	switch action {
 	case idMaybeModal:
-		return b.setRSVP(r, m, meeting, store.AnswerMaybe, strings.TrimSpace(v["note"]), strings.TrimSpace(v["substitute"]))
+		return b.answer(r, meetingID, store.AnswerMaybe, v["note"], v["substitute"])
 	case idProposeModal:
-		return b.addAgendaItem(r, m, meeting, v["title"], v["details"])
+		return b.addAgendaItem(r, meetingID, v["title"], v["details"])
 	}
 	return nil, refuse(msgUnknownCommand)
 }

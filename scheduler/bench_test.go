@@ -22,6 +22,8 @@ import (
 
 	"coordbot/bot"
 	"coordbot/bot/discordtest"
+	"coordbot/meeting"
+	"coordbot/outbox"
 	"coordbot/scheduler"
 	"coordbot/store"
 )
@@ -64,10 +66,13 @@ func BenchmarkScheduler10kMeetings(b *testing.B) {
 		// One meeting every 17 minutes: the last starts about 4 months out.
 		m := &store.Meeting{GroupID: e.group.ID, Title: fmt.Sprintf("Jednání pracovní skupiny %d", i),
 			Start: first.Add(time.Duration(i) * 17 * time.Minute), Place: "Krajský úřad"}
-		if err := e.store.CreateMeeting(ctx, m); err != nil {
-			b.Fatal(err)
-		}
-		if err := scheduler.Plan(ctx, e.store, m.ID, now); err != nil {
+		err := e.store.Write(ctx, func(tx *store.Tx) error {
+			if err := tx.CreateMeeting(m); err != nil {
+				return err
+			}
+			return outbox.Plan(tx, e.group, m, now)
+		})
+		if err != nil {
 			b.Fatal(err)
 		}
 		meetings = append(meetings, m)
@@ -80,7 +85,7 @@ func BenchmarkScheduler10kMeetings(b *testing.B) {
 	window := make([]*store.Notification, benchWindowRows)
 	for i := range window {
 		m := meetings[i*(benchMeetings/benchWindowRows)]
-		window[i] = &store.Notification{GroupID: e.group.ID, MeetingID: m.ID, Kind: scheduler.KindReminder,
+		window[i] = &store.Notification{GroupID: e.group.ID, MeetingID: m.ID, Kind: outbox.KindReminder,
 			Due:       base.Add(time.Duration(i*int(benchWindowSpan/time.Second)/(benchWindowRows-1)) * time.Second).UTC(),
 			ChannelID: benchChannelID, IdempotencyKey: fmt.Sprintf("bench:window:%d", i), Payload: `{"offset":"1h"}`}
 	}
@@ -237,7 +242,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	// Only warnings and errors are kept: a clean run logs none.
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	bt, err := bot.New(bot.Config{Token: fake.Token, GuildID: fake.GuildID, APIURL: fake.URL,
-		ArchiveAddress: "archiv@kr-ustecky.example"}, s, logger)
+		ArchiveAddress: "archiv@kr-ustecky.example"}, meeting.New(s), logger)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -248,8 +253,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	}
 	b.Cleanup(func() { bt.Stop(context.Background()) })
 	e.sender = &benchSender{bot: bt, sentAt: make(map[int64]time.Time)}
-	e.sched = scheduler.New(s, e.sender, scheduler.RealClock{}, logger)
-	bt.Planner = e.sched
+	e.sched = scheduler.New(s, map[string]scheduler.Sender{store.ChannelDiscord: e.sender}, scheduler.RealClock{}, logger)
 	return e
 }
 

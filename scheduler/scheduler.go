@@ -21,15 +21,19 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"coordbot/i18n"
+	"coordbot/outbox"
 	"coordbot/store"
 )
 
-// Sender delivers one message and returns its Discord message id. It
-// renders the message from the store's current state (counts, agenda) and
-// must send it idempotently: the same notification delivered twice posts
-// once (Discord's nonce with enforce_nonce).
+// Sender delivers one outbox row of its channel and returns the id of
+// what it sent (a Discord message id, a Message-ID). It renders the row
+// from the store's current state (counts, agenda) and must deliver
+// idempotently: the same row delivered twice reaches people once
+// (Discord's nonce with enforce_nonce, a stored event id, a Message-ID
+// derived from the row's idempotency key).
 type Sender interface {
-	Deliver(ctx context.Context, n *store.Notification) (messageID string, err error)
+	Deliver(ctx context.Context, n *store.Notification) (sentID string, err error)
 }
 
 // Clock is the scheduler's time; tests drive a fake one instead of sleeping.
@@ -48,15 +52,13 @@ func (RealClock) Now() time.Time { return time.Now() }
 // After implements Clock.
 func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// Kind of the report to the coordinators that a message could not be sent.
-const KindDeliveryFailed = "delivery_failed"
-
 // Scheduler is the delivery loop.
 type Scheduler struct {
-	store  *store.Store
-	sender Sender
-	clock  Clock
-	logger *slog.Logger
+	store *store.Store
+	// senders by channel (store.ChannelDiscord, store.ChannelEmail).
+	senders map[string]Sender
+	clock   Clock
+	logger  *slog.Logger
 
 	// Lease is how long a claimed row is reserved for its sender (default 2 min).
 	Lease time.Duration
@@ -67,15 +69,19 @@ type Scheduler struct {
 	// Idle, when set, is called each time the loop has handled every row
 	// due at now and goes to sleep; tests wait on it instead of sleeping.
 	Idle func(now time.Time)
+	// WatchEvery is how often the loop looks for commits by another
+	// process (the command line), which do not call Wake (default 1 s).
+	WatchEvery time.Duration
 
 	wake chan struct{}
 	cron *cron.Cron
 }
 
-// New returns a scheduler that sends through sender.
-func New(s *store.Store, sender Sender, clock Clock, logger *slog.Logger) *Scheduler {
-	return &Scheduler{store: s, sender: sender, clock: clock, logger: logger,
-		Lease: 2 * time.Minute, MaxAttempts: 5,
+// New returns a scheduler that hands each row to the sender of its
+// channel.
+func New(s *store.Store, senders map[string]Sender, clock Clock, logger *slog.Logger) *Scheduler {
+	return &Scheduler{store: s, senders: senders, clock: clock, logger: logger,
+		Lease: 2 * time.Minute, MaxAttempts: 5, WatchEvery: time.Second,
 		Backoff: func(n int) time.Duration { return min(time.Duration(1<<min(n, 10))*15*time.Second, time.Hour) },
 		wake:    make(chan struct{}, 1)}
 }
@@ -88,101 +94,26 @@ func (sc *Scheduler) Wake() {
 	}
 }
 
-// MeetingChanged plans a created or edited meeting and wakes the loop.
-func (sc *Scheduler) MeetingChanged(ctx context.Context, meetingID int64) error {
-	if err := Plan(ctx, sc.store, meetingID, sc.clock.Now()); err != nil {
-		return err
-	}
-	sc.Wake()
-	return nil
-}
-
-// MeetingCancelled enqueues the cancellation notice (the store cancelled
-// the meeting's pending rows with it) and wakes the loop.
-func (sc *Scheduler) MeetingCancelled(ctx context.Context, meetingID int64) error {
-	if err := PlanCancellation(ctx, sc.store, meetingID, sc.clock.Now()); err != nil {
-		return err
-	}
-	sc.Wake()
-	return nil
-}
-
-// Plan brings a meeting's pending messages in line with its current time
-// and settings: rows of an earlier plan (another start, another offset) are
-// cancelled, missing rows are enqueued. Sent rows are left alone. It only
-// writes the store, so the command line can plan while serve delivers.
-func Plan(ctx context.Context, s *store.Store, meetingID int64, now time.Time) error {
-	m, g, err := meetingAndGroup(ctx, s, meetingID)
-	if err != nil {
-		return err
-	}
-	want, err := Timeline(g, m, now)
-	if err != nil {
-		return err
-	}
-	keep := make(map[string]bool, len(want))
-	for _, n := range want {
-		keep[n.IdempotencyKey] = true
-	}
-	pending, err := s.Notifications(ctx, store.NotificationFilter{MeetingID: meetingID, States: []string{store.NotificationPending}})
-	if err != nil {
-		return err
-	}
-	for _, n := range pending {
-		if !keep[n.IdempotencyKey] && isPlanned(n.Kind) {
-			if err := s.SkipNotification(ctx, n.ID, "replanned: the meeting changed"); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-		}
-	}
-	_, err = s.EnqueueNotifications(ctx, want)
-	return err
-}
-
-// meetingAndGroup loads a meeting and its group.
-func meetingAndGroup(ctx context.Context, s *store.Store, meetingID int64) (*store.Meeting, *store.Group, error) {
-	m, err := s.Meeting(ctx, meetingID)
-	if err != nil {
-		return nil, nil, err
-	}
-	g, err := s.Group(ctx, m.GroupID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return m, g, nil
-}
-
-// isPlanned says whether a kind comes from Timeline (and is replaced when
-// the meeting changes).
-func isPlanned(kind string) bool {
-	switch kind {
-	case KindAgendaCall, KindAgendaDeadline, KindReminder, KindNudge, KindMinutesNudge:
-		return true
-	}
-	return false
-}
-
-// PlanCancellation enqueues a cancelled meeting's one notice.
-func PlanCancellation(ctx context.Context, s *store.Store, meetingID int64, now time.Time) error {
-	m, g, err := meetingAndGroup(ctx, s, meetingID)
-	if err != nil {
-		return err
-	}
-	if n := CancellationNotice(g, m, now); n != nil {
-		_, err = s.EnqueueNotifications(ctx, []*store.Notification{n})
-	}
-	return err
-}
-
 // Run delivers due messages until ctx ends, and runs the periodic jobs.
 func (sc *Scheduler) Run(ctx context.Context) error {
-	loc, err := time.LoadLocation("Europe/Prague")
+	loc, err := time.LoadLocation(i18n.DefaultTimeZone)
 	if err != nil {
 		loc = time.UTC
 	}
+	// Rows written by another process (the command line) reach this one
+	// within WatchEvery: the store reports every commit it did not make
+	// through this watcher.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		if err := sc.store.WatchCommits(watchCtx, sc.WatchEvery, sc.Wake); err != nil {
+			sc.logger.Error("watching the database for other writers", "err", err)
+		}
+	}()
+	defer func() { stopWatch(); <-watched }()
 	sc.cron = cron.New(cron.WithLocation(loc))
-	// A safety net: rows written by another process (the command line)
-	// do not wake this one; look at the outbox every minute anyway.
+	// A safety net behind the watcher: look at the outbox every minute.
 	if _, err := sc.cron.AddFunc("@every 1m", sc.Wake); err != nil {
 		return fmt.Errorf("scheduler: cron: %w", err)
 	}
@@ -258,8 +189,7 @@ func (sc *Scheduler) deliver(ctx context.Context, n *store.Notification) {
 		log.Info("message skipped", "reason", reason)
 		return
 	}
-	switch n.Kind {
-	case KindNudge, KindMinutesNudge:
+	if _, ok := outbox.FanOut(n.Kind); ok {
 		if err := sc.fanOut(ctx, n); err != nil {
 			sc.retry(ctx, n, err)
 			return
@@ -269,7 +199,12 @@ func (sc *Scheduler) deliver(ctx context.Context, n *store.Notification) {
 		}
 		return
 	}
-	msgID, err := sc.sender.Deliver(ctx, n)
+	sender := sc.senders[n.Channel]
+	if sender == nil {
+		sc.retry(ctx, n, fmt.Errorf("scheduler: no sender for channel %q", n.Channel))
+		return
+	}
+	msgID, err := sender.Deliver(ctx, n)
 	if err != nil {
 		sc.retry(ctx, n, err)
 		return
@@ -305,14 +240,14 @@ func (sc *Scheduler) retry(ctx context.Context, n *store.Notification, cause err
 		log.Error("record failure", "err", err)
 	}
 	log.Error("message failed for good", "err", cause)
-	if n.Kind == KindDeliveryFailed {
+	if n.Kind == outbox.KindDeliveryFailed {
 		return // do not report the failure of a report
 	}
 	g, err := sc.store.Group(ctx, n.GroupID)
 	if err != nil || g.DiscordChannelID == "" {
 		return
 	}
-	report := &store.Notification{GroupID: n.GroupID, MeetingID: n.MeetingID, Kind: KindDeliveryFailed,
+	report := &store.Notification{GroupID: n.GroupID, MeetingID: n.MeetingID, Kind: outbox.KindDeliveryFailed,
 		Due: sc.clock.Now(), ChannelID: g.DiscordChannelID, IdempotencyKey: n.IdempotencyKey + ":failed",
 		Payload: fmt.Sprintf(`{"failed_kind":%q}`, n.Kind)}
 	if _, err := sc.store.EnqueueNotifications(ctx, []*store.Notification{report}); err != nil {
@@ -322,9 +257,16 @@ func (sc *Scheduler) retry(ctx context.Context, n *store.Notification, cause err
 
 // stale says why a row should not be sent any more: its meeting was
 // cancelled or has started (a reminder after the start is noise), or its
-// minutes arrived. "" means send it.
+// minutes arrived. "" means send it. Rows that follow the meeting's state
+// whatever it is (card edits, event syncs, the cancellation) are never
+// stale.
 func (sc *Scheduler) stale(ctx context.Context, n *store.Notification) (string, error) {
-	if n.MeetingID == 0 || n.Kind == KindCancellation || n.Kind == KindDeliveryFailed {
+	switch n.Kind {
+	case outbox.KindCancellation, outbox.KindDeliveryFailed, outbox.KindAnnouncementEdit, outbox.KindEventSync,
+		outbox.KindMinutesFiled:
+		return "", nil
+	}
+	if n.MeetingID == 0 {
 		return "", nil
 	}
 	m, err := sc.store.Meeting(ctx, n.MeetingID)
@@ -335,7 +277,7 @@ func (sc *Scheduler) stale(ctx context.Context, n *store.Notification) (string, 
 		return "", err
 	}
 	switch n.Kind {
-	case KindMinutesNudge, KindMinutesNudgeDM:
+	case outbox.KindMinutesNudge, outbox.KindMinutesNudgeDM:
 		if m.Status == store.MeetingCancelled {
 			return "meeting cancelled", nil
 		}
@@ -357,7 +299,9 @@ func (sc *Scheduler) stale(ctx context.Context, n *store.Notification) (string, 
 	return "", nil
 }
 
-// fanOut turns a nudge row into one DM row per recipient, due now.
+// fanOut turns a nudge row into one direct-message row per recipient, due
+// now, on the channel the recipient can be reached on. Members with no
+// such channel yet (no Discord account: e-mail comes next) are skipped.
 func (sc *Scheduler) fanOut(ctx context.Context, n *store.Notification) error {
 	m, err := sc.store.Meeting(ctx, n.MeetingID)
 	if err != nil {
@@ -367,9 +311,9 @@ func (sc *Scheduler) fanOut(ctx context.Context, n *store.Notification) error {
 	if err != nil {
 		return err
 	}
-	var to []int64
+	var to []*store.GroupMember
 	switch n.Kind {
-	case KindNudge:
+	case outbox.KindNudge:
 		rsvps, err := sc.store.RSVPs(ctx, m.ID)
 		if err != nil {
 			return err
@@ -380,29 +324,31 @@ func (sc *Scheduler) fanOut(ctx context.Context, n *store.Notification) error {
 		}
 		for _, gm := range members {
 			if a := answered[gm.ID]; a == "" || a == store.AnswerMaybe {
-				to = append(to, gm.ID)
+				to = append(to, gm)
 			}
 		}
-	case KindMinutesNudge:
-		if m.CoordinatorID != 0 {
-			to = append(to, m.CoordinatorID)
-		} else {
-			for _, gm := range members {
-				if gm.Role == store.RoleCoordinator {
-					to = append(to, gm.ID)
-				}
+	case outbox.KindMinutesNudge:
+		for _, gm := range members {
+			if gm.ID == m.CoordinatorID || (m.CoordinatorID == 0 && gm.Role == store.RoleCoordinator) {
+				to = append(to, gm)
 			}
 		}
 	}
-	kind := KindNudgeDM
-	if n.Kind == KindMinutesNudge {
-		kind = KindMinutesNudgeDM
-	}
+	kind, _ := outbox.FanOut(n.Kind)
 	now := sc.clock.Now()
 	dms := make([]*store.Notification, 0, len(to))
-	for _, id := range to {
+	unreachable := 0
+	for _, gm := range to {
+		if gm.DiscordUserID == "" {
+			unreachable++
+			continue
+		}
 		dms = append(dms, &store.Notification{GroupID: n.GroupID, MeetingID: n.MeetingID, Kind: kind, Due: now,
-			MemberID: id, IdempotencyKey: FanOutKey(n.IdempotencyKey, id), Payload: n.Payload})
+			Channel: store.ChannelDiscord, MemberID: gm.ID, IdempotencyKey: outbox.FanOutKey(n.IdempotencyKey, gm.ID),
+			Payload: n.Payload})
+	}
+	if unreachable > 0 {
+		sc.logger.Info("members without a channel to reach them", "notification_id", n.ID, "kind", n.Kind, "members", unreachable)
 	}
 	_, err = sc.store.EnqueueNotifications(ctx, dms)
 	return err

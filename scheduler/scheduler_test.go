@@ -14,6 +14,8 @@ import (
 	"coordbot/bot"
 	"coordbot/bot/discordtest"
 	"coordbot/internal/testutil"
+	"coordbot/meeting"
+	"coordbot/outbox"
 	"coordbot/scheduler"
 	"coordbot/store"
 )
@@ -25,6 +27,7 @@ type env struct {
 	fake  *discordtest.Server
 	store *store.Store
 	bot   *bot.Bot
+	core  *meeting.Service
 	sched *scheduler.Scheduler
 	clock *testutil.Clock
 	group *store.Group
@@ -59,8 +62,10 @@ func newEnv(t *testing.T, start time.Time) *env {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(e.logs, nil))
-	b, err := bot.New(bot.Config{Token: fake.Token, GuildID: fake.GuildID, APIURL: fake.URL, EditDelay: 20 * time.Millisecond,
-		ArchiveAddress: "archiv@kr-ustecky.example"}, s, logger)
+	e.core = meeting.New(s)
+	e.core.Now = e.clock.Now
+	b, err := bot.New(bot.Config{Token: fake.Token, GuildID: fake.GuildID, APIURL: fake.URL,
+		ArchiveAddress: "archiv@kr-ustecky.example"}, e.core, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +77,8 @@ func newEnv(t *testing.T, start time.Time) *env {
 	}
 	t.Cleanup(func() { b.Stop(context.Background()) })
 	e.bot = b
-	e.sched = scheduler.New(s, b, e.clock, logger)
+	e.sched = scheduler.New(s, map[string]scheduler.Sender{store.ChannelDiscord: b}, e.clock, logger)
+	e.core.Changed = e.sched.Wake
 	e.sched.Backoff = func(int) time.Duration { return time.Minute }
 	e.idle = make(chan time.Time, 1000)
 	e.sched.Idle = func(now time.Time) {
@@ -81,7 +87,6 @@ func newEnv(t *testing.T, start time.Time) *env {
 		default:
 		}
 	}
-	b.Planner = e.sched
 	return e
 }
 
@@ -101,13 +106,19 @@ func (e *env) run() {
 
 func (e *env) meeting(start time.Time) *store.Meeting {
 	e.t.Helper()
+	// The meeting and its timeline, without the announcement card the
+	// core would add: these tests count the timeline's messages.
 	m := &store.Meeting{GroupID: e.group.ID, Title: "Jednání pracovní skupiny", Start: start, Place: "Krajský úřad"}
-	if err := e.store.CreateMeeting(context.Background(), m); err != nil {
+	err := e.store.Write(context.Background(), func(tx *store.Tx) error {
+		if err := tx.CreateMeeting(m); err != nil {
+			return err
+		}
+		return outbox.Plan(tx, e.group, m, e.clock.Now())
+	})
+	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.sched.MeetingChanged(context.Background(), m.ID); err != nil {
-		e.t.Fatal(err)
-	}
+	e.sched.Wake()
 	return m
 }
 
@@ -202,16 +213,13 @@ func TestEditRecomputesAndCancelSendsOneNotice(t *testing.T) {
 	e.run()
 	m := e.meeting(meetingStart)
 	// Moved a week later: the plan follows the new date.
-	m.Start = meetingStart.AddDate(0, 0, 7)
-	if err := e.store.UpdateMeeting(context.Background(), m); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.sched.MeetingChanged(context.Background(), m.ID); err != nil {
+	later := meetingStart.AddDate(0, 0, 7)
+	if _, err := e.core.Edit(context.Background(), meeting.Operator(), m.ID, 0, meeting.Changes{Start: &later}); err != nil {
 		t.Fatal(err)
 	}
 	pending, _ := e.store.Notifications(context.Background(), store.NotificationFilter{MeetingID: m.ID, States: []string{store.NotificationPending}})
 	for _, n := range pending {
-		if n.Due.Before(time.Date(2027, 3, 16, 0, 0, 0, 0, prague)) {
+		if outbox.Planned(n.Kind) && n.Due.Before(time.Date(2027, 3, 16, 0, 0, 0, 0, prague)) {
 			t.Errorf("%s still due %v after the meeting moved to 30. 3.", n.Kind, n.Due)
 		}
 	}
@@ -220,10 +228,7 @@ func TestEditRecomputesAndCancelSendsOneNotice(t *testing.T) {
 	if !strings.HasPrefix(texts[0], "📝 Posílejte body programu schůzky „Jednání pracovní skupiny“ (út 30. 3. 2027 10:00)") {
 		t.Errorf("after the move: %q", texts[0])
 	}
-	if _, err := e.store.CancelMeeting(context.Background(), m.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.sched.MeetingCancelled(context.Background(), m.ID); err != nil {
+	if _, err := e.core.Cancel(context.Background(), meeting.Operator(), m.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	texts = e.channelTexts(2)
@@ -257,7 +262,7 @@ func TestRestartAfterDowntimeCatchesUpAndSkipsThePast(t *testing.T) {
 	e.outboxSettled()
 	rows, _ := e.store.Notifications(context.Background(), store.NotificationFilter{MeetingID: m2.ID})
 	for _, n := range rows {
-		if n.Kind == scheduler.KindMinutesNudge {
+		if n.Kind == outbox.KindMinutesNudge {
 			if n.State != store.NotificationPending {
 				t.Errorf("minutes nudge %s", n.State)
 			}
@@ -363,7 +368,7 @@ func TestFailuresAreRetriedThenReported(t *testing.T) {
 		t.Errorf("report %q", texts[0])
 	}
 	failed, _ := e.store.Notifications(context.Background(), store.NotificationFilter{States: []string{store.NotificationFailed}})
-	if len(failed) != 1 || failed[0].Attempts != 3 || failed[0].Kind != scheduler.KindAgendaCall {
+	if len(failed) != 1 || failed[0].Attempts != 3 || failed[0].Kind != outbox.KindAgendaCall {
 		t.Errorf("failed rows %+v", failed)
 	}
 }

@@ -20,6 +20,10 @@ const (
 	NotificationCancelled = "cancelled"
 )
 
+// NotificationKind is what an outbox row delivers. The kinds themselves
+// are named once, in package outbox; the store only keeps them.
+type NotificationKind string
+
 // Channels a notification leaves by.
 const (
 	ChannelDiscord = "discord"
@@ -32,8 +36,9 @@ type Notification struct {
 	ID        int64
 	GroupID   int64
 	MeetingID int64 // 0 for group-level messages
-	Kind      string
-	Due       time.Time
+	// Kind says what the row delivers; package outbox names the kinds.
+	Kind NotificationKind
+	Due  time.Time
 	// Channel is how the row leaves: ChannelDiscord (the default) or
 	// ChannelEmail; the scheduler hands it to that channel's sender.
 	Channel   string
@@ -132,7 +137,7 @@ func (t *Tx) EnqueueCoalesced(n *Notification) (bool, error) {
 		SELECT count(*), count(*) FILTER (WHERE state = 'pending')
 		FROM notifications WHERE meeting_id = ? AND kind = ?`,
 		n.MeetingID, n.Kind).Scan(&seq, &pending); err != nil {
-		return false, dbError("coalesce "+n.Kind, err)
+		return false, dbError("coalesce "+string(n.Kind), err)
 	}
 	if pending > 0 {
 		return false, nil

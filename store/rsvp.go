@@ -122,3 +122,10 @@ func (s *Store) CountRSVPs(ctx context.Context, meetingID int64) (RSVPCounts, er
 	}
 	return c, nil
 }
+
+// RSVPs lists the current answers to a meeting in the transaction.
+func (t *Tx) RSVPs(meetingID int64) ([]*RSVP, error) {
+	return queryAll(t.ctx, t.tx, "rsvps", scanRSVP, `
+		SELECT meeting_id, member_id, answer, substitute, note, via, updated_at FROM rsvps
+		WHERE meeting_id = ? ORDER BY updated_at, member_id`, meetingID)
+}

@@ -577,7 +577,7 @@ func TestOutboxClaimLeaseRetryAndKeys(t *testing.T) {
 	all, _ := s.Notifications(ctx, store.NotificationFilter{})
 	var states []string
 	for _, n := range all {
-		states = append(states, n.Kind+"="+n.State)
+		states = append(states, string(n.Kind)+"="+n.State)
 	}
 	want := []string{"agenda_call=sent", "reminder=failed", "nudge=skipped"}
 	if !reflect.DeepEqual(states, want) {

@@ -7,13 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"coordbot/i18n"
-	"coordbot/scheduler"
 	"coordbot/search"
 	"coordbot/store"
 )
@@ -138,203 +135,6 @@ func defaultLocation(g *globals) *time.Location {
 	return loc
 }
 
-func (e *env) cmdMeeting(ctx context.Context, g *globals, args []string) error {
-	if len(args) == 0 {
-		return usagef("meeting: want add, list, cancel or attended")
-	}
-	switch args[0] {
-	case "add":
-		return e.cmdMeetingAdd(ctx, g, args[1:])
-	case "list":
-		return e.cmdMeetingList(ctx, g, args[1:])
-	case "cancel":
-		return e.cmdMeetingCancel(ctx, g, args[1:])
-	case "attended":
-		return e.cmdMeetingAttended(ctx, g, args[1:])
-	default:
-		return usagef("meeting: unknown subcommand %q: want add, list, cancel or attended", args[0])
-	}
-}
-
-// groupFor looks a configured group up in the store and loads its zone.
-func groupFor(ctx context.Context, s *store.Store, slug string) (*store.Group, *time.Location, error) {
-	if slug == "" {
-		return nil, nil, usagef("-group is required")
-	}
-	grp, err := s.GroupBySlug(ctx, slug)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, usagef("unknown group %q (groups come from [[groups]] in the configuration)", slug)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	loc, err := grp.Location()
-	if err != nil {
-		return nil, nil, err
-	}
-	return grp, loc, nil
-}
-
-func (e *env) cmdMeetingAdd(ctx context.Context, g *globals, args []string) error {
-	fs := e.newFlagSet("meeting add", "-group SLUG -title TITLE -start \"23. 3. 2027 10:00\" [-duration 2h] [-place PLACE] [-url URL]")
-	slug := fs.String("group", "", "the group's `slug`")
-	title := fs.String("title", "", "the meeting's `title`")
-	start := fs.String("start", "", "date and time in the group's zone, e.g. \"23. 3. 2027 10:00\" or 2027-03-23T10:00")
-	duration := fs.Duration("duration", 2*time.Hour, "how long it lasts")
-	place := fs.String("place", "", "where it takes place")
-	link := fs.String("url", "", "online meeting link")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("meeting add: unexpected argument %q", fs.Arg(0))
-	}
-	if strings.TrimSpace(*title) == "" {
-		return usagef("meeting add: -title is required")
-	}
-	if *start == "" {
-		return usagef("meeting add: -start is required, e.g. -start \"23. 3. 2027 10:00\"")
-	}
-	if *duration < time.Minute {
-		return usagef("meeting add: -duration must be at least 1m")
-	}
-	s, err := openStore(ctx, g)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	grp, loc, err := groupFor(ctx, s, *slug)
-	if err != nil {
-		return err
-	}
-	lang := i18n.Lang(grp.Locale)
-	when, err := i18n.ParseDateTime(*start, loc)
-	if err != nil {
-		var pe *i18n.ParseError
-		if errors.As(err, &pe) {
-			return usagef("meeting add: %s", pe.Message(i18n.English))
-		}
-		return usagef("meeting add: %v", err)
-	}
-	if !when.After(e.now()) {
-		return usagef("meeting add: %s is in the past", i18n.FormatDateTime(when, loc, i18n.English))
-	}
-	m := &store.Meeting{GroupID: grp.ID, Title: strings.TrimSpace(*title), Start: when, TimeZone: loc.String(),
-		Duration: *duration, Place: *place, OnlineURL: *link}
-	if err := s.CreateMeeting(ctx, m); err != nil {
-		return err
-	}
-	// Plan its messages; a running serve picks them up within a minute.
-	if err := scheduler.Plan(ctx, s, m.ID, e.now()); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "meeting %d created: %s, %s (%s)\n", m.ID, m.Title, i18n.FormatDateTime(m.Start, loc, lang), grp.Slug)
-	return nil
-}
-
-func (e *env) cmdMeetingList(ctx context.Context, g *globals, args []string) error {
-	fs := e.newFlagSet("meeting list", "[-group SLUG] [-all]")
-	slug := fs.String("group", "", "only this group's meetings")
-	all := fs.Bool("all", false, "past and cancelled meetings too")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	s, err := openStore(ctx, g)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	f := store.MeetingFilter{}
-	if *slug != "" {
-		grp, _, err := groupFor(ctx, s, *slug)
-		if err != nil {
-			return err
-		}
-		f.GroupID = grp.ID
-	}
-	if !*all {
-		// Upcoming: still running or ahead. A day covers any meeting's length.
-		f.From = e.now().Add(-24 * time.Hour)
-		f.Status = []string{store.MeetingScheduled}
-	}
-	meetings, err := s.Meetings(ctx, f)
-	if err != nil {
-		return err
-	}
-	if len(meetings) == 0 {
-		fmt.Fprintln(e.stdout, "no meetings")
-		return nil
-	}
-	groups := map[int64]*store.Group{}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tGROUP\tSTART\tSTATUS\tTITLE\tPLACE")
-	for _, m := range meetings {
-		if !*all && m.End().Before(e.now()) {
-			continue
-		}
-		grp := groups[m.GroupID]
-		if grp == nil {
-			if grp, err = s.Group(ctx, m.GroupID); err != nil {
-				return err
-			}
-			groups[m.GroupID] = grp
-		}
-		loc, err := time.LoadLocation(m.TimeZone)
-		if err != nil {
-			return err
-		}
-		where := m.Place
-		if m.OnlineURL != "" {
-			where = strings.TrimSpace(where + " " + m.OnlineURL)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, grp.Slug,
-			i18n.FormatDateTime(m.Start, loc, i18n.Lang(grp.Locale)), m.Status, m.Title, where)
-		pending, err := s.Notifications(ctx, store.NotificationFilter{MeetingID: m.ID,
-			States: []string{store.NotificationPending, store.NotificationClaimed}})
-		if err != nil {
-			return err
-		}
-		for _, n := range pending {
-			fmt.Fprintf(tw, "\t\t  %s\t%s\t%s\t\n", i18n.FormatDateTime(n.Due, loc, i18n.Lang(grp.Locale)), n.State, describeNotification(n))
-		}
-	}
-	return tw.Flush()
-}
-
-func (e *env) cmdMeetingCancel(ctx context.Context, g *globals, args []string) error {
-	fs := e.newFlagSet("meeting cancel", "ID")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usagef("meeting cancel: give one meeting ID (see coordbot meeting list)")
-	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-	if err != nil || id <= 0 {
-		return usagef("meeting cancel: %q is not a meeting ID", fs.Arg(0))
-	}
-	s, err := openStore(ctx, g)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	m, err := s.CancelMeeting(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return usagef("meeting cancel: no meeting %d", id)
-	}
-	if errors.Is(err, store.ErrInvalid) {
-		return fmt.Errorf("meeting cancel: meeting %d was already held", id)
-	}
-	if err != nil {
-		return err
-	}
-	if err := scheduler.PlanCancellation(ctx, s, m.ID, e.now()); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "meeting %d cancelled: %s\n", m.ID, m.Title)
-	return nil
-}
-
 // describeNotification names a pending message for meeting list.
 func describeNotification(n *store.Notification) string {
 	var p struct {
@@ -342,7 +142,7 @@ func describeNotification(n *store.Notification) string {
 	}
 	_ = json.Unmarshal([]byte(n.Payload), &p) // the offset is only decoration
 	if p.Offset != "" {
-		return n.Kind + " " + p.Offset
+		return string(n.Kind) + " " + p.Offset
 	}
-	return n.Kind
+	return string(n.Kind)
 }

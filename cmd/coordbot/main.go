@@ -60,7 +60,11 @@ Commands:
   import PATH...                     file .eml files, mbox files or Maildir folders into the archive
   fetch-mail                         one pass over the IMAP archive mailbox, then exit
   search [-json] [-limit N] QUERY    full-text search of the archive
-  meeting add|list|cancel|attended ...  manage meetings from the shell
+  meeting add|list|show|edit|cancel|attended ...
+                                     plan, change, cancel and write up meetings (add -past for one already held)
+  member add|list|remove|import ...  the group's members and their organisations (import: CSV from Excel)
+  rsvp MEETING PERSON yes|no|maybe   record an answer received by phone or in person
+  agenda add|list|accept ...         agenda items of a meeting
   minutes list|assign ...            list archived, unfiled or quarantined minutes; file minutes under a meeting
   report -group SLUG -year YYYY [-format md|csv]
                                      the year's meetings, attendance and topics for the annual report
@@ -181,6 +185,12 @@ func (e *env) dispatch(ctx context.Context, args []string) error {
 		return e.cmdSearch(ctx, &g, rest)
 	case "meeting":
 		return e.cmdMeeting(ctx, &g, rest)
+	case "member":
+		return e.cmdMember(ctx, &g, rest)
+	case "rsvp":
+		return e.cmdRSVP(ctx, &g, rest)
+	case "agenda":
+		return e.cmdAgenda(ctx, &g, rest)
 	case "import":
 		return e.cmdImport(ctx, &g, rest)
 	case "minutes":

@@ -77,7 +77,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 			t.Fatalf("%v: exit %d, stderr %q", args, r.code, r.stderr)
 		}
 		for _, cmd := range []string{"serve", "migrate", "import PATH", "fetch-mail", "search [-json] [-limit N] QUERY",
-			"meeting add|list|cancel", "report -group SLUG -year YYYY", "ics -group SLUG", "version", "-config", "-db"} {
+			"meeting add|list|show|edit|cancel|attended", "member add|list|remove|import", "rsvp MEETING PERSON", "agenda add|list|accept", "report -group SLUG -year YYYY", "ics -group SLUG", "version", "-config", "-db"} {
 			if !strings.Contains(r.stdout, cmd) {
 				t.Errorf("%v: help lacks %q", args, cmd)
 			}

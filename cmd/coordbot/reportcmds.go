@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"coordbot/calendar"
@@ -66,83 +64,6 @@ func (e *env) cmdICS(ctx context.Context, g *globals, args []string) error {
 		return usagef("ics: unknown group %q", *slug)
 	}
 	return err
-}
-
-// cmdMeetingAttended records who actually came:
-// meeting attended ID DISCORD_ID_OR_EMAIL[=SUBSTITUTE]... [-absent ...]
-func (e *env) cmdMeetingAttended(ctx context.Context, g *globals, args []string) error {
-	fs := e.newFlagSet("meeting attended", "ID PERSON... (a member's e-mail or Discord id; PERSON=NAME when a deputy came instead) [-absent PERSON,...]")
-	absent := fs.String("absent", "", "comma-separated members who did not come")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() < 1 {
-		return usagef("meeting attended: give the meeting ID and who came")
-	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-	if err != nil || id <= 0 {
-		return usagef("meeting attended: %q is not a meeting ID", fs.Arg(0))
-	}
-	s, err := openStore(ctx, g)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	m, err := s.Meeting(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return usagef("meeting attended: no meeting %d", id)
-	}
-	if err != nil {
-		return err
-	}
-	if m.Status == store.MeetingCancelled {
-		return usagef("meeting attended: meeting %d was cancelled", id)
-	}
-	find := func(who string) (*store.Member, error) {
-		mem, err := s.MemberByEmail(ctx, who)
-		if errors.Is(err, store.ErrNotFound) {
-			mem, err = s.MemberByDiscordID(ctx, who)
-		}
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, usagef("meeting attended: no member %q (give an e-mail or a Discord id)", who)
-		}
-		return mem, err
-	}
-	type entry struct {
-		member   *store.Member
-		attended bool
-		subst    string
-	}
-	var entries []entry
-	for _, arg := range fs.Args()[1:] {
-		who, subst, _ := strings.Cut(arg, "=")
-		mem, err := find(who)
-		if err != nil {
-			return err
-		}
-		entries = append(entries, entry{mem, true, subst})
-	}
-	for _, who := range strings.FieldsFunc(*absent, func(r rune) bool { return r == ',' }) {
-		mem, err := find(strings.TrimSpace(who))
-		if err != nil {
-			return err
-		}
-		entries = append(entries, entry{member: mem})
-	}
-	list := make([]*store.Attendance, 0, len(entries))
-	for _, en := range entries {
-		list = append(list, &store.Attendance{MeetingID: id, MemberID: en.member.ID, Attended: en.attended, Substitute: en.subst})
-	}
-	if err := s.SetAttendances(ctx, list); err != nil {
-		return err
-	}
-	if m.Status == store.MeetingScheduled && !m.Start.After(e.now()) {
-		if err := s.MarkHeld(ctx, id); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(e.stdout, "meeting %d: attendance of %d members recorded\n", id, len(entries))
-	return nil
 }
 
 // startHTTP serves the calendar feeds until Close.

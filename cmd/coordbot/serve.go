@@ -12,6 +12,7 @@ import (
 	"coordbot/bot"
 	"coordbot/config"
 	"coordbot/mail"
+	"coordbot/meeting"
 	"coordbot/scheduler"
 	"coordbot/store"
 )
@@ -25,7 +26,8 @@ type Main struct {
 	Now func() time.Time
 	// ShutdownTimeout bounds how long Close waits for in-flight work.
 	ShutdownTimeout time.Duration
-	// BotEditDelay coalesces announcement edits (0: the bot's default).
+	// BotEditDelay is how long an announcement edit waits for more changes
+	// (0: outbox.EditDelay, 2 s); tests shorten it.
 	BotEditDelay time.Duration
 	// Clock drives the scheduler; tests replace it.
 	Clock scheduler.Clock
@@ -69,16 +71,18 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var notifier mail.MinutesNotifier
+	core := meeting.New(s)
+	core.Now = m.Now
+	if m.BotEditDelay > 0 {
+		core.EditDelay = m.BotEditDelay
+	}
 	if cfg.Discord != nil {
-		b, err := m.startBot(ctx, s)
-		if err != nil {
+		if err := m.startBot(ctx, core); err != nil {
 			return err
 		}
-		notifier = b
 	}
 	if cfg.Mail != nil {
-		m.startMail(s, notifier)
+		m.startMail(s, core)
 	}
 	if cfg.HTTP != nil {
 		if err := m.startHTTP(s); err != nil {
@@ -129,23 +133,26 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// startBot connects the Discord bot; it answers interactions until Close.
-func (m *Main) startBot(ctx context.Context, s *store.Store) (*bot.Bot, error) {
+// startBot connects the Discord bot and starts the scheduler that
+// delivers the outbox through it; both run until Close.
+func (m *Main) startBot(ctx context.Context, core *meeting.Service) error {
+	s := core.Store()
 	dc := m.Config.Discord
-	cfg := bot.Config{Token: dc.Token.Reveal(), GuildID: dc.GuildID, ApplicationID: dc.ApplicationID,
-		APIURL: dc.APIURL, EditDelay: m.BotEditDelay}
+	cfg := bot.Config{Token: dc.Token.Reveal(), GuildID: dc.GuildID, ApplicationID: dc.ApplicationID, APIURL: dc.APIURL}
 	if m.Config.Mail != nil {
 		cfg.ArchiveAddress = m.Config.Mail.Address
 	}
-	b, err := bot.New(cfg, s, m.Logger.With("component", "bot"))
+	b, err := bot.New(cfg, core, m.Logger.With("component", "bot"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	b.Now = m.Now
-	sched := scheduler.New(s, b, m.Clock, m.Logger.With("component", "scheduler"))
-	b.Planner = sched
+	sched := scheduler.New(s, map[string]scheduler.Sender{store.ChannelDiscord: b}, m.Clock, m.Logger.With("component", "scheduler"))
+	// A use case that wrote outbox rows wakes the scheduler at once;
+	// another process's commits reach it through the store's watcher.
+	core.Changed = sched.Wake
 	if err := b.Start(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	m.parts = append(m.parts, part{name: "bot", stop: b.Stop})
 
@@ -168,7 +175,7 @@ func (m *Main) startBot(ctx context.Context, s *store.Store) (*bot.Bot, error) {
 			return fmt.Errorf("scheduler still sending: %w", stopCtx.Err())
 		}
 	}})
-	return b, nil
+	return nil
 }
 
 // startMail runs the IMAP intake until Close; filed minutes are announced

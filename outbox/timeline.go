@@ -1,4 +1,4 @@
-package scheduler
+package outbox
 
 import (
 	"encoding/json"
@@ -9,33 +9,6 @@ import (
 	"time"
 
 	"coordbot/store"
-)
-
-// Kinds of scheduled messages (store.Notification.Kind).
-const (
-	// KindAgendaCall asks the channel for agenda items until the deadline,
-	// with the propose button.
-	KindAgendaCall = "agenda_call"
-	// KindAgendaDeadline posts the compiled, numbered agenda to the channel.
-	KindAgendaDeadline = "agenda_deadline"
-	// KindReminder reminds the channel of the meeting, with RSVP counts and
-	// buttons; its payload names the offset.
-	KindReminder = "reminder"
-	// KindNudge is a fan-out row targeting the channel: when due, it expands
-	// into one KindNudgeDM per member who has not answered or answered maybe.
-	KindNudge = "nudge"
-	// KindNudgeDM is one direct message created by a KindNudge fan-out.
-	KindNudgeDM = "nudge_dm"
-	// KindMinutesNudge is a fan-out row due after the meeting: if no minutes
-	// are archived by then, it expands into a KindMinutesNudgeDM to each of
-	// the meeting's coordinators.
-	KindMinutesNudge = "minutes_nudge"
-	// KindMinutesNudgeDM is one direct message created by a KindMinutesNudge
-	// fan-out.
-	KindMinutesNudgeDM = "minutes_nudge_dm"
-	// KindCancellation is the one channel notice that a meeting is
-	// cancelled; see [CancellationNotice].
-	KindCancellation = "cancellation"
 )
 
 // Timeline returns the messages of meeting m of group g that are due at or
@@ -76,7 +49,7 @@ func Timeline(g *store.Group, m *store.Meeting, now time.Time) ([]*store.Notific
 
 	// plan is the timeline before filtering, in tie-break order.
 	type planned struct {
-		kind   string
+		kind   Kind
 		offset time.Duration
 		before time.Duration // the argument to DueAt: negative after the start
 	}
@@ -153,11 +126,16 @@ func CancellationNotice(g *store.Group, m *store.Meeting, now time.Time) *store.
 // Key returns the idempotency key of a meeting's message, such as
 // "m12:s1805792400:reminder:1d": the meeting id, its start instant in Unix
 // seconds, the kind and the offset ("" for none, which leaves out the last
-// part). Computing the same plan twice gives the same keys; moving the
+// part); a zero start leaves out the start (a message sent once per
+// meeting, wherever it moves). Computing the same plan twice gives the same keys; moving the
 // meeting or changing an offset gives new ones, so the outbox sends the
 // messages of the new plan even when the old plan's were sent already.
-func Key(meetingID int64, start time.Time, kind, offset string) string {
-	k := "m" + strconv.FormatInt(meetingID, 10) + ":s" + strconv.FormatInt(start.Unix(), 10) + ":" + kind
+func Key(meetingID int64, start time.Time, kind Kind, offset string) string {
+	k := "m" + strconv.FormatInt(meetingID, 10)
+	if !start.IsZero() {
+		k += ":s" + strconv.FormatInt(start.Unix(), 10)
+	}
+	k += ":" + string(kind)
 	if offset != "" {
 		k += ":" + offset
 	}

@@ -1,4 +1,4 @@
-package scheduler
+package outbox
 
 import (
 	"fmt"
@@ -61,7 +61,7 @@ func tlMeeting(start time.Time) *store.Meeting {
 
 // tlRow is what a test expects of one notification.
 type tlRow struct {
-	kind    string
+	kind    Kind
 	offset  string
 	due     time.Time // UTC
 	payload string

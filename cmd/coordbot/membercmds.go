@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"coordbot/i18n"
+	"coordbot/meeting"
+	"coordbot/store"
+)
+
+const memberSubcommands = "add, list, remove or import"
+
+func (e *env) cmdMember(ctx context.Context, g *globals, args []string) error {
+	if len(args) == 0 {
+		return usagef("member: want %s", memberSubcommands)
+	}
+	switch args[0] {
+	case "add":
+		return e.cmdMemberAdd(ctx, g, args[1:])
+	case "list":
+		return e.cmdMemberList(ctx, g, args[1:])
+	case "remove":
+		return e.cmdMemberRemove(ctx, g, args[1:])
+	case "import":
+		return e.cmdMemberImport(ctx, g, args[1:])
+	default:
+		return usagef("member: unknown subcommand %q: want %s", args[0], memberSubcommands)
+	}
+}
+
+func (e *env) cmdMemberAdd(ctx context.Context, g *globals, args []string) error {
+	fs := e.newFlagSet("member add", "-group SLUG -email ADDR [-name NAME] [-organisation ORG] [-coordinator] [-discord-id ID]")
+	slug := fs.String("group", "", "the group's `slug`")
+	email := fs.String("email", "", "e-mail `address` (several separated by commas)")
+	name := fs.String("name", "", "full `name`, as the annual report shows it")
+	org := fs.String("organisation", "", "the `organisation` they represent (a municipality, a service)")
+	coordinator := fs.Bool("coordinator", false, "a coordinator of the group")
+	discordID := fs.String("discord-id", "", "their Discord user `id`")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("member add: unexpected argument %q", rest[0])
+	}
+	if *email == "" && *discordID == "" {
+		return usagef("member add: give -email (or -discord-id)")
+	}
+	core, done, err := e.openCore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer done()
+	grp, _, err := groupFor(ctx, core.Store(), *slug)
+	if err != nil {
+		return err
+	}
+	in := meeting.MemberInput{Name: *name, Organisation: *org, DiscordID: *discordID}
+	if *email != "" {
+		in.Emails = []string{*email}
+	}
+	if *coordinator {
+		in.Role = store.RoleCoordinator
+	}
+	res, err := core.AddMember(ctx, meeting.Operator(), grp.ID, in)
+	if err != nil {
+		return refused("member add", err)
+	}
+	verb := "updated"
+	if res.Created {
+		verb = "added"
+	}
+	fmt.Fprintf(e.stdout, "member %d %s: %s <%s>, %s, %s of %s\n", res.Member.ID, verb, res.Member.DisplayName,
+		strings.Join(res.Member.Emails, ", "), orNone(res.Member.Organisation), res.Role, grp.Slug)
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(no organisation)"
+	}
+	return s
+}
+
+// memberJSON is one element of `member list -json`.
+type memberJSON struct {
+	ID           int64    `json:"id"`
+	Email        string   `json:"email"`
+	Emails       []string `json:"emails"`
+	Name         string   `json:"name"`
+	Organisation string   `json:"organisation"`
+	Role         string   `json:"role"`
+	DiscordID    string   `json:"discord_id"`
+}
+
+func (e *env) cmdMemberList(ctx context.Context, g *globals, args []string) error {
+	fs := e.newFlagSet("member list", "-group SLUG [-json]")
+	slug := fs.String("group", "", "the group's `slug`")
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("member list: unexpected argument %q", rest[0])
+	}
+	s, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	grp, _, err := groupFor(ctx, s, *slug)
+	if err != nil {
+		return err
+	}
+	members, err := s.GroupMembers(ctx, grp.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]memberJSON, 0, len(members))
+	for _, gm := range members {
+		emails := gm.Emails
+		if emails == nil {
+			emails = []string{}
+		}
+		out = append(out, memberJSON{ID: gm.ID, Email: firstEmail(&gm.Member), Emails: emails, Name: gm.DisplayName,
+			Organisation: gm.Organisation, Role: gm.Role, DiscordID: gm.DiscordUserID})
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if len(out) == 0 {
+		fmt.Fprintf(e.stdout, "%s has no members yet (coordbot member add or member import)\n", grp.Slug)
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tORGANISATION\tE-MAIL\tROLE\tDISCORD")
+	for _, m := range out {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Name, m.Organisation, strings.Join(m.Emails, ", "), m.Role, m.DiscordID)
+	}
+	fmt.Fprintf(tw, "%s\n", i18n.Count(i18n.English, len(out), "member", "members", "members"))
+	return tw.Flush()
+}
+
+func (e *env) cmdMemberRemove(ctx context.Context, g *globals, args []string) error {
+	fs := e.newFlagSet("member remove", "-group SLUG EMAIL|DISCORD_ID|ID")
+	slug := fs.String("group", "", "the group's `slug`")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usagef("member remove: give one member (an e-mail, a Discord id or a member ID from member list)")
+	}
+	core, done, err := e.openCore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer done()
+	s := core.Store()
+	grp, _, err := groupFor(ctx, s, *slug)
+	if err != nil {
+		return err
+	}
+	mem, err := findMember(ctx, s, "member remove", rest[0])
+	var ue *usageError
+	if errors.As(err, &ue) {
+		// A member ID from member list.
+		if id, perr := parseID("member remove", "member", rest[0]); perr == nil {
+			if m, merr := s.Member(ctx, id); merr == nil {
+				mem, err = m, nil
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if err := core.RemoveMember(ctx, meeting.Operator(), grp.ID, mem.ID); err != nil {
+		return refused("member remove", err)
+	}
+	fmt.Fprintf(e.stdout, "member %d removed from %s: %s (past answers and attendance stay)\n", mem.ID, grp.Slug, mem.DisplayName)
+	return nil
+}
+
+func (e *env) cmdMemberImport(ctx context.Context, g *globals, args []string) error {
+	fs := e.newFlagSet("member import", "-group SLUG FILE.csv (header name,organisation,email[,discord_id,role]; , or ; separated)")
+	slug := fs.String("group", "", "the group's `slug`")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usagef("member import: give one CSV file")
+	}
+	rows, err := readMemberCSV(rest[0])
+	if err != nil {
+		return err
+	}
+	core, done, err := e.openCore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer done()
+	grp, _, err := groupFor(ctx, core.Store(), *slug)
+	if err != nil {
+		return err
+	}
+	list := make([]meeting.MemberInput, 0, len(rows))
+	for _, r := range rows {
+		list = append(list, meeting.MemberInput{Name: r.Name, Organisation: r.Organisation, Emails: []string{r.Email},
+			DiscordID: r.DiscordID, Role: r.Role})
+	}
+	added, updated, err := core.ImportMembers(ctx, meeting.Operator(), grp.ID, list)
+	if err != nil {
+		// The core names the row; say which line of the file it is.
+		var re *meeting.RowError
+		if errors.As(err, &re) && re.Row >= 1 && re.Row <= len(rows) {
+			msg := re.Err.Error()
+			if r, ok := meeting.IsRefusal(err); ok {
+				msg = r.Message(i18n.English)
+			}
+			return usagef("member import: %s:%d: %s (nothing imported)", rest[0], rows[re.Row-1].Line, msg)
+		}
+		return refused("member import", err)
+	}
+	fmt.Fprintf(e.stdout, "%s: %d added, %d updated in %s\n", rest[0], added, updated, grp.Slug)
+	return nil
+}

@@ -1,0 +1,272 @@
+// Package meeting is coordbot's core: the use cases of a coordinator
+// group's meetings and members (create, edit, cancel, record a past
+// meeting, answer, propose and order agenda items, record attendance, file
+// minutes, add and remove members).
+//
+// The doors around it (the Discord bot, the command line, and later e-mail
+// and web pages) only parse input, call a use case and render its result.
+// The rules live here once: who may do what, until when, what is refused
+// and with which sentence (a [*Refusal] the door shows in the group's
+// language). Each use case is one store transaction that writes the domain
+// rows and the outbox rows they cause (package outbox), so a crash after
+// the commit loses nothing and a crash before it leaves nothing half done.
+package meeting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"coordbot/i18n"
+	"coordbot/outbox"
+	"coordbot/store"
+)
+
+// Service runs the use cases over one store.
+type Service struct {
+	store *store.Store
+	// Now is the clock that decides "in the past", "has started" and when
+	// outbox rows are due; tests replace it.
+	Now func() time.Time
+	// Changed, when set, is called after every commit that wrote outbox
+	// rows; serve wakes the scheduler with it. Another process's commits
+	// are noticed by the scheduler itself.
+	Changed func()
+	// EditDelay is how long a card edit waits for more changes to ride
+	// along (default outbox.EditDelay, 2 s).
+	EditDelay time.Duration
+}
+
+// New returns the core over s, on the wall clock.
+func New(s *store.Store) *Service {
+	return &Service{store: s, Now: time.Now, EditDelay: outbox.EditDelay}
+}
+
+// Store returns the store the core works on, for the doors' read-only
+// queries.
+func (s *Service) Store() *store.Store { return s.store }
+
+// Actor is who acts, as the door knows them.
+type Actor struct {
+	// Via names the door: store.ViaDiscord, ViaCLI, ViaEmail or ViaWeb.
+	Via string
+	// Operator is the person at the shell: trusted with every group, and
+	// acting for the member named by MemberID when a use case needs one.
+	Operator bool
+	// MemberID is the acting member when the door knows them by id.
+	MemberID int64
+	// DiscordUserID and DiscordName identify a Discord user; the member is
+	// found, or created on first contact, in the use case's transaction.
+	DiscordUserID, DiscordName string
+	// DoorRole is the role in the group the door vouches for from outside
+	// the store (the group's Discord member or coordinator role):
+	// store.RoleMember, store.RoleCoordinator or "". A member the door
+	// vouches for is recorded as one on first contact.
+	DoorRole string
+}
+
+// Operator returns the actor of the command line.
+func Operator() Actor { return Actor{Via: store.ViaCLI, Operator: true} }
+
+// write runs fn in one store transaction and tells Changed afterwards.
+func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) error {
+	if err := s.store.Write(ctx, fn); err != nil {
+		return err
+	}
+	if s.Changed != nil {
+		s.Changed()
+	}
+	return nil
+}
+
+// actorIn resolves the actor in group g inside tx and checks they hold at
+// least role need (store.RoleMember or store.RoleCoordinator). It returns
+// the member id (0 for an operator acting for nobody) and the role they
+// hold. A member vouched for by the door and not yet in the group is
+// recorded as one, so they count in attendance lists and get nudges.
+func actorIn(tx *store.Tx, g *store.Group, a Actor, need string) (int64, string, error) {
+	if a.Operator {
+		return a.MemberID, store.RoleCoordinator, nil
+	}
+	id, stored := a.MemberID, ""
+	switch {
+	case id == 0 && a.DiscordUserID != "":
+		var err error
+		id, stored, err = tx.DiscordMemberRole(g.ID, a.DiscordUserID)
+		if errors.Is(err, store.ErrNotFound) {
+			m, err := tx.EnsureDiscordMember(a.DiscordUserID, a.DiscordName)
+			if err != nil {
+				return 0, "", err
+			}
+			id, stored = m.ID, ""
+		} else if err != nil {
+			return 0, "", err
+		}
+	case id != 0:
+		ms, err := tx.MembershipOf(g.ID, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return 0, "", err
+		}
+		if ms != nil {
+			stored = ms.Role
+		}
+	default:
+		return 0, "", refuse(textNotMember)
+	}
+	role := stored
+	switch {
+	case a.DoorRole == store.RoleCoordinator:
+		role = store.RoleCoordinator
+	case role == "" && a.DoorRole == store.RoleMember:
+		role = store.RoleMember
+	}
+	if role != "" && role != stored {
+		if err := tx.SetMembership(g.ID, id, role); err != nil {
+			return 0, "", err
+		}
+	}
+	switch {
+	case need == store.RoleCoordinator && role != store.RoleCoordinator:
+		return 0, "", refuse(textNotCoordinator)
+	case role == "":
+		return 0, "", refuse(textNotMember)
+	}
+	return id, role, nil
+}
+
+// meetingIn loads a meeting and its group in tx; an unknown meeting is a
+// refusal. inGroup, when not 0, is the group the door acts in (a Discord
+// channel's): a meeting of another group is unknown there.
+func meetingIn(tx *store.Tx, id, inGroup int64) (*store.Meeting, *store.Group, error) {
+	m, err := tx.Meeting(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && inGroup != 0 && m.GroupID != inGroup) {
+		return nil, nil, refuse(textNoMeeting)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := tx.Group(m.GroupID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, g, nil
+}
+
+// Location loads the zone a meeting's times are shown in: its own, else
+// its group's.
+func Location(g *store.Group, m *store.Meeting) *time.Location {
+	zone := g.TimeZone
+	if m != nil && m.TimeZone != "" {
+		zone = m.TimeZone
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Lang is the language of a group's messages.
+func Lang(g *store.Group) i18n.Lang { return i18n.Lang(g.Locale) }
+
+// Refusal is a use case's "no": bad input, a missing permission, a meeting
+// that is over. The door shows Message in the user's language; nothing is
+// logged as an error.
+type Refusal struct {
+	Text i18n.Text
+	Args []any
+}
+
+// Error implements error, in English (for logs and tests).
+func (r *Refusal) Error() string { return "meeting: " + r.Message(i18n.English) }
+
+// Message is the sentence in lang.
+func (r *Refusal) Message(lang i18n.Lang) string {
+	args := make([]any, len(r.Args))
+	for i, a := range r.Args {
+		switch v := a.(type) {
+		case i18n.Text:
+			args[i] = v.In(lang)
+		case when:
+			args[i] = i18n.FormatDateTime(v.t, v.loc, lang)
+		default:
+			args[i] = a
+		}
+	}
+	return r.Text.In(lang, args...)
+}
+
+// when is an instant shown in the reader's language.
+type when struct {
+	t   time.Time
+	loc *time.Location
+}
+
+func refuse(t i18n.Text, args ...any) error { return &Refusal{Text: t, Args: args} }
+
+// IsRefusal reports whether err is a refusal and returns it.
+func IsRefusal(err error) (*Refusal, bool) {
+	var r *Refusal
+	ok := errors.As(err, &r)
+	return r, ok
+}
+
+// StatusName names a meeting status.
+func StatusName(status string) i18n.Text {
+	switch status {
+	case store.MeetingCancelled:
+		return textStatusCancelled
+	case store.MeetingHeld:
+		return textStatusHeld
+	}
+	return textStatusScheduled
+}
+
+func notOpen(m *store.Meeting) error {
+	return refuse(textMeetingNotOpen, m.Title, StatusName(m.Status))
+}
+
+// errorf wraps a store error with the use case's name.
+func errorf(op string, err error) error { return fmt.Errorf("meeting: %s: %w", op, err) }
+
+// Can checks, without writing anything, that a holds at least role need
+// (store.RoleMember or store.RoleCoordinator) in group groupID: the check
+// of actions that only read, such as a coordinator's attendance prompt or
+// the year's report. It returns a refusal when they do not.
+func (s *Service) Can(ctx context.Context, a Actor, groupID int64, need string) error {
+	if a.Operator {
+		return nil
+	}
+	stored := ""
+	switch {
+	case a.MemberID != 0:
+		ms, err := s.store.MembershipOf(ctx, groupID, a.MemberID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if ms != nil {
+			stored = ms.Role
+		}
+	case a.DiscordUserID != "":
+		_, role, err := s.store.DiscordMemberRole(ctx, groupID, a.DiscordUserID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		stored = role
+	}
+	role := stored
+	switch {
+	case a.DoorRole == store.RoleCoordinator:
+		role = store.RoleCoordinator
+	case role == "":
+		role = a.DoorRole
+	}
+	switch {
+	case need == store.RoleCoordinator && role != store.RoleCoordinator:
+		return refuse(textNotCoordinator)
+	case role == "":
+		return refuse(textNotMember)
+	}
+	return nil
+}
