@@ -114,16 +114,6 @@ func (b *Bot) onInteraction(s *discordgo.Session, ev *discordgo.InteractionCreat
 	log.Info("interaction answered", "ms", time.Since(start).Milliseconds(), "waited_ms", waited)
 }
 
-// safely runs fn, turning a panic into a log line.
-func (b *Bot) safely(what string, fn func()) {
-	defer func() {
-		if p := recover(); p != nil {
-			b.logger.Error("panic", "in", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		}
-	}()
-	fn()
-}
-
 // safeHandle runs the handler for r, turning a panic into an error.
 func (b *Bot) safeHandle(r *request) (rep *reply, err error) {
 	defer func() {
@@ -184,28 +174,6 @@ func (b *Bot) newRequest(ctx context.Context, ic *discordgo.Interaction) *reques
 		r.lang = i18n.Lang(g.group.Locale)
 	}
 	return r
-}
-
-// groupOfMeeting fills in the group of a button pressed outside the
-// group's channel (in a direct message from the scheduler).
-func (b *Bot) groupOfMeeting(r *request, meetingID int64) error {
-	if r.group != nil {
-		return nil
-	}
-	m, err := b.store.Meeting(r.ctx, meetingID)
-	if errors.Is(err, store.ErrNotFound) {
-		return refuse(msgNoMeeting)
-	}
-	if err != nil {
-		return err
-	}
-	for _, g := range b.groups {
-		if g.group.ID == m.GroupID {
-			r.group, r.loc, r.lang = g.group, g.loc, i18n.Lang(g.group.Locale)
-			return nil
-		}
-	}
-	return refuse(msgNotInGroupChannel)
 }
 
 // groupInfo is a group with its zone loaded, cached by channel at Start:

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -9,8 +8,6 @@ import (
 	"coordbot/search"
 	"coordbot/store"
 )
-
-func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
 
 func (b *Bot) minutesCommand(r *request, sub string, o options) (*reply, error) {
 	if err := r.needGroup(); err != nil {

@@ -8,28 +8,18 @@ import (
 // locale "en".
 var (
 	msgNotInGroupChannel = i18n.Text{CS: "Tento kanál nepatří žádné skupině. Použijte příkaz v kanálu skupiny.", EN: "This channel belongs to no group. Use the command in a group's channel."}
-	msgNotCoordinator    = i18n.Text{CS: "Tohle může udělat jen koordinátor skupiny.", EN: "Only the group's coordinators can do this."}
-	msgNotMember         = i18n.Text{CS: "Nejste členem této skupiny, proto nemůžete odpovídat ani navrhovat body programu.", EN: "You are not a member of this group, so you cannot answer or propose agenda items."}
 	msgInternal          = i18n.Text{CS: "Něco se pokazilo na naší straně; zkuste to prosím znovu. Chyba je zapsaná v logu.", EN: "Something went wrong on our side; please try again. The error has been logged."}
 	msgUnknownCommand    = i18n.Text{CS: "Tento příkaz neznám.", EN: "I do not know this command."}
 	msgNoMeeting         = i18n.Text{CS: "Schůzku jsem nenašel. Vyberte ji ze seznamu.", EN: "I could not find that meeting. Pick it from the list."}
 	msgNoUpcoming        = i18n.Text{CS: "Skupina nemá žádnou naplánovanou schůzku.", EN: "The group has no upcoming meeting."}
-	msgEmptyTitle        = i18n.Text{CS: "Název nesmí být prázdný.", EN: "The title must not be empty."}
-	msgTitleTooLong      = i18n.Text{CS: "Název je příliš dlouhý (nejvýše %d znaků).", EN: "The title is too long (at most %d characters)."}
-	msgDetailsTooLong    = i18n.Text{CS: "Podrobnosti jsou příliš dlouhé (nejvýše %d znaků).", EN: "The details are too long (at most %d characters)."}
-	msgInPast            = i18n.Text{CS: "Termín %s už je v minulosti.", EN: "%s is in the past."}
-	msgBadDuration       = i18n.Text{CS: "Délka musí být 1 až 1440 minut.", EN: "The duration must be 1 to 1440 minutes."}
 	msgMeetingCreated    = i18n.Text{CS: "Schůzka „%s“ je naplánována na %s.", EN: "Meeting “%s” is scheduled for %s."}
 	msgMeetingUpdated    = i18n.Text{CS: "Schůzka „%s“ je upravena: %s.", EN: "Meeting “%s” is updated: %s."}
 	msgMeetingCancelled  = i18n.Text{CS: "Schůzka „%s“ (%s) je zrušena.", EN: "Meeting “%s” (%s) is cancelled."}
 	msgMeetingNotOpen    = i18n.Text{CS: "Schůzka „%s“ už je %s.", EN: "Meeting “%s” is already %s."}
-	msgMeetingStarted    = i18n.Text{CS: "Schůzka „%s“ už začala; odpověď už nejde změnit.", EN: "Meeting “%s” has started; the answer can no longer be changed."}
 	msgRSVPSaved         = i18n.Text{CS: "Vaše odpověď na „%s“ (%s): %s.", EN: "Your answer to “%s” (%s): %s."}
 	msgSubstitute        = i18n.Text{CS: " Místo vás přijde: %s.", EN: " Attending instead of you: %s."}
 	msgAgendaAdded       = i18n.Text{CS: "Bod „%s“ je navržen do programu schůzky „%s“ (č. %d).", EN: "Item “%s” is proposed for the agenda of “%s” (no. %d)."}
 	msgAgendaLate        = i18n.Text{CS: " Uzávěrka programu už minula, bod je označen jako pozdní.", EN: " The agenda deadline has passed; the item is marked as late."}
-	msgAgendaNoItem      = i18n.Text{CS: "Bod programu č. %d u této skupiny neexistuje.", EN: "There is no agenda item no. %d in this group."}
-	msgAgendaNotAuthor   = i18n.Text{CS: "Stáhnout bod může jen jeho autor nebo koordinátor.", EN: "Only its author or a coordinator can withdraw an item."}
 	msgAgendaWithdrawn   = i18n.Text{CS: "Bod „%s“ je stažen.", EN: "Item “%s” is withdrawn."}
 	msgAgendaAccepted    = i18n.Text{CS: "Bod „%s“ je přijat do programu.", EN: "Item “%s” is accepted."}
 	msgAgendaBadOrder    = i18n.Text{CS: "Pořadí zadejte jako čísla bodů oddělená čárkou, např. 3, 1, 2.", EN: "Give the order as item numbers separated by commas, e.g. 3, 1, 2."}
@@ -37,13 +27,9 @@ var (
 	msgAgendaHeader      = i18n.Text{CS: "Program schůzky „%s“ (%s):", EN: "Agenda of “%s” (%s):"}
 	msgMeetingListHeader = i18n.Text{CS: "Naplánované schůzky skupiny %s:", EN: "Upcoming meetings of %s:"}
 	msgMemberSaved       = i18n.Text{CS: "Uloženo: %s, organizace: %s, e-maily: %s.", EN: "Saved: %s, organisation: %s, e-mails: %s."}
-	msgBadEmail          = i18n.Text{CS: "Adresa „%s“ není platný e-mail.", EN: "“%s” is not a valid e-mail address."}
-	msgEmailTaken        = i18n.Text{CS: "Adresa %s už patří jinému členovi.", EN: "The address %s already belongs to another member."}
 	msgMinutesNone       = i18n.Text{CS: "Nic jsem nenašel.", EN: "Nothing found."}
 	msgMinutesSendTo     = i18n.Text{CS: " Zápisy posílejte na %s.", EN: " Send minutes to %s."}
 	msgMinutesAssigned   = i18n.Text{CS: "Zápis č. %d je přiřazen ke schůzce „%s“.", EN: "Minutes no. %d are filed under “%s”."}
-	msgMinutesNoMessage  = i18n.Text{CS: "Zápis č. %d v archivu není.", EN: "There are no minutes no. %d in the archive."}
-	msgMinutesArchived   = i18n.Text{CS: "📄 Zápis ze schůzky „%s“ je v archivu: %s", EN: "📄 The minutes of “%s” are in the archive: %s"}
 	msgBadSearch         = i18n.Text{CS: "Hledání nerozumím: %s", EN: "I do not understand the search: %s"}
 	msgEventDescription  = i18n.Text{CS: "Schůzka skupiny %s. Odpovídejte tlačítky v kanálu skupiny.", EN: "Meeting of %s. Answer with the buttons in the group's channel."}
 
@@ -66,7 +52,6 @@ var (
 	msgCancelledAd = i18n.Text{CS: "ZRUŠENO", EN: "CANCELLED"}
 	msgProposed    = i18n.Text{CS: "návrh", EN: "proposed"}
 	msgLateMark    = i18n.Text{CS: "pozdě", EN: "late"}
-	msgStatusNames = i18n.Text{CS: "naplánována|zrušena|proběhla", EN: "scheduled|cancelled|held"}
 
 	msgAttendanceHeader = i18n.Text{CS: "Účast na schůzce „%s“ (%s): %s, %s, %s, %s.", EN: "Attendance at “%s” (%s): %s, %s, %s, %s."}
 	msgAttComing        = i18n.Text{CS: "přijdou", EN: "attending"}

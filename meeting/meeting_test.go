@@ -302,15 +302,6 @@ func prague(t *testing.T) *time.Location {
 	return loc
 }
 
-// knownBug skips a test of a bug not yet fixed, unless
-// COORDBOT_KNOWN_BUGS is set: the test is complete and fails until the fix.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("COORDBOT_KNOWN_BUGS") == "" {
-		t.Skip("known bug, run with COORDBOT_KNOWN_BUGS=1: " + what)
-	}
-}
-
 func TestCreate(t *testing.T) {
 	t.Parallel()
 	t.Run("coordinator's meeting gets its timeline, one announcement and one event sync", func(t *testing.T) {
@@ -518,7 +509,6 @@ func TestEdit(t *testing.T) {
 
 	t.Run("moving back to the first start plans its messages again", func(t *testing.T) {
 		t.Parallel()
-		knownBug(t, "outbox.Plan cannot re-add rows whose keys were skipped by an earlier replan")
 		e := newEnv(t)
 		m := e.create(start)
 		first := e.plannedKeys(m.ID, store.NotificationPending)

@@ -26,7 +26,6 @@ var (
 	textNoName          = i18n.Text{CS: "Zadejte jméno člena.", EN: "Give the member's name."}
 	textNoContact       = i18n.Text{CS: "Zadejte e-mail nebo Discord účet člena.", EN: "Give the member's e-mail or Discord account."}
 	textNotInGroup      = i18n.Text{CS: "%s není členem skupiny %s.", EN: "%s is not a member of %s."}
-	textNoSuchMember    = i18n.Text{CS: "Člena %s neznám (zadejte e-mail nebo Discord id).", EN: "There is no member %s (give an e-mail or a Discord id)."}
 	textBadRole         = i18n.Text{CS: "Role musí být member nebo coordinator.", EN: "The role must be member or coordinator."}
 	textNoMessage       = i18n.Text{CS: "Zápis č. %d v archivu není.", EN: "There are no minutes no. %d in the archive."}
 	textCancelledNobody = i18n.Text{CS: "Schůzka „%s“ byla zrušena, není koho zapsat.", EN: "“%s” was cancelled; there is nobody to record."}

@@ -117,7 +117,7 @@ func Plan(tx *store.Tx, g *store.Group, m *store.Meeting, now time.Time) error {
 			}
 		}
 	}
-	_, err = tx.Enqueue(want...)
+	_, err = tx.EnqueuePlan(want...)
 	return err
 }
 

@@ -112,6 +112,11 @@ func (sc *Scheduler) Run(ctx context.Context) error {
 		}
 	}()
 	defer func() { stopWatch(); <-watched }()
+	if n, err := sc.store.ReleaseClaims(ctx); err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	} else if n > 0 {
+		sc.logger.Warn("taking over messages an earlier run claimed but did not finish", "rows", n)
+	}
 	sc.cron = cron.New(cron.WithLocation(loc))
 	// A safety net behind the watcher: look at the outbox every minute.
 	if _, err := sc.cron.AddFunc("@every 1m", sc.Wake); err != nil {

@@ -125,6 +125,45 @@ func (t *Tx) Enqueue(ns ...*Notification) (int, error) {
 	return added, nil
 }
 
+// EnqueuePlan adds a meeting's planned rows like Enqueue, and brings back
+// a row of the same key that an earlier replanning skipped: a meeting
+// moved away and back to its first start gets its messages again. Rows
+// sent, failed or cancelled stay as they are. It returns how many rows it
+// added or brought back.
+func (t *Tx) EnqueuePlan(ns ...*Notification) (int, error) {
+	n := 0
+	for _, row := range ns {
+		if row.Payload == "" {
+			row.Payload = "{}"
+		}
+		if row.Channel == "" {
+			row.Channel = ChannelDiscord
+		}
+		row.State = NotificationPending
+		// A skipped row was never sent, so its key may travel as a nonce
+		// again.
+		err := t.tx.QueryRowContext(t.ctx, `
+			INSERT INTO notifications (group_id, meeting_id, kind, due_at, channel, channel_id, member_id,
+				idempotency_key, payload, state, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+			ON CONFLICT (idempotency_key) DO UPDATE SET state = 'pending', due_at = excluded.due_at,
+				payload = excluded.payload, last_error = '', retry_at = NULL, attempts = 0,
+				claimed_until = NULL, updated_at = excluded.updated_at
+			WHERE notifications.state = 'skipped'
+			RETURNING id`,
+			row.GroupID, nullID(row.MeetingID), row.Kind, unix(row.Due), row.Channel, row.ChannelID, nullID(row.MemberID),
+			row.IdempotencyKey, row.Payload, t.now, t.now).Scan(&row.ID)
+		if err == sql.ErrNoRows {
+			continue // there already, and not skipped
+		}
+		if err != nil {
+			return n, dbError("plan notification "+row.IdempotencyKey, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
 // EnqueueCoalesced adds n unless a pending row of the same meeting and
 // kind exists: that row, when it runs, renders the state of its moment, so
 // it covers this change too. A row already claimed does not count (it may
@@ -335,4 +374,24 @@ func (s *Store) Notifications(ctx context.Context, f NotificationFilter) ([]*Not
 		out = append(out, n)
 	}
 	return out, dbError("list notifications", rows.Err())
+}
+
+// ReleaseClaims makes every claimed row claimable again at once, and
+// returns how many there were. The scheduler calls it when it starts: one
+// serve runs per database, so a claim still open then was left by a run
+// that died mid-delivery, and waiting out its lease would only delay the
+// message (the sender's nonce keeps the retry from posting twice).
+func (s *Store) ReleaseClaims(ctx context.Context) (int, error) {
+	var n int64
+	err := s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `
+			UPDATE notifications SET state = 'pending', claimed_until = NULL, updated_at = ?
+			WHERE state = 'claimed'`, tx.now)
+		if err != nil {
+			return dbError("release claims", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
 }

@@ -28,8 +28,18 @@ type result struct {
 	stdout, stderr string
 }
 
-// runCLI runs the real command line in dir with env as the environment.
+// cliNow is the command line's clock in tests: 25 November 2026, noon.
+func cliNow() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
+
+// runCLI runs the real command line in dir with env as the environment,
+// on the clock cliNow.
 func runCLI(t *testing.T, dir string, environ map[string]string, args ...string) result {
+	t.Helper()
+	return runCLIClock(t, cliNow, dir, environ, args...)
+}
+
+// runCLIClock runs the real command line on the clock now.
+func runCLIClock(t *testing.T, now func() time.Time, dir string, environ map[string]string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	old, err := os.Getwd()
@@ -41,7 +51,7 @@ func runCLI(t *testing.T, dir string, environ map[string]string, args ...string)
 	}
 	defer os.Chdir(old)
 	e := &env{getenv: func(k string) string { return environ[k] }, stdout: &out, stderr: &errb,
-		now: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }}
+		now: now}
 	code := exitOK
 	if err := e.dispatch(context.Background(), args); err != nil {
 		code = exitCode(err)
