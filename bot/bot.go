@@ -91,10 +91,7 @@ func New(cfg Config, core *meeting.Service, logger *slog.Logger) (*Bot, error) {
 		base.MaxIdleConnsPerHost = 256
 		session.Client = &http.Client{Timeout: 20 * time.Second, Transport: &rewrite{target: u, base: base}}
 	}
-	// GUILD_MEMBERS is privileged (the "Server Members Intent" switch in
-	// the developer portal): it lets the bot read who holds each group's
-	// roles and hear when that changes.
-	session.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMembers
+	session.Identify.Intents = discordgo.IntentsGuilds
 	// discordgo logs through the standard logger only at its own levels;
 	// keep it quiet and log what matters ourselves.
 	session.LogLevel = discordgo.LogError
@@ -121,6 +118,13 @@ func (r *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 func (b *Bot) Start(ctx context.Context) error {
 	if err := b.loadGroups(ctx); err != nil {
 		return err
+	}
+	if b.cfg.GuildID != "" && len(b.roleGroups()) > 0 {
+		// GUILD_MEMBERS is privileged (the "Server Members Intent" switch
+		// in the developer portal): it lets the bot read who holds each
+		// group's roles and hear when that changes. Asked for only when a
+		// group's membership follows a role.
+		b.session.Identify.Intents |= discordgo.IntentsGuildMembers
 	}
 	b.removeHandler = b.session.AddHandler(b.onInteraction)
 	b.session.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {

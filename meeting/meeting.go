@@ -29,7 +29,7 @@ type Service struct {
 	// Now is the clock that decides "in the past", "has started" and when
 	// outbox rows are due; tests replace it.
 	Now func() time.Time
-	// Changed, when set, is called after every commit that wrote outbox
+	// Changed, when set, is called after every commit that added outbox
 	// rows; serve wakes the scheduler with it. Another process's commits
 	// are noticed by the scheduler itself.
 	Changed func()
@@ -69,12 +69,20 @@ type Actor struct {
 // Operator returns the actor of the command line.
 func Operator() Actor { return Actor{Via: store.ViaCLI, Operator: true} }
 
-// write runs fn in one store transaction and tells Changed afterwards.
+// write runs fn in one store transaction and, when it added outbox rows,
+// tells Changed after the commit. Most clicks add none (their card edit is
+// already pending), and do not wake the scheduler for nothing.
 func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) error {
-	if err := s.store.Write(ctx, fn); err != nil {
+	added := 0
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		err := fn(tx)
+		added = tx.Enqueued()
+		return err
+	})
+	if err != nil {
 		return err
 	}
-	if s.Changed != nil {
+	if added > 0 && s.Changed != nil {
 		s.Changed()
 	}
 	return nil

@@ -1288,7 +1288,11 @@ func TestCan(t *testing.T) {
 	}
 }
 
-func TestChangedOncePerSuccess(t *testing.T) {
+// Changed wakes the scheduler once per commit that added outbox rows:
+// not on a refusal, and not when a change only rides along with a card
+// edit already pending (propose, accept and edit here follow an answer
+// whose edit has not gone out).
+func TestChangedOncePerSuccessThatAddsRows(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	var m *store.Meeting
@@ -1324,11 +1328,11 @@ func TestChangedOncePerSuccess(t *testing.T) {
 				item = res.Item.ID
 			}
 			return err
-		}, 1},
+		}, 0},
 		{"accept", func() error {
 			_, err := e.core.SetAgendaStatus(e.ctx(), coordinator, item, 0, store.AgendaAccepted)
 			return err
-		}, 1},
+		}, 0},
 		{"refused accept", func() error {
 			_, err := e.core.SetAgendaStatus(e.ctx(), member, item, 0, store.AgendaAccepted)
 			return err
@@ -1336,15 +1340,15 @@ func TestChangedOncePerSuccess(t *testing.T) {
 		{"edit", func() error {
 			_, err := e.core.Edit(e.ctx(), coordinator, m.ID, 0, meeting.Changes{Place: &place})
 			return err
-		}, 1},
+		}, 0},
 		{"add member", func() error {
 			_, err := e.core.AddMember(e.ctx(), coordinator, e.group.ID, meeting.MemberInput{Name: "Eva", Emails: []string{"eva@obec.cz"}})
 			return err
-		}, 1},
+		}, 0},
 		{"sync role holders", func() error {
 			_, err := e.core.SyncRoleHolders(e.ctx(), e.group.ID, []meeting.RoleHolder{{DiscordID: "800", Role: store.RoleMember}}, false)
 			return err
-		}, 1},
+		}, 0},
 		{"cancel", func() error {
 			_, err := e.core.Cancel(e.ctx(), coordinator, m.ID, 0)
 			return err

@@ -163,6 +163,15 @@ func (sc *Scheduler) Run(ctx context.Context) error {
 func (sc *Scheduler) deliverDue(ctx context.Context) error {
 	for {
 		now := sc.clock.Now()
+		// A read first: most wakes find nothing due, and claiming takes
+		// the write lock that clicks are waiting for.
+		next, ok, err := sc.store.NextNotificationDue(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok || next.After(now) {
+			return nil
+		}
 		rows, err := sc.store.ClaimDueNotifications(ctx, now, sc.Lease, 50)
 		if err != nil {
 			return err

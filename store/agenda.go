@@ -67,7 +67,7 @@ func (t *Tx) AddAgendaItem(it *AgendaItem) error {
 	}
 	// The position is computed inside the write transaction, so two
 	// concurrent proposals cannot get the same one.
-	err := t.tx.QueryRowContext(t.ctx, `
+	err := t.QueryRowContext(t.ctx, `
 		INSERT INTO agenda_items (meeting_id, author_id, title, details, position, status, created_at, updated_at)
 		VALUES (?, ?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM agenda_items WHERE meeting_id = ?), ?, ?, ?)
 		RETURNING id, position`,
@@ -85,7 +85,7 @@ func (s *Store) AgendaItem(ctx context.Context, id int64) (*AgendaItem, error) {
 }
 
 // AgendaItem reads one item in the transaction, or ErrNotFound.
-func (t *Tx) AgendaItem(id int64) (*AgendaItem, error) { return agendaItemByID(t.ctx, t.tx, id) }
+func (t *Tx) AgendaItem(id int64) (*AgendaItem, error) { return agendaItemByID(t.ctx, t, id) }
 
 func agendaItemByID(ctx context.Context, q querier, id int64) (*AgendaItem, error) {
 	it, err := scanAgendaItem(q.QueryRowContext(ctx, `SELECT `+agendaColumns+` FROM agenda_items WHERE id = ?`, id))
@@ -102,7 +102,7 @@ func (s *Store) SetAgendaStatus(ctx context.Context, id int64, status string) er
 
 // SetAgendaStatus changes an item's status in the transaction.
 func (t *Tx) SetAgendaStatus(id int64, status string) error {
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE agenda_items SET status = ?, updated_at = ? WHERE id = ?`, status, t.now, id)
+	res, err := t.ExecContext(t.ctx, `UPDATE agenda_items SET status = ?, updated_at = ? WHERE id = ?`, status, t.now, id)
 	if err != nil {
 		return dbError("set agenda status", err)
 	}
@@ -165,7 +165,7 @@ func (s *Store) Agenda(ctx context.Context, meetingID int64) ([]*AgendaItem, err
 }
 
 // Agenda lists the meeting's items in the transaction.
-func (t *Tx) Agenda(meetingID int64) ([]*AgendaItem, error) { return agendaOf(t.ctx, t.tx, meetingID) }
+func (t *Tx) Agenda(meetingID int64) ([]*AgendaItem, error) { return agendaOf(t.ctx, t, meetingID) }
 
 func agendaOf(ctx context.Context, q querier, meetingID int64) ([]*AgendaItem, error) {
 	return queryAll(ctx, q, "agenda", scanAgendaItem,

@@ -322,7 +322,7 @@ func (s *Store) AssignMinutes(ctx context.Context, messageID, meetingID int64) e
 // AssignMinutes files the message in the transaction; see
 // [Store.AssignMinutes].
 func (t *Tx) AssignMinutes(messageID, meetingID int64) error {
-	res, err := t.tx.ExecContext(t.ctx, `
+	res, err := t.ExecContext(t.ctx, `
 		UPDATE archive_messages
 		SET meeting_id = ?, group_id = coalesce((SELECT group_id FROM meetings WHERE id = ?), group_id)
 		WHERE id = ?`, nullID(meetingID), meetingID, messageID)

@@ -130,7 +130,7 @@ func (s *Store) MarkHeld(ctx context.Context, meetingID int64) error {
 // MarkHeld marks the meeting held in the transaction; see [Store.MarkHeld].
 func (t *Tx) MarkHeld(meetingID int64) error {
 	var status string
-	err := t.tx.QueryRowContext(t.ctx, `SELECT status FROM meetings WHERE id = ?`, meetingID).Scan(&status)
+	err := t.QueryRowContext(t.ctx, `SELECT status FROM meetings WHERE id = ?`, meetingID).Scan(&status)
 	if err != nil {
 		return dbError(fmt.Sprintf("meeting %d", meetingID), err)
 	}
@@ -140,7 +140,7 @@ func (t *Tx) MarkHeld(meetingID int64) error {
 	case MeetingCancelled:
 		return fmt.Errorf("store: meeting %d was cancelled: %w", meetingID, ErrInvalid)
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `UPDATE meetings SET status = 'held', updated_at = ? WHERE id = ?`,
+	if _, err := t.ExecContext(t.ctx, `UPDATE meetings SET status = 'held', updated_at = ? WHERE id = ?`,
 		t.now, meetingID); err != nil {
 		return dbError("mark meeting held", err)
 	}

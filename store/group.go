@@ -179,7 +179,7 @@ func (s *Store) GroupBySlug(ctx context.Context, slug string) (*Group, error) {
 
 // GroupBySlug reads the group with that slug in the transaction.
 func (t *Tx) GroupBySlug(slug string) (*Group, error) {
-	return groupWhere(t.ctx, t.tx, "group "+slug, `slug = ?`, slug)
+	return groupWhere(t.ctx, t, "group "+slug, `slug = ?`, slug)
 }
 
 // Group returns the group with that id, or ErrNotFound.
@@ -189,7 +189,7 @@ func (s *Store) Group(ctx context.Context, id int64) (*Group, error) {
 
 // Group reads the group with that id in the transaction.
 func (t *Tx) Group(id int64) (*Group, error) {
-	return groupWhere(t.ctx, t.tx, fmt.Sprintf("group %d", id), `id = ?`, id)
+	return groupWhere(t.ctx, t, fmt.Sprintf("group %d", id), `id = ?`, id)
 }
 
 func groupWhere(ctx context.Context, q querier, op, where string, args ...any) (*Group, error) {

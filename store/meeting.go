@@ -177,7 +177,7 @@ func (t *Tx) UpdateMeeting(m *Meeting) error {
 		return err
 	}
 	args := append(meetingArgs(m), t.now, m.ID)
-	res, err := t.tx.ExecContext(t.ctx, `
+	res, err := t.ExecContext(t.ctx, `
 		UPDATE meetings SET title = ?, starts_at = ?, time_zone = ?, duration_minutes = ?, place = ?,
 			online_url = ?, status = ?, coordinator_id = ?, reminder_offsets = ?,
 			agenda_call_offset = ?, agenda_deadline_offset = ?, updated_at = ?
@@ -221,10 +221,10 @@ func (t *Tx) CancelMeeting(id int64) (*Meeting, error) {
 	case MeetingHeld:
 		return nil, fmt.Errorf("store: meeting %d was already held: %w", id, ErrInvalid)
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `UPDATE meetings SET status = 'cancelled', updated_at = ? WHERE id = ?`, t.now, id); err != nil {
+	if _, err := t.ExecContext(t.ctx, `UPDATE meetings SET status = 'cancelled', updated_at = ? WHERE id = ?`, t.now, id); err != nil {
 		return nil, dbError("cancel meeting", err)
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `
+	if _, err := t.ExecContext(t.ctx, `
 		UPDATE notifications SET state = 'cancelled', claimed_until = NULL, updated_at = ?
 		WHERE meeting_id = ? AND state IN ('pending', 'claimed')`, t.now, id); err != nil {
 		return nil, dbError("cancel meeting notifications", err)
@@ -239,7 +239,7 @@ func (s *Store) Meeting(ctx context.Context, id int64) (*Meeting, error) {
 }
 
 // Meeting reads the meeting in the transaction, or ErrNotFound.
-func (t *Tx) Meeting(id int64) (*Meeting, error) { return meetingByID(t.ctx, t.tx, id) }
+func (t *Tx) Meeting(id int64) (*Meeting, error) { return meetingByID(t.ctx, t, id) }
 
 func meetingByID(ctx context.Context, q querier, id int64) (*Meeting, error) {
 	m, err := scanMeeting(q.QueryRowContext(ctx, `SELECT `+meetingColumns+` FROM meetings WHERE id = ?`, id))

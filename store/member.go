@@ -70,7 +70,7 @@ func (s *Store) CreateMember(ctx context.Context, m *Member) error {
 // CreateMember inserts m in the transaction; see [Store.CreateMember].
 func (t *Tx) CreateMember(m *Member) error {
 	m.Emails = normaliseEmails(m.Emails)
-	err := t.tx.QueryRowContext(t.ctx, `
+	err := t.QueryRowContext(t.ctx, `
 		INSERT INTO members (discord_user_id, display_name, organisation, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?) RETURNING id`,
 		nullString(m.DiscordUserID), m.DisplayName, m.Organisation, t.now, t.now).Scan(&m.ID)
@@ -89,7 +89,7 @@ func (s *Store) UpdateMember(ctx context.Context, m *Member) error {
 // UpdateMember saves m in the transaction; see [Store.UpdateMember].
 func (t *Tx) UpdateMember(m *Member) error {
 	m.Emails = normaliseEmails(m.Emails)
-	res, err := t.tx.ExecContext(t.ctx, `
+	res, err := t.ExecContext(t.ctx, `
 		UPDATE members SET discord_user_id = ?, display_name = ?, organisation = ?, updated_at = ?
 		WHERE id = ?`, nullString(m.DiscordUserID), m.DisplayName, m.Organisation, t.now, m.ID)
 	if err != nil {
@@ -99,7 +99,7 @@ func (t *Tx) UpdateMember(m *Member) error {
 		return fmt.Errorf("store: member %d: %w", m.ID, ErrNotFound)
 	}
 	m.UpdatedAt = fromUnix(t.now)
-	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM member_emails WHERE member_id = ?`, m.ID); err != nil {
+	if _, err := t.ExecContext(t.ctx, `DELETE FROM member_emails WHERE member_id = ?`, m.ID); err != nil {
 		return dbError("update member emails", err)
 	}
 	return t.setEmails(m.ID, m.Emails)
@@ -107,7 +107,7 @@ func (t *Tx) UpdateMember(m *Member) error {
 
 func (t *Tx) setEmails(memberID int64, emails []string) error {
 	for _, e := range emails {
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO member_emails (address, member_id) VALUES (?, ?)`, e, memberID); err != nil {
+		if _, err := t.ExecContext(t.ctx, `INSERT INTO member_emails (address, member_id) VALUES (?, ?)`, e, memberID); err != nil {
 			return dbError("member email "+e, err)
 		}
 	}
@@ -160,7 +160,7 @@ func (s *Store) Member(ctx context.Context, id int64) (*Member, error) {
 }
 
 // Member reads the member with that id in the transaction.
-func (t *Tx) Member(id int64) (*Member, error) { return memberByID(t.ctx, t.tx, id) }
+func (t *Tx) Member(id int64) (*Member, error) { return memberByID(t.ctx, t, id) }
 
 func memberByID(ctx context.Context, q querier, id int64) (*Member, error) {
 	return memberWhere(ctx, q, fmt.Sprintf("member %d", id), `m.id = ?`, id)
@@ -174,7 +174,7 @@ func (s *Store) MemberByDiscordID(ctx context.Context, userID string) (*Member, 
 // MemberByDiscordID reads the member with that Discord user id in the
 // transaction.
 func (t *Tx) MemberByDiscordID(userID string) (*Member, error) {
-	return memberByDiscordID(t.ctx, t.tx, userID)
+	return memberByDiscordID(t.ctx, t, userID)
 }
 
 func memberByDiscordID(ctx context.Context, q querier, userID string) (*Member, error) {
@@ -189,7 +189,7 @@ func (s *Store) MemberByEmail(ctx context.Context, address string) (*Member, err
 
 // MemberByEmail reads the member who owns the address in the transaction.
 func (t *Tx) MemberByEmail(address string) (*Member, error) {
-	return memberByEmail(t.ctx, t.tx, address)
+	return memberByEmail(t.ctx, t, address)
 }
 
 func memberByEmail(ctx context.Context, q querier, address string) (*Member, error) {
@@ -205,7 +205,7 @@ func (s *Store) SetMembership(ctx context.Context, groupID, memberID int64, role
 
 // SetMembership sets the member's role in the group in the transaction.
 func (t *Tx) SetMembership(groupID, memberID int64, role string) error {
-	_, err := t.tx.ExecContext(t.ctx, `
+	_, err := t.ExecContext(t.ctx, `
 		INSERT INTO memberships (group_id, member_id, role, joined_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (group_id, member_id) DO UPDATE SET role = excluded.role`,
 		groupID, memberID, role, t.now)
@@ -219,7 +219,7 @@ func (s *Store) RemoveMembership(ctx context.Context, groupID, memberID int64) e
 
 // RemoveMembership takes the member out of the group in the transaction.
 func (t *Tx) RemoveMembership(groupID, memberID int64) error {
-	res, err := t.tx.ExecContext(t.ctx, `DELETE FROM memberships WHERE group_id = ? AND member_id = ?`, groupID, memberID)
+	res, err := t.ExecContext(t.ctx, `DELETE FROM memberships WHERE group_id = ? AND member_id = ?`, groupID, memberID)
 	if err != nil {
 		return dbError("remove membership", err)
 	}
@@ -236,7 +236,7 @@ func (s *Store) MembershipOf(ctx context.Context, groupID, memberID int64) (*Mem
 
 // MembershipOf reads the member's membership in the transaction.
 func (t *Tx) MembershipOf(groupID, memberID int64) (*Membership, error) {
-	return membershipOf(t.ctx, t.tx, groupID, memberID)
+	return membershipOf(t.ctx, t, groupID, memberID)
 }
 
 func membershipOf(ctx context.Context, q querier, groupID, memberID int64) (*Membership, error) {
@@ -270,7 +270,7 @@ func (s *Store) GroupMembers(ctx context.Context, groupID int64) ([]*GroupMember
 
 // GroupMembers lists the group's members in the transaction.
 func (t *Tx) GroupMembers(groupID int64) ([]*GroupMember, error) {
-	return groupMembers(t.ctx, t.tx, groupID)
+	return groupMembers(t.ctx, t, groupID)
 }
 
 func groupMembers(ctx context.Context, q querier, groupID int64) ([]*GroupMember, error) {
@@ -341,7 +341,7 @@ func (t *Tx) EnsureDiscordMember(userID, displayName string) (*Member, error) {
 	}
 	// DO NOTHING keeps an existing member untouched; the SELECT below
 	// reads whichever row is there.
-	if _, err := t.tx.ExecContext(t.ctx, `
+	if _, err := t.ExecContext(t.ctx, `
 		INSERT INTO members (discord_user_id, display_name, created_at, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (discord_user_id) DO NOTHING`, userID, displayName, t.now, t.now); err != nil {
 		return nil, dbError("ensure member", err)
@@ -358,7 +358,7 @@ func (s *Store) DiscordMemberRole(ctx context.Context, groupID int64, userID str
 
 // DiscordMemberRole is [Store.DiscordMemberRole] in the transaction.
 func (t *Tx) DiscordMemberRole(groupID int64, userID string) (memberID int64, role string, err error) {
-	return discordMemberRole(t.ctx, t.tx, groupID, userID)
+	return discordMemberRole(t.ctx, t, groupID, userID)
 }
 
 func discordMemberRole(ctx context.Context, q querier, groupID int64, userID string) (memberID int64, role string, err error) {

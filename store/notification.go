@@ -142,7 +142,7 @@ func (t *Tx) EnqueuePlan(ns ...*Notification) (int, error) {
 		row.State = NotificationPending
 		// A skipped row was never sent, so its key may travel as a nonce
 		// again.
-		err := t.tx.QueryRowContext(t.ctx, `
+		err := t.QueryRowContext(t.ctx, `
 			INSERT INTO notifications (group_id, meeting_id, kind, due_at, channel, channel_id, member_id,
 				idempotency_key, payload, state, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
@@ -160,6 +160,7 @@ func (t *Tx) EnqueuePlan(ns ...*Notification) (int, error) {
 			return n, dbError("plan notification "+row.IdempotencyKey, err)
 		}
 		n++
+		t.enqueued++
 	}
 	return n, nil
 }
@@ -172,7 +173,7 @@ func (t *Tx) EnqueuePlan(ns ...*Notification) (int, error) {
 func (t *Tx) EnqueueCoalesced(n *Notification) (bool, error) {
 	// Uses notifications_meeting: a meeting has a few dozen rows at most.
 	var seq, pending int64
-	if err := t.tx.QueryRowContext(t.ctx, `
+	if err := t.QueryRowContext(t.ctx, `
 		SELECT count(*), count(*) FILTER (WHERE state = 'pending')
 		FROM notifications WHERE meeting_id = ? AND kind = ?`,
 		n.MeetingID, n.Kind).Scan(&seq, &pending); err != nil {
@@ -200,7 +201,7 @@ func (t *Tx) enqueue(n *Notification, skipExisting bool) (bool, error) {
 		q += ` ON CONFLICT (idempotency_key) DO NOTHING`
 	}
 	q += ` RETURNING id`
-	err := t.tx.QueryRowContext(t.ctx, q, n.GroupID, nullID(n.MeetingID), n.Kind, unix(n.Due), n.Channel, n.ChannelID,
+	err := t.QueryRowContext(t.ctx, q, n.GroupID, nullID(n.MeetingID), n.Kind, unix(n.Due), n.Channel, n.ChannelID,
 		nullID(n.MemberID), n.IdempotencyKey, n.Payload, t.now, t.now).Scan(&n.ID)
 	if skipExisting && err == sql.ErrNoRows {
 		// DO NOTHING returns no row: the key was there already.
@@ -210,13 +211,14 @@ func (t *Tx) enqueue(n *Notification, skipExisting bool) (bool, error) {
 		return false, dbError("enqueue notification "+n.IdempotencyKey, err)
 	}
 	n.CreatedAt, n.UpdatedAt = fromUnix(t.now), fromUnix(t.now)
+	t.enqueued++
 	return true, nil
 }
 
 // PendingNotifications lists the meeting's pending rows in the
 // transaction, by due instant.
 func (t *Tx) PendingNotifications(meetingID int64) ([]*Notification, error) {
-	return queryAll(t.ctx, t.tx, "pending notifications", scanNotification,
+	return queryAll(t.ctx, t, "pending notifications", scanNotification,
 		`SELECT `+notificationColumns+` FROM notifications WHERE meeting_id = ? AND state = 'pending' ORDER BY due_at, id`,
 		meetingID)
 }
@@ -224,7 +226,7 @@ func (t *Tx) PendingNotifications(meetingID int64) ([]*Notification, error) {
 // SkipNotification marks a pending row skipped with the reason, in the
 // transaction.
 func (t *Tx) SkipNotification(id int64, reason string) error {
-	_, err := t.tx.ExecContext(t.ctx, `
+	_, err := t.ExecContext(t.ctx, `
 		UPDATE notifications SET state = 'skipped', last_error = ?, claimed_until = NULL, updated_at = ?
 		WHERE id = ? AND state = 'pending'`, reason, t.now, id)
 	return dbError("skip notification", err)

@@ -47,7 +47,7 @@ func (t *Tx) SetRSVP(r *RSVP) error {
 		r.Via = ViaDiscord
 	}
 	// The primary key (meeting_id, member_id) keeps one current answer.
-	if _, err := t.tx.ExecContext(t.ctx, `
+	if _, err := t.ExecContext(t.ctx, `
 		INSERT INTO rsvps (meeting_id, member_id, answer, substitute, note, via, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (meeting_id, member_id) DO UPDATE SET
@@ -56,7 +56,7 @@ func (t *Tx) SetRSVP(r *RSVP) error {
 		r.MeetingID, r.MemberID, r.Answer, r.Substitute, r.Note, r.Via, t.now); err != nil {
 		return dbError("set rsvp", err)
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `
+	if _, err := t.ExecContext(t.ctx, `
 		INSERT INTO rsvp_history (meeting_id, member_id, answer, substitute, note, via, answered_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, r.MeetingID, r.MemberID, r.Answer, r.Substitute, r.Note, r.Via, t.now); err != nil {
 		return dbError("rsvp history", err)
@@ -125,7 +125,7 @@ func (s *Store) CountRSVPs(ctx context.Context, meetingID int64) (RSVPCounts, er
 
 // RSVPs lists the current answers to a meeting in the transaction.
 func (t *Tx) RSVPs(meetingID int64) ([]*RSVP, error) {
-	return queryAll(t.ctx, t.tx, "rsvps", scanRSVP, `
+	return queryAll(t.ctx, t, "rsvps", scanRSVP, `
 		SELECT meeting_id, member_id, answer, substitute, note, via, updated_at FROM rsvps
 		WHERE meeting_id = ? ORDER BY updated_at, member_id`, meetingID)
 }

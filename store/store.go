@@ -47,6 +47,8 @@ type Store struct {
 	db *sql.DB
 	// rdb is for reads only: several connections, query_only.
 	rdb *sql.DB
+	// stmts are the writer's prepared statements.
+	stmts stmtCache
 
 	// Now is the clock used for created_at/updated_at stamps. Tests replace it.
 	Now func() time.Time
@@ -138,6 +140,7 @@ func (s *Store) Path() string { return s.path }
 // Close closes both pools. The WAL is checkpointed by SQLite when the last
 // connection closes.
 func (s *Store) Close() error {
+	s.stmts.close()
 	return errors.Join(s.rdb.Close(), s.db.Close())
 }
 

@@ -505,6 +505,6 @@ func (e *env) cmdMeetingAttended(ctx context.Context, g *globals, args []string)
 	if err != nil {
 		return refused("meeting attended", err)
 	}
-	fmt.Fprintf(e.stdout, "meeting %d: attendance of %d members recorded (%d came)\n", id, res.Of, res.Came)
+	fmt.Fprintf(e.stdout, "meeting %d: attendance recorded, %d of %d came\n", id, res.Came, res.Of)
 	return nil
 }
