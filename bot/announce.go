@@ -16,7 +16,7 @@ import (
 // card renders a meeting as the announcement's embed and buttons, from
 // what the store holds now.
 func (b *Bot) card(ctx context.Context, g *store.Group, m *store.Meeting) (*discordgo.MessageSend, error) {
-	lang := i18n.Lang(g.Locale)
+	lang := g.Locale
 	loc, err := g.Location()
 	if err != nil {
 		return nil, err
@@ -137,7 +137,7 @@ func (b *Bot) syncEvent(ctx context.Context, g *store.Group, m *store.Meeting) (
 	if guild == "" {
 		return "", nil // scheduled events belong to a guild
 	}
-	lang := i18n.Lang(g.Locale)
+	lang := g.Locale
 	start, end := m.Start, m.End()
 	location := m.Place
 	if location == "" {

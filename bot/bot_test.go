@@ -13,6 +13,7 @@ import (
 
 	"coordbot/bot"
 	"coordbot/bot/discordtest"
+	"coordbot/i18n"
 	"coordbot/internal/testutil"
 	"coordbot/meeting"
 	"coordbot/scheduler"
@@ -91,7 +92,7 @@ func newEnv(t testing.TB, locale string) *env {
 	}
 	t.Cleanup(func() { s.Close() })
 	g := &store.Group{Slug: "pracovni-skupina", Name: "Pracovní skupina protidrogové politiky", DiscordChannelID: channelID,
-		CoordinatorRoleID: coordRole, MemberRoleID: memberRole, Locale: locale,
+		CoordinatorRoleID: coordRole, MemberRoleID: memberRole, Locale: i18n.Lang(locale),
 		AgendaDeadline: 3 * 24 * time.Hour}
 	if err := s.UpsertGroup(context.Background(), g); err != nil {
 		t.Fatal(err)

@@ -68,7 +68,7 @@ func (b *Bot) Deliver(ctx context.Context, n *store.Notification) (string, error
 	case outbox.KindEventSync:
 		return b.syncEvent(ctx, g, m)
 	}
-	lang := i18n.Lang(g.Locale)
+	lang := g.Locale
 	loc, err := g.Location()
 	if err != nil {
 		return "", err

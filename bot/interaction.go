@@ -171,7 +171,7 @@ func (b *Bot) newRequest(ctx context.Context, ic *discordgo.Interaction) *reques
 	}
 	if g := b.groups[ic.ChannelID]; g != nil {
 		r.group, r.loc = g.group, g.loc
-		r.lang = i18n.Lang(g.group.Locale)
+		r.lang = g.group.Locale
 	}
 	return r
 }

@@ -70,7 +70,7 @@ func (b *Bot) inGroupOf(r *request, g *store.Group) {
 	}
 	for _, gi := range b.groups {
 		if gi.group.ID == g.ID {
-			r.group, r.loc, r.lang = gi.group, gi.loc, i18n.Lang(gi.group.Locale)
+			r.group, r.loc, r.lang = gi.group, gi.loc, gi.group.Locale
 			return
 		}
 	}

@@ -227,8 +227,7 @@ var (
 // description is the event text: the accepted agenda items numbered in
 // order, then the proposed ones, then the online link, in the group's
 // language (Czech unless it is English).
-func description(locale string, m *store.Meeting, agenda []*store.AgendaItem) string {
-	lang := i18n.Lang(locale)
+func description(lang i18n.Lang, m *store.Meeting, agenda []*store.AgendaItem) string {
 	var accepted, proposed []string
 	for _, it := range agenda {
 		switch it.Status {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/emersion/go-ical"
 
+	"coordbot/i18n"
 	"coordbot/store"
 )
 
@@ -70,11 +71,11 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	s := MustOpenStore(t)
 	prague := mustLoad(t, "Europe/Prague")
-	g := &store.Group{Slug: "kraj", Name: "Krajská skupina, Praha", TimeZone: "Europe/Prague", Locale: store.LocaleCzech}
+	g := &store.Group{Slug: "kraj", Name: "Krajská skupina, Praha", TimeZone: "Europe/Prague", Locale: i18n.Czech}
 	if err := s.UpsertGroup(ctx, g); err != nil {
 		t.Fatal(err)
 	}
-	other := &store.Group{Slug: "jina", Name: "Jiná", TimeZone: "Europe/Prague", Locale: store.LocaleCzech}
+	other := &store.Group{Slug: "jina", Name: "Jiná", TimeZone: "Europe/Prague", Locale: i18n.Czech}
 	if err := s.UpsertGroup(ctx, other); err != nil {
 		t.Fatal(err)
 	}
@@ -482,7 +483,7 @@ func TestVTimezoneResolvesEveryWallClock(t *testing.T) {
 			loc := mustLoad(t, name)
 			from := time.Date(2018, 1, 1, 0, 0, 0, 0, loc)
 			to := time.Date(2028, 12, 31, 23, 45, 0, 0, loc)
-			g := &store.Group{Slug: "z", Name: "Z", TimeZone: name, Locale: store.LocaleEnglish}
+			g := &store.Group{Slug: "z", Name: "Z", TimeZone: name, Locale: i18n.English}
 			ms := []*store.Meeting{
 				{ID: 1, Title: "first", Start: from, TimeZone: name, Duration: time.Hour},
 				{ID: 2, Title: "last", Start: to.Add(-time.Hour), TimeZone: name, Duration: time.Hour},
@@ -523,7 +524,7 @@ func TestVTimezoneResolvesEveryWallClock(t *testing.T) {
 
 func TestWriteRepeatedWallClockUsesUTC(t *testing.T) {
 	prague := mustLoad(t, "Europe/Prague")
-	g := &store.Group{Slug: "kraj", Name: "Kraj", TimeZone: "Europe/Prague", Locale: store.LocaleCzech}
+	g := &store.Group{Slug: "kraj", Name: "Kraj", TimeZone: "Europe/Prague", Locale: i18n.Czech}
 	first := time.Date(2027, 10, 31, 0, 30, 0, 0, time.UTC)  // 02:30 CEST
 	second := time.Date(2027, 10, 31, 1, 30, 0, 0, time.UTC) // 02:30 CET
 	if a, b := first.In(prague).Format("15:04"), second.In(prague).Format("15:04"); a != "02:30" || b != "02:30" {
@@ -551,7 +552,7 @@ func TestWriteRepeatedWallClockUsesUTC(t *testing.T) {
 }
 
 func TestWriteWithoutMeetings(t *testing.T) {
-	g := &store.Group{Slug: "kraj", Name: "Kraj", TimeZone: "Europe/Prague", Locale: store.LocaleCzech}
+	g := &store.Group{Slug: "kraj", Name: "Kraj", TimeZone: "Europe/Prague", Locale: i18n.Czech}
 	var buf bytes.Buffer
 	if err := Write(&buf, g, nil, nil, time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
@@ -587,16 +588,16 @@ func TestDescription(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		locale string
+		locale i18n.Lang
 		online string
 		items  []*store.AgendaItem
 		want   string
 	}{
-		{"czech", store.LocaleCzech, "", items, "Program:\n1. A\n2. C\nD\n\nNavržené body:\n– B"},
-		{"english", store.LocaleEnglish, "", items, "Agenda:\n1. A\n2. C\nD\n\nProposed items:\n– B"},
+		{"czech", i18n.Czech, "", items, "Program:\n1. A\n2. C\nD\n\nNavržené body:\n– B"},
+		{"english", i18n.English, "", items, "Agenda:\n1. A\n2. C\nD\n\nProposed items:\n– B"},
 		{"unknown_locale_is_czech", "de", "", items[:1], "Navržené body:\n– B"},
-		{"empty_czech", store.LocaleCzech, "", nil, "Program zatím není."},
-		{"empty_english_online", store.LocaleEnglish, "https://x.example", items[2:3], "No agenda yet.\n\nOnline: https://x.example"},
+		{"empty_czech", i18n.Czech, "", nil, "Program zatím není."},
+		{"empty_english_online", i18n.English, "https://x.example", items[2:3], "No agenda yet.\n\nOnline: https://x.example"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

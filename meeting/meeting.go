@@ -176,7 +176,7 @@ func Location(g *store.Group, m *store.Meeting) *time.Location {
 }
 
 // Lang is the language of a group's messages.
-func Lang(g *store.Group) i18n.Lang { return i18n.Lang(g.Locale) }
+func Lang(g *store.Group) i18n.Lang { return g.Locale }
 
 // Refusal is a use case's "no": bad input, a missing permission, a meeting
 // that is over. The door shows Message in the user's language; nothing is

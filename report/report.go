@@ -113,7 +113,7 @@ func BuildAt(ctx context.Context, s *store.Store, groupSlug string, year int, no
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	lang, err := i18n.ParseLang(g.Locale)
+	lang, err := i18n.ParseLang(string(g.Locale))
 	if err != nil {
 		lang = i18n.Czech
 	}

@@ -59,7 +59,7 @@ func openStore(t *testing.T) *fixture {
 	f := &fixture{s: s, clock: at(2027, time.January, 4, 9, 0), members: map[string]*store.Member{}}
 	s.Now = func() time.Time { return f.clock }
 	f.group = &store.Group{Slug: "pracovni-skupina", Name: "Pracovní skupina protidrogové politiky",
-		TimeZone: "Europe/Prague", Locale: store.LocaleCzech}
+		TimeZone: "Europe/Prague", Locale: i18n.Czech}
 	if err := s.UpsertGroup(context.Background(), f.group); err != nil {
 		t.Fatal(err)
 	}

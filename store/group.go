@@ -11,12 +11,6 @@ import (
 	"coordbot/i18n"
 )
 
-// Locale values of a group.
-const (
-	LocaleCzech   = "cs"
-	LocaleEnglish = "en"
-)
-
 // Group is a coordinator group that meets: the regional working group, the
 // municipal coordinators, a round table.
 type Group struct {
@@ -30,8 +24,9 @@ type Group struct {
 	MemberRoleID string
 	// TimeZone is an IANA zone name; meetings are planned in it.
 	TimeZone string
-	// Locale is LocaleCzech or LocaleEnglish.
-	Locale string
+	// Locale is the language of the group's messages: i18n.Czech or
+	// i18n.English.
+	Locale i18n.Lang
 	// Reminders are offsets before a meeting, longest first.
 	Reminders      []time.Duration
 	AgendaCall     time.Duration
@@ -127,7 +122,7 @@ func (s *Store) upsertGroupTx(ctx context.Context, tx *sql.Tx, g *Group) error {
 		g.TimeZone = i18n.DefaultTimeZone
 	}
 	if g.Locale == "" {
-		g.Locale = LocaleCzech
+		g.Locale = i18n.Czech
 	}
 	if _, err := time.LoadLocation(g.TimeZone); err != nil {
 		return fmt.Errorf("store: group %s: %w: %w", g.Slug, ErrInvalid, err)

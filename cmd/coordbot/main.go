@@ -21,6 +21,7 @@ import (
 	_ "time/tzdata" // zone data inside the binary: Europe/Prague must work on any machine
 
 	"coordbot/config"
+	"coordbot/i18n"
 	"coordbot/store"
 )
 
@@ -265,7 +266,7 @@ func storeGroups(cfg *config.Config) []*store.Group {
 	for _, cg := range cfg.Groups {
 		out = append(out, &store.Group{
 			Slug: cg.Slug, Name: cg.Name, DiscordChannelID: cg.DiscordChannelID,
-			CoordinatorRoleID: cg.CoordinatorRoleID, MemberRoleID: cg.MemberRoleID, TimeZone: cg.TimeZone, Locale: cg.Locale,
+			CoordinatorRoleID: cg.CoordinatorRoleID, MemberRoleID: cg.MemberRoleID, TimeZone: cg.TimeZone, Locale: i18n.Lang(cg.Locale),
 			Reminders: cg.Reminders, AgendaCall: cg.AgendaCall, AgendaDeadline: cg.AgendaDeadline,
 			Nudge: cg.Nudge, MinutesNudge: cg.MinutesNudge,
 		})
