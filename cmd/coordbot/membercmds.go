@@ -201,6 +201,11 @@ func (e *env) cmdMemberImport(ctx context.Context, g *globals, args []string) er
 		return usagef("member import: give one CSV file")
 	}
 	rows, err := readMemberCSV(rest[0])
+	var ce *memberCSVError
+	if errors.As(err, &ce) {
+		// A mistake in the file is the user's to fix, like a bad flag.
+		return usagef("member import: %v\n(nothing imported)", err)
+	}
 	if err != nil {
 		return err
 	}
