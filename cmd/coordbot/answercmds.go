@@ -65,6 +65,9 @@ func (e *env) cmdRSVP(ctx context.Context, g *globals, args []string) error {
 const agendaSubcommands = "add, list or accept"
 
 func (e *env) cmdAgenda(ctx context.Context, g *globals, args []string) error {
+	if ok, err := e.subcommandHelp("agenda", agendaSubcommands, args); ok {
+		return err
+	}
 	if len(args) == 0 {
 		return usagef("agenda: want %s", agendaSubcommands)
 	}

@@ -40,6 +40,7 @@ func (e *env) cmdImport(ctx context.Context, g *globals, args []string) error {
 	defer s.Close()
 	p := newPipeline(g.cfg, s, g.logger)
 	p.Now = e.now
+	p.Notifier = e.core(s) // minutes filed here are announced by a running serve
 	im := mail.NewImporter(p, g.logger.With("component", "import"))
 	im.MaxMessageSize = p.MaxMessageSize
 	sum, err := im.Import(ctx, fs.Args())
@@ -83,6 +84,7 @@ func (e *env) cmdFetchMail(ctx context.Context, g *globals, args []string) error
 	defer s.Close()
 	p := newPipeline(g.cfg, s, g.logger)
 	p.Now = e.now
+	p.Notifier = e.core(s) // minutes filed here are announced by a running serve
 	in := mail.NewIntake(imapConfig(g.cfg.Mail), p, g.logger.With("component", "imap"))
 	sum, err := in.FetchOnce(ctx)
 	fmt.Fprintln(e.stdout, sum)

@@ -274,9 +274,22 @@ func storeGroups(cfg *config.Config) []*store.Group {
 	return out
 }
 
+// noArgs parses a command that takes no arguments: -h prints its usage.
+func (e *env) noArgs(name, what string, args []string) error {
+	fs := e.newFlagSet(name, "("+what+")")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("%s takes no arguments", name)
+	}
+	return nil
+}
+
 func (e *env) cmdMigrate(ctx context.Context, g *globals, args []string) error {
-	if len(args) > 0 {
-		return usagef("migrate takes no arguments")
+	if err := e.noArgs("migrate", "create or upgrade the database, then exit", args); err != nil {
+		return err
 	}
 	s, err := store.OpenNoMigrate(ctx, g.cfg.Database.Path, store.Options{})
 	if err != nil {
@@ -300,8 +313,8 @@ func (e *env) cmdMigrate(ctx context.Context, g *globals, args []string) error {
 }
 
 func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
-	if len(args) > 0 {
-		return usagef("serve takes no arguments")
+	if err := e.noArgs("serve", "run every configured part until SIGINT or SIGTERM", args); err != nil {
+		return err
 	}
 	// serve connects to every configured server, so their secrets must be
 	// there; other commands load the configuration without them.

@@ -16,15 +16,21 @@ import (
 	"coordbot/store"
 )
 
+// core is the core over an open store, both on the command's clock.
+func (e *env) core(s *store.Store) *meeting.Service {
+	s.Now = e.now
+	core := meeting.New(s)
+	core.Now = e.now
+	return core
+}
+
 // openCore opens the store and the core over it, on the command's clock.
 func (e *env) openCore(ctx context.Context, g *globals) (*meeting.Service, func(), error) {
 	s, err := openStore(ctx, g)
 	if err != nil {
 		return nil, nil, err
 	}
-	core := meeting.New(s)
-	core.Now = e.now
-	return core, func() { s.Close() }, nil
+	return e.core(s), func() { s.Close() }, nil
 }
 
 // refused turns a use case's refusal into a usage error (exit 2) with its
@@ -53,6 +59,21 @@ func groupFor(ctx context.Context, s *store.Store, slug string) (*store.Group, *
 		return nil, nil, err
 	}
 	return grp, loc, nil
+}
+
+// subcommandHelp answers -h of a command with subcommands: the list, on
+// stdout, and exit 0.
+func (e *env) subcommandHelp(cmd, list string, args []string) (bool, error) {
+	if len(args) == 0 {
+		return false, nil
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintf(e.stdout, "Usage: coordbot %s %s ...\n(coordbot %s SUBCOMMAND -h for each)\n",
+			cmd, strings.ReplaceAll(strings.ReplaceAll(list, ", ", "|"), " or ", "|"), cmd)
+		return true, flag.ErrHelp
+	}
+	return false, nil
 }
 
 // parseID reads a positive id argument.
@@ -93,6 +114,9 @@ func parseWhen(cmd, text string, loc *time.Location) (time.Time, error) {
 const meetingSubcommands = "add, list, show, edit, cancel or attended"
 
 func (e *env) cmdMeeting(ctx context.Context, g *globals, args []string) error {
+	if ok, err := e.subcommandHelp("meeting", meetingSubcommands, args); ok {
+		return err
+	}
 	if len(args) == 0 {
 		return usagef("meeting: want %s", meetingSubcommands)
 	}

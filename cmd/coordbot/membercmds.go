@@ -16,6 +16,9 @@ import (
 const memberSubcommands = "add, list, remove or import"
 
 func (e *env) cmdMember(ctx context.Context, g *globals, args []string) error {
+	if ok, err := e.subcommandHelp("member", memberSubcommands, args); ok {
+		return err
+	}
 	if len(args) == 0 {
 		return usagef("member: want %s", memberSubcommands)
 	}

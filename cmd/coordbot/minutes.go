@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"coordbot/i18n"
+	"coordbot/meeting"
 	"coordbot/store"
 )
 
@@ -110,8 +111,13 @@ func (e *env) cmdMinutesAssign(ctx context.Context, g *globals, args []string) e
 	if m.State != store.ArchiveArchived {
 		return usagef("minutes assign: message %d is quarantined (%s); import it again from an allowed sender instead", msgID, m.Reason)
 	}
-	if err := s.AssignMinutes(ctx, msgID, meetingID); err != nil {
-		return err
+	if meetingID == 0 {
+		if err := s.AssignMinutes(ctx, msgID, 0); err != nil {
+			return err
+		}
+	} else if _, err := e.core(s).AssignMinutes(ctx, meeting.Operator(), msgID, meetingID, 0); err != nil {
+		// The core also tells the group's channel, through the outbox.
+		return refused("minutes assign", err)
 	}
 	if meetingID == 0 {
 		fmt.Fprintf(e.stdout, "message %d is unfiled\n", msgID)
