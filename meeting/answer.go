@@ -217,11 +217,8 @@ func (s *Service) Reorder(ctx context.Context, a Actor, meetingID, inGroup int64
 	}
 	var res Result
 	err := s.write(ctx, func(tx *store.Tx) error {
-		m, g, err := meetingIn(tx, meetingID, inGroup)
+		m, g, err := coordinatorOn(tx, a, meetingID, inGroup)
 		if err != nil {
-			return err
-		}
-		if _, _, err := actorIn(tx, g, a, store.RoleCoordinator); err != nil {
 			return err
 		}
 		if err := tx.ReorderAgenda(m.ID, ids); errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {

@@ -32,11 +32,8 @@ type Recorded struct {
 func (s *Service) RecordAttendance(ctx context.Context, a Actor, meetingID, inGroup int64, list []Presence, othersAbsent bool) (*Recorded, error) {
 	var res Recorded
 	err := s.write(ctx, func(tx *store.Tx) error {
-		m, g, err := meetingIn(tx, meetingID, inGroup)
+		m, g, err := coordinatorOn(tx, a, meetingID, inGroup)
 		if err != nil {
-			return err
-		}
-		if _, _, err := actorIn(tx, g, a, store.RoleCoordinator); err != nil {
 			return err
 		}
 		if m.Status == store.MeetingCancelled {
@@ -118,11 +115,8 @@ func (s *Service) AssignMinutes(ctx context.Context, a Actor, messageID, meeting
 	}
 	var res Result
 	err = s.write(ctx, func(tx *store.Tx) error {
-		m, g, err := meetingIn(tx, meetingID, inGroup)
+		m, g, err := coordinatorOn(tx, a, meetingID, inGroup)
 		if err != nil {
-			return err
-		}
-		if _, _, err := actorIn(tx, g, a, store.RoleCoordinator); err != nil {
 			return err
 		}
 		if err := tx.AssignMinutes(messageID, m.ID); err != nil {

@@ -161,6 +161,20 @@ func meetingIn(tx *store.Tx, id, inGroup int64) (*store.Meeting, *store.Group, e
 	return m, g, nil
 }
 
+// coordinatorOn loads a meeting and its group in tx and checks that a
+// coordinator of that group acts: the prologue of every use case that
+// changes a meeting.
+func coordinatorOn(tx *store.Tx, a Actor, meetingID, inGroup int64) (*store.Meeting, *store.Group, error) {
+	m, g, err := meetingIn(tx, meetingID, inGroup)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, _, err := actorIn(tx, g, a, store.RoleCoordinator); err != nil {
+		return nil, nil, err
+	}
+	return m, g, nil
+}
+
 // Location loads the zone a meeting's times are shown in: its own, else
 // its group's.
 func Location(g *store.Group, m *store.Meeting) *time.Location {

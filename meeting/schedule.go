@@ -130,11 +130,8 @@ type Changes struct {
 func (s *Service) Edit(ctx context.Context, a Actor, meetingID, inGroup int64, c Changes) (*Result, error) {
 	var res Result
 	err := s.write(ctx, func(tx *store.Tx) error {
-		m, g, err := meetingIn(tx, meetingID, inGroup)
+		m, g, err := coordinatorOn(tx, a, meetingID, inGroup)
 		if err != nil {
-			return err
-		}
-		if _, _, err := actorIn(tx, g, a, store.RoleCoordinator); err != nil {
 			return err
 		}
 		if m.Status != store.MeetingScheduled {
@@ -191,11 +188,8 @@ func (s *Service) Edit(ctx context.Context, a Actor, meetingID, inGroup int64, c
 func (s *Service) Cancel(ctx context.Context, a Actor, meetingID, inGroup int64) (*Result, error) {
 	var res Result
 	err := s.write(ctx, func(tx *store.Tx) error {
-		m, g, err := meetingIn(tx, meetingID, inGroup)
+		m, g, err := coordinatorOn(tx, a, meetingID, inGroup)
 		if err != nil {
-			return err
-		}
-		if _, _, err := actorIn(tx, g, a, store.RoleCoordinator); err != nil {
 			return err
 		}
 		if m.Status != store.MeetingScheduled {

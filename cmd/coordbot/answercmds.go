@@ -62,25 +62,9 @@ func (e *env) cmdRSVP(ctx context.Context, g *globals, args []string) error {
 	return nil
 }
 
-const agendaSubcommands = "add, list or accept"
-
 func (e *env) cmdAgenda(ctx context.Context, g *globals, args []string) error {
-	if ok, err := e.subcommandHelp("agenda", agendaSubcommands, args); ok {
-		return err
-	}
-	if len(args) == 0 {
-		return usagef("agenda: want %s", agendaSubcommands)
-	}
-	switch args[0] {
-	case "add":
-		return e.cmdAgendaAdd(ctx, g, args[1:])
-	case "list":
-		return e.cmdAgendaList(ctx, g, args[1:])
-	case "accept":
-		return e.cmdAgendaAccept(ctx, g, args[1:])
-	default:
-		return usagef("agenda: unknown subcommand %q: want %s", args[0], agendaSubcommands)
-	}
+	return e.runSubcommand(ctx, g, "agenda", []subcommand{{"add", e.cmdAgendaAdd}, {"list", e.cmdAgendaList},
+		{"accept", e.cmdAgendaAccept}}, args)
 }
 
 func (e *env) cmdAgendaAdd(ctx context.Context, g *globals, args []string) error {

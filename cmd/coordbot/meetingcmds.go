@@ -61,6 +61,33 @@ func groupFor(ctx context.Context, s *store.Store, slug string) (*store.Group, *
 	return grp, loc, nil
 }
 
+// subcommand is one verb of a command with several (meeting add, ...).
+type subcommand struct {
+	name string
+	run  func(ctx context.Context, g *globals, args []string) error
+}
+
+// runSubcommand runs the subcommand named by args[0]; -h lists them.
+func (e *env) runSubcommand(ctx context.Context, g *globals, cmd string, subs []subcommand, args []string) error {
+	names := make([]string, len(subs))
+	for i, sc := range subs {
+		names[i] = sc.name
+	}
+	list := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	if ok, err := e.subcommandHelp(cmd, list, args); ok {
+		return err
+	}
+	if len(args) == 0 {
+		return usagef("%s: want %s", cmd, list)
+	}
+	for _, sc := range subs {
+		if sc.name == args[0] {
+			return sc.run(ctx, g, args[1:])
+		}
+	}
+	return usagef("%s: unknown subcommand %q: want %s", cmd, args[0], list)
+}
+
 // subcommandHelp answers -h of a command with subcommands: the list, on
 // stdout, and exit 0.
 func (e *env) subcommandHelp(cmd, list string, args []string) (bool, error) {
@@ -111,31 +138,10 @@ func parseWhen(cmd, text string, loc *time.Location) (time.Time, error) {
 	return t, nil
 }
 
-const meetingSubcommands = "add, list, show, edit, cancel or attended"
-
 func (e *env) cmdMeeting(ctx context.Context, g *globals, args []string) error {
-	if ok, err := e.subcommandHelp("meeting", meetingSubcommands, args); ok {
-		return err
-	}
-	if len(args) == 0 {
-		return usagef("meeting: want %s", meetingSubcommands)
-	}
-	switch args[0] {
-	case "add":
-		return e.cmdMeetingAdd(ctx, g, args[1:])
-	case "list":
-		return e.cmdMeetingList(ctx, g, args[1:])
-	case "show":
-		return e.cmdMeetingShow(ctx, g, args[1:])
-	case "edit":
-		return e.cmdMeetingEdit(ctx, g, args[1:])
-	case "cancel":
-		return e.cmdMeetingCancel(ctx, g, args[1:])
-	case "attended":
-		return e.cmdMeetingAttended(ctx, g, args[1:])
-	default:
-		return usagef("meeting: unknown subcommand %q: want %s", args[0], meetingSubcommands)
-	}
+	return e.runSubcommand(ctx, g, "meeting", []subcommand{{"add", e.cmdMeetingAdd}, {"list", e.cmdMeetingList},
+		{"show", e.cmdMeetingShow}, {"edit", e.cmdMeetingEdit}, {"cancel", e.cmdMeetingCancel},
+		{"attended", e.cmdMeetingAttended}}, args)
 }
 
 func (e *env) cmdMeetingAdd(ctx context.Context, g *globals, args []string) error {

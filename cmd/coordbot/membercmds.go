@@ -13,27 +13,9 @@ import (
 	"coordbot/store"
 )
 
-const memberSubcommands = "add, list, remove or import"
-
 func (e *env) cmdMember(ctx context.Context, g *globals, args []string) error {
-	if ok, err := e.subcommandHelp("member", memberSubcommands, args); ok {
-		return err
-	}
-	if len(args) == 0 {
-		return usagef("member: want %s", memberSubcommands)
-	}
-	switch args[0] {
-	case "add":
-		return e.cmdMemberAdd(ctx, g, args[1:])
-	case "list":
-		return e.cmdMemberList(ctx, g, args[1:])
-	case "remove":
-		return e.cmdMemberRemove(ctx, g, args[1:])
-	case "import":
-		return e.cmdMemberImport(ctx, g, args[1:])
-	default:
-		return usagef("member: unknown subcommand %q: want %s", args[0], memberSubcommands)
-	}
+	return e.runSubcommand(ctx, g, "member", []subcommand{{"add", e.cmdMemberAdd}, {"list", e.cmdMemberList},
+		{"remove", e.cmdMemberRemove}, {"import", e.cmdMemberImport}}, args)
 }
 
 func (e *env) cmdMemberAdd(ctx context.Context, g *globals, args []string) error {
