@@ -123,7 +123,9 @@ func AgendaDeadline(g *store.Group, m *store.Meeting) time.Time {
 
 // Propose adds an item to a scheduled meeting's agenda that has not
 // started. A member proposes; the operator may name the author in
-// a.MemberID or leave it 0.
+// a.MemberID or leave it 0. A coordinator may also add items to a meeting
+// that took place, to record its topics: those are accepted at once and
+// not marked late.
 func (s *Service) Propose(ctx context.Context, a Actor, meetingID, inGroup int64, title, details string) (*Proposed, error) {
 	title, details = strings.TrimSpace(title), strings.TrimSpace(details)
 	if err := checkTitle(title); err != nil {
@@ -145,14 +147,24 @@ func (s *Service) Propose(ctx context.Context, a Actor, meetingID, inGroup int64
 			}
 		}
 		now := s.Now()
-		if err := open(m, now); err != nil {
+		// A coordinator writing a meeting up afterwards records what was
+		// discussed: items may be added to a meeting that took place.
+		writeUp := false
+		if m.Status == store.MeetingHeld || (m.Status == store.MeetingScheduled && !now.Before(m.Start)) {
+			_, role, err := actorIn(tx, g, a, store.RoleMember)
+			writeUp = err == nil && role == store.RoleCoordinator
+		}
+		if err := open(m, now); err != nil && !writeUp {
 			return err
 		}
 		it := &store.AgendaItem{MeetingID: m.ID, AuthorID: author, Title: title, Details: details}
+		if writeUp {
+			it.Status = store.AgendaAccepted // what was discussed, not a proposal
+		}
 		if err := tx.AddAgendaItem(it); err != nil {
 			return err
 		}
-		res = Proposed{Result: Result{Meeting: m, Group: g}, Item: it, Late: now.After(AgendaDeadline(g, m))}
+		res = Proposed{Result: Result{Meeting: m, Group: g}, Item: it, Late: !writeUp && now.After(AgendaDeadline(g, m))}
 		return outbox.Refresh(tx, g, m, now, s.EditDelay)
 	})
 	if err != nil {

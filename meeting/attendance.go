@@ -25,11 +25,11 @@ type Recorded struct {
 }
 
 // RecordAttendance records who actually came to a meeting that has
-// started and was not cancelled, and marks it held. A coordinator acts.
-// With othersAbsent, every member of the group not in list is recorded
-// absent (a coordinator ticking who came). The whole list is saved or
-// none of it.
-func (s *Service) RecordAttendance(ctx context.Context, a Actor, meetingID, inGroup int64, list []Presence, othersAbsent bool) (*Recorded, error) {
+// started and was not cancelled, with guests who are not members, and
+// marks it held. A coordinator acts. With othersAbsent, every member of
+// the group not in list is recorded absent (a coordinator ticking who
+// came). The whole list is saved or none of it.
+func (s *Service) RecordAttendance(ctx context.Context, a Actor, meetingID, inGroup int64, list []Presence, othersAbsent bool, guests ...store.Guest) (*Recorded, error) {
 	var res Recorded
 	err := s.write(ctx, func(tx *store.Tx) error {
 		m, g, err := coordinatorOn(tx, a, meetingID, inGroup)
@@ -81,6 +81,9 @@ func (s *Service) RecordAttendance(ctx context.Context, a Actor, meetingID, inGr
 			}
 		}
 		if err := tx.SetAttendances(rows); err != nil {
+			return err
+		}
+		if err := tx.AddGuests(m.ID, guests); err != nil {
 			return err
 		}
 		if m.Status == store.MeetingScheduled {
