@@ -94,7 +94,8 @@ func commands() []*discordgo.ApplicationCommand {
 		{Name: "attendance", NameLocalizations: loc("dochazka"), Description: "Who comes, who came",
 			DescriptionLocalizations: loc("Kdo přijde, kdo přišel"), Options: []*discordgo.ApplicationCommandOption{
 				sub("show", "Who comes and who has not answered", "Kdo přijde a kdo neodpověděl", meetingOpt(false)),
-				sub("confirm", "Record who actually came (coordinators)", "Zapsat, kdo skutečně přišel (koordinátoři)", meetingOpt(true)),
+				sub("confirm", "Record who actually came (coordinators)", "Zapsat, kdo skutečně přišel (koordinátoři)", meetingOpt(true),
+					strOpt("guests", "Guests who are not members: Name=Organisation; …", "Hosté, kteří nejsou členy: Jméno=Organizace; …", false, false)),
 			}},
 		{Name: "report", NameLocalizations: loc("zprava"), Description: "The year's meetings for the annual report (coordinators)",
 			DescriptionLocalizations: loc("Setkání za rok pro výroční zprávu (koordinátoři)"), Options: []*discordgo.ApplicationCommandOption{

@@ -417,7 +417,13 @@ func TestAttendanceConfirmAndYearReport(t *testing.T) {
 		t.Errorf("confirm before the meeting: %q", text)
 	}
 	e.clock.Set(time.Date(2027, 3, 23, 12, 0, 0, 0, time.UTC))
-	resp := e.do(e.fake.SlashCommand(coordinator, channelID, "attendance", discordtest.SubCommand("confirm", str("meeting", fmt.Sprint(m.ID)))))
+	text = e.text(e.do(e.fake.SlashCommand(coordinator, channelID, "attendance", discordtest.SubCommand("confirm",
+		str("meeting", fmt.Sprint(m.ID)), str("guests", "=Krajský úřad")))), true)
+	if !strings.Contains(text, "Jméno=Organizace") {
+		t.Errorf("a guest without a name: %q", text)
+	}
+	resp := e.do(e.fake.SlashCommand(coordinator, channelID, "attendance", discordtest.SubCommand("confirm", str("meeting", fmt.Sprint(m.ID)),
+		str("guests", "Mgr. Pavel Hrubý=Krajské ředitelství policie Ústeckého kraje; Ing. Lucie Bílá"))))
 	if len(resp.Data.Components) != 1 {
 		t.Fatalf("no select: %+v", resp.Data)
 	}
@@ -446,6 +452,10 @@ func TestAttendanceConfirmAndYearReport(t *testing.T) {
 	}
 	if got, _ := e.store.Meeting(context.Background(), m.ID); got.Status != store.MeetingHeld {
 		t.Errorf("status %s, want held", got.Status)
+	}
+	guests, err := e.store.Guests(context.Background(), m.ID)
+	if err != nil || len(guests) != 2 || guests[0].Name != "Ing. Lucie Bílá" || guests[1].Organisation != "Krajské ředitelství policie Ústeckého kraje" {
+		t.Errorf("guests %+v %v", guests, err)
 	}
 	text = e.text(e.do(e.fake.SlashCommand(member, channelID, "report", discordtest.IntOpt("year", 2027))), true)
 	if !strings.Contains(text, "jen koordinátor") {

@@ -39,6 +39,15 @@ func (b *Bot) attendanceConfirm(r *request, o options) (*reply, error) {
 	if m.Start.After(b.Now()) {
 		return nil, refuse(msgConfirmFuture, m.Title)
 	}
+	if text := o.str("guests"); text != "" {
+		guests, err := meeting.ParseGuests(text)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := b.core.AddGuests(r.ctx, r.actor(), m.ID, r.group.ID, guests); err != nil {
+			return nil, err
+		}
+	}
 	members, err := b.store.GroupMembers(r.ctx, r.group.ID)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package meeting
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"coordbot/outbox"
 	"coordbot/store"
@@ -104,6 +105,48 @@ func (s *Service) RecordAttendance(ctx context.Context, a Actor, meetingID, inGr
 		return nil, errorf("record attendance", err)
 	}
 	return &res, nil
+}
+
+// AddGuests records guests who are not members at a meeting that has
+// started and was not cancelled. A coordinator acts.
+func (s *Service) AddGuests(ctx context.Context, a Actor, meetingID, inGroup int64, guests []store.Guest) (*Result, error) {
+	var res Result
+	err := s.write(ctx, func(tx *store.Tx) error {
+		m, g, err := coordinatorOn(tx, a, meetingID, inGroup)
+		if err != nil {
+			return err
+		}
+		if m.Status == store.MeetingCancelled {
+			return refuse(textCancelledNobody, m.Title)
+		}
+		if m.Start.After(s.Now()) {
+			return refuse(textNotYetHeld, m.Title)
+		}
+		res = Result{Meeting: m, Group: g}
+		return tx.AddGuests(m.ID, guests)
+	})
+	if err != nil {
+		return nil, errorf("add guests", err)
+	}
+	return &res, nil
+}
+
+// ParseGuests reads guests typed as "Name=Organisation", separated by
+// semicolons or new lines ("=Organisation" may be left out).
+func ParseGuests(text string) ([]store.Guest, error) {
+	var out []store.Guest
+	for _, part := range strings.FieldsFunc(text, func(r rune) bool { return r == ';' || r == '\n' }) {
+		name, org, _ := strings.Cut(part, "=")
+		name, org = strings.TrimSpace(name), strings.TrimSpace(org)
+		if name == "" && org == "" {
+			continue
+		}
+		if name == "" || len([]rune(name)) > 200 || len([]rune(org)) > 200 {
+			return nil, refuse(textBadGuest, strings.TrimSpace(part))
+		}
+		out = append(out, store.Guest{Name: name, Organisation: org})
+	}
+	return out, nil
 }
 
 // AssignMinutes files archived message messageID as the minutes of a

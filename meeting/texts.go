@@ -30,6 +30,8 @@ var (
 	textNoMessage       = i18n.Text{CS: "Zápis č. %d v archivu není.", EN: "There are no minutes no. %d in the archive."}
 	textCancelledNobody = i18n.Text{CS: "Schůzka „%s“ byla zrušena, není koho zapsat.", EN: "“%s” was cancelled; there is nobody to record."}
 
+	textBadGuest = i18n.Text{CS: "Hosta „%s“ zapište jako Jméno=Organizace (jméno nejvýše 200 znaků).", EN: "Write the guest “%s” as Name=Organisation (a name of at most 200 characters)."}
+
 	textStatusScheduled = i18n.Text{CS: "naplánována", EN: "scheduled"}
 	textStatusCancelled = i18n.Text{CS: "zrušena", EN: "cancelled"}
 	textStatusHeld      = i18n.Text{CS: "proběhla", EN: "held"}

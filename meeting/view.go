@@ -15,6 +15,7 @@ type View struct {
 	Answers []Answer
 	Agenda  []Item
 	Minutes []*store.ArchiveMessage
+	Guests  []*store.Guest
 }
 
 // Answer is a member's current answer.
@@ -82,6 +83,9 @@ func (s *Service) View(ctx context.Context, meetingID int64) (*View, error) {
 			}
 		}
 		v.Agenda = append(v.Agenda, item)
+	}
+	if v.Guests, err = st.Guests(ctx, m.ID); err != nil {
+		return nil, errorf("view", err)
 	}
 	if v.Minutes, err = st.ArchiveMessages(ctx, store.ArchiveFilter{MeetingID: m.ID, State: store.ArchiveArchived}); err != nil {
 		return nil, errorf("view", err)

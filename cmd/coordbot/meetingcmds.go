@@ -376,6 +376,12 @@ type meetingJSON struct {
 	RSVPs    []rsvpJSON    `json:"rsvps"`
 	Agenda   []agendaJSON  `json:"agenda"`
 	Minutes  []minutesJSON `json:"minutes"`
+	Guests   []guestJSON   `json:"guests"`
+}
+
+type guestJSON struct {
+	Name         string `json:"name"`
+	Organisation string `json:"organisation"`
 }
 
 type rsvpJSON struct {
@@ -441,7 +447,10 @@ func (e *env) cmdMeetingShow(ctx context.Context, g *globals, args []string) err
 	m, loc := v.Meeting, meetingZone(v.Meeting)
 	out := meetingJSON{ID: m.ID, Group: v.Group.Slug, Title: m.Title, Start: m.Start.In(loc).Format(time.RFC3339),
 		End: m.End().In(loc).Format(time.RFC3339), TimeZone: m.TimeZone, Place: m.Place, URL: m.OnlineURL, Status: m.Status,
-		RSVPs: []rsvpJSON{}, Agenda: []agendaJSON{}, Minutes: []minutesJSON{}}
+		RSVPs: []rsvpJSON{}, Agenda: []agendaJSON{}, Minutes: []minutesJSON{}, Guests: []guestJSON{}}
+	for _, gu := range v.Guests {
+		out.Guests = append(out.Guests, guestJSON{Name: gu.Name, Organisation: gu.Organisation})
+	}
 	for _, a := range v.Answers {
 		out.RSVPs = append(out.RSVPs, rsvpJSON{Email: firstEmail(a.Member), DiscordID: a.Member.DiscordUserID,
 			Name: a.Member.DisplayName, Organisation: a.Member.Organisation, Answer: a.RSVP.Answer, Note: a.RSVP.Note,
@@ -493,8 +502,10 @@ func substituteText(s string) string {
 // cmdMeetingAttended records who actually came:
 // meeting attended ID PERSON[=SUBSTITUTE]... [-absent PERSON,...]
 func (e *env) cmdMeetingAttended(ctx context.Context, g *globals, args []string) error {
-	fs := e.newFlagSet("meeting attended", "ID PERSON... (a member's e-mail or Discord id; PERSON=NAME when a deputy came instead) [-absent PERSON,...]")
+	fs := e.newFlagSet("meeting attended", "ID PERSON... (a member's e-mail or Discord id; PERSON=NAME when a deputy came instead) [-absent PERSON,...] [-guest \"NAME=ORGANISATION\"]...")
 	absent := fs.String("absent", "", "comma-separated members who did not come")
+	var guests guestList
+	fs.Var(&guests, "guest", "a guest who is not a member, as `NAME=ORGANISATION` (repeat for each)")
 	rest, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -531,10 +542,40 @@ func (e *env) cmdMeetingAttended(ctx context.Context, g *globals, args []string)
 		}
 		list = append(list, meeting.Presence{MemberID: mem.ID})
 	}
-	res, err := core.RecordAttendance(ctx, meeting.Operator(), id, 0, list, false)
+	res, err := core.RecordAttendance(ctx, meeting.Operator(), id, 0, list, false, guests...)
 	if err != nil {
 		return refused("meeting attended", err)
 	}
-	fmt.Fprintf(e.stdout, "meeting %d: attendance recorded, %d of %d came\n", id, res.Came, res.Of)
+	fmt.Fprintf(e.stdout, "meeting %d: attendance recorded, %d of %d came", id, res.Came, res.Of)
+	if len(guests) > 0 {
+		fmt.Fprintf(e.stdout, ", %d guests", len(guests))
+	}
+	fmt.Fprintln(e.stdout)
+	return nil
+}
+
+// guestList collects -guest "Name=Organisation" flags.
+type guestList []store.Guest
+
+// String implements flag.Value.
+func (l *guestList) String() string {
+	var parts []string
+	for _, g := range *l {
+		parts = append(parts, g.Name+"="+g.Organisation)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Set implements flag.Value: NAME=ORGANISATION, or NAME alone.
+func (l *guestList) Set(v string) error {
+	name, org, _ := strings.Cut(v, "=")
+	name, org = strings.TrimSpace(name), strings.TrimSpace(org)
+	if name == "" {
+		return fmt.Errorf("a guest needs a name: -guest \"Name=Organisation\"")
+	}
+	if len([]rune(name)) > 200 || len([]rune(org)) > 200 {
+		return fmt.Errorf("guest %q: name and organisation are at most 200 characters", name)
+	}
+	*l = append(*l, store.Guest{Name: name, Organisation: org})
 	return nil
 }
