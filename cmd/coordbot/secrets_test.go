@@ -46,6 +46,10 @@ func TestCommandsWithoutServersNeedNoSecrets(t *testing.T) {
 		{"meeting_add", []string{"meeting", "add", "-group", "pracovni-skupina", "-title", "Jednání",
 			"-start", "23. 3. 2099 10:00"}, "meeting 1 created: Jednání"},
 		{"migrate", []string{"migrate"}, "migrated to schema version"},
+		{"report", []string{"report", "-group", "pracovni-skupina", "-year", "2022"}, "2022"},
+		{"ics", []string{"ics", "-group", "pracovni-skupina"}, "BEGIN:VCALENDAR"},
+		{"search", []string{"search", "zápis"}, "no messages found"},
+		{"import", []string{"import", mustAbs(t, "../../mail/testdata/outlook-cp1250.eml")}, "quarantined 1, failed 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,4 +111,13 @@ func TestServersRefuseToStartWithoutTheirSecrets(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustAbs(t *testing.T, path string) string {
+	t.Helper()
+	p, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
