@@ -71,7 +71,7 @@ func (r *Report) CSV(w io.Writer) error {
 			if mr.Recorded {
 				source = "recorded"
 			}
-			rec = append(rec, strconv.Itoa(len(present)), strconv.Itoa(len(mr.Absent)), strconv.Itoa(len(mr.NoAnswer)),
+			rec = append(rec, strconv.Itoa(len(present)), strconv.Itoa(len(mr.Excused)), strconv.Itoa(len(mr.NeverAnswered)),
 				list(subs), list(orgs), list(mr.Agenda), list(minutes), list(files), source)
 		} else {
 			rec = append(rec, make([]string, len(csvHeader)-len(rec))...)

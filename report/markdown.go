@@ -209,7 +209,7 @@ func (r *Report) table(b *strings.Builder, lang i18n.Lang) {
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %d | %d | %s |\n",
 			i18n.FormatDate(mr.Meeting.Start, r.loc(mr.Meeting), lang), md(mr.Meeting.Title),
-			attended, len(mr.Absent), len(mr.NoAnswer), minutes)
+			attended, len(mr.Excused), len(mr.NeverAnswered), minutes)
 	}
 	if fromRSVPs {
 		fmt.Fprintf(b, "\n\\* %s\n", txtFromRSVPs.In(lang))
@@ -230,9 +230,9 @@ func (r *Report) details(b *strings.Builder, lang i18n.Lang, mr *MeetingReport) 
 		label = txtRecorded
 	}
 	people(b, lang, label.In(lang), mr.Present(), true)
-	people(b, lang, txtAbsent.In(lang), mr.Absent, false)
+	people(b, lang, txtAbsent.In(lang), mr.Excused, false)
 	people(b, lang, txtMaybe.In(lang), mr.Maybe, false)
-	people(b, lang, txtNoAnswer.In(lang), mr.NoAnswer, false)
+	people(b, lang, txtNoAnswer.In(lang), mr.NeverAnswered, false)
 
 	fmt.Fprintf(b, "**%s**\n\n", txtAgenda.In(lang))
 	if len(mr.Agenda) == 0 {

@@ -1,18 +1,42 @@
 // Package report drafts a group's annual report from the store: how often
-// and when the group met, which meetings were cancelled, which
-// organisations took part, what was discussed, and for each meeting who
-// came, who sent apologies, who never answered, its agenda and the minutes
-// filed under it.
+// and when the group met, which meetings were cancelled, who the group is
+// made of and how many of its organisations came, what was discussed, who
+// came as a guest, and for each meeting who came, who was excused, who
+// promised to come but was never recorded, who never answered, its topics
+// and the minutes filed under it.
 //
-// Build gathers the data into a Report; Markdown writes it as a draft for
-// the coordinator to edit into the annual report, in the group's language,
-// and CSV writes one row per meeting for a spreadsheet.
+// # The model
+//
+// Build gathers a [Report]: the year's meetings that took place
+// ([MeetingReport], by start) and the cancelled ones apart; the group's
+// member organisations, the organisations represented (with how many
+// meetings each) and the [Coverage] "15 of 16 municipalities"; the year's
+// topics and guests.
+//
+// Attendance per meeting falls in four groups, each person in exactly one:
+// Came (recorded present, a deputy in Person.Substitute), Excused
+// (recorded absent, or without a record answered no), YesNotRecorded
+// (answered yes but nobody recorded them), NeverAnswered (members at the
+// time with neither a record nor an answer); Maybe holds a "maybe" without
+// a record. A record always wins over an answer. Guests are the people who
+// came without being members.
+//
+// Topics of a meeting are its accepted agenda items; a meeting without any
+// takes the numbered program of its archived minutes ([ProgramTopics]).
+// Minutes lists the messages filed under the meeting with routing tags
+// stripped from subjects; replies and forwards count as Correspondence.
+//
+// Markdown writes the draft for the coordinator to paste into the annual
+// report, in the group's language; CSV writes one row per meeting for a
+// spreadsheet.
 package report
 
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,51 +51,84 @@ import (
 type Report struct {
 	Group *store.Group
 	Year  int
-	// Lang is the language Markdown writes; Build sets the group's locale.
+	// Lang is the language Markdown and CSV write; Build sets the group's
+	// locale.
 	Lang i18n.Lang
 	// Meetings are the meetings that took place in the year, by start.
 	Meetings []*MeetingReport
 	// Cancelled are the year's cancelled meetings, by start.
 	Cancelled []*store.Meeting
-	// Organisations are those represented at the meetings (by recorded
-	// attendance where there is any, else by RSVP yes) with how many
-	// meetings each, most meetings first.
+	// MemberOrganisations are the distinct organisations of the group's
+	// current members, in Czech alphabetical order: who the group is
+	// made of.
+	MemberOrganisations []string
+	// Organisations are those represented at the meetings (members who
+	// came, in person or by deputy) with how many meetings each, most
+	// meetings first. Guests' organisations are not counted.
 	Organisations []OrgCount
-	// Topics are the accepted agenda titles in order of meetings, each
-	// once.
+	// Coverage compares Organisations with MemberOrganisations.
+	Coverage Coverage
+	// Topics are the meetings' topics in order of meetings, each once.
 	Topics []string
+	// Guests are the year's guests, each once (by name and
+	// organisation), in the order they first came.
+	Guests []Person
+}
+
+// Coverage is how many of the group's member organisations were
+// represented at least once in the year.
+type Coverage struct {
+	Represented, Of int
+	// Municipalities reports that every member organisation is a
+	// municipality (its name starts with Město, Obec, Městys, Statutární
+	// město, Magistrát města, Městský úřad, Obecní úřad or Úřad městyse):
+	// the prose then says "obcí" instead of "organizací".
+	Municipalities bool
 }
 
 // MeetingReport is what the report says about one meeting that took place.
+// Every person lists is sorted by organisation (none last) and name.
 type MeetingReport struct {
 	Meeting *store.Meeting
-	// Attended answered yes (a substitute, if sent, is in Person.Substitute),
-	// Absent answered no, Maybe answered maybe, and NoAnswer are the group's
-	// members who never answered (members who joined after the meeting are
-	// left out). All four come from the RSVPs, sorted by organisation and
-	// name.
-	Attended, Absent, Maybe, NoAnswer []Person
-	// Recorded reports that a coordinator recorded the real attendance;
-	// Confirmed then lists who came (or sent a substitute).
-	Recorded  bool
-	Confirmed []Person
-	// Agenda are the accepted items' titles in agenda order.
+	// Recorded reports that a coordinator recorded who came.
+	Recorded bool
+	// Came are the members recorded present; Substitute names the deputy
+	// who came instead.
+	Came []Person
+	// Excused are the members recorded absent, and those without a record
+	// who answered no.
+	Excused []Person
+	// YesNotRecorded are the members who answered yes (Substitute: the
+	// deputy they announced) and have no record: a promise, not a head
+	// count.
+	YesNotRecorded []Person
+	// Maybe are the members who answered maybe and have no record.
+	Maybe []Person
+	// NeverAnswered are the members at the time of the meeting with
+	// neither a record nor an answer (members who joined later are left
+	// out).
+	NeverAnswered []Person
+	// Guests came without being members of the group.
+	Guests []Person
+	// Agenda are the accepted agenda items' titles in agenda order.
 	Agenda []string
-	// Minutes are the archived messages filed under the meeting, oldest
-	// first.
+	// Topics are what was discussed: Agenda, or when that is empty the
+	// numbered program found in the minutes (TopicsFromMinutes).
+	Topics            []string
+	TopicsFromMinutes bool
+	// Minutes are the archived messages filed under the meeting that are
+	// not replies or forwards, oldest first.
 	Minutes []MinutesRef
+	// Correspondence counts the replies and forwards filed under the
+	// meeting (a guest's "RE: Zápis…"): mail about the minutes, not
+	// minutes.
+	Correspondence int
 }
 
-// Present returns who came: the recorded attendance if there is any, else
-// those who answered yes.
-func (mr *MeetingReport) Present() []Person {
-	if mr.Recorded {
-		return mr.Confirmed
-	}
-	return mr.Attended
-}
+// Present returns who came: the members recorded present.
+func (mr *MeetingReport) Present() []Person { return mr.Came }
 
-// Person is a member as the report names them.
+// Person is a member or guest as the report names them.
 type Person struct {
 	Name         string
 	Organisation string
@@ -85,8 +142,9 @@ type OrgCount struct {
 	Meetings     int
 }
 
-// MinutesRef is an archived message filed under a meeting.
+// MinutesRef is an archived message filed under a meeting as its minutes.
 type MinutesRef struct {
+	// Subject is the message's subject without routing tags.
 	Subject string
 	// Attachments are the file names, in the message's order.
 	Attachments []string
@@ -126,6 +184,12 @@ func BuildAt(ctx context.Context, s *store.Store, groupSlug string, year int, no
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	r := &Report{Group: g, Year: year, Lang: lang}
+	b := &builder{s: s, people: map[int64]*store.Member{}, joined: map[int64]time.Time{}, coll: collate.New(language.Czech)}
+	if err := b.loadMembers(ctx, g.ID); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	r.MemberOrganisations = b.memberOrgs()
+
 	var held []*store.Meeting
 	for _, m := range meetings {
 		switch {
@@ -135,30 +199,29 @@ func BuildAt(ctx context.Context, s *store.Store, groupSlug string, year int, no
 			held = append(held, m)
 		}
 	}
-	if len(held) == 0 {
-		return r, nil
-	}
-
-	b := &builder{s: s, people: map[int64]*store.Member{}, joined: map[int64]time.Time{}, coll: collate.New(language.Czech)}
-	if err := b.loadMembers(ctx, g.ID); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
 	orgMeetings := map[string]int{}
 	seenTopic := map[string]bool{}
+	seenGuest := map[Person]bool{}
 	for _, m := range held {
 		mr, err := b.meeting(ctx, m)
 		if err != nil {
 			return nil, fmt.Errorf("report: meeting %d: %w", m.ID, err)
 		}
 		r.Meetings = append(r.Meetings, mr)
-		for _, org := range distinctOrgs(mr.Present()) {
+		for _, org := range distinctOrgs(mr.Came) {
 			orgMeetings[org]++
 		}
-		for _, t := range mr.Agenda {
+		for _, t := range mr.Topics {
 			key := strings.ToLower(t)
 			if !seenTopic[key] {
 				seenTopic[key] = true
 				r.Topics = append(r.Topics, t)
+			}
+		}
+		for _, gp := range mr.Guests {
+			if !seenGuest[gp] {
+				seenGuest[gp] = true
+				r.Guests = append(r.Guests, gp)
 			}
 		}
 	}
@@ -172,7 +235,43 @@ func BuildAt(ctx context.Context, s *store.Store, groupSlug string, year int, no
 		}
 		return b.coll.CompareString(a.Organisation, c.Organisation) < 0
 	})
+	r.Coverage = coverage(r.MemberOrganisations, orgMeetings)
 	return r, nil
+}
+
+// coverage counts the member organisations represented at least once.
+func coverage(memberOrgs []string, came map[string]int) Coverage {
+	c := Coverage{Of: len(memberOrgs), Municipalities: len(memberOrgs) > 0}
+	for _, org := range memberOrgs {
+		if came[org] > 0 {
+			c.Represented++
+		}
+		if !IsMunicipality(org) {
+			c.Municipalities = false
+		}
+	}
+	return c
+}
+
+// municipalPrefixes start the names of Czech municipalities and their
+// offices as coordinators write them in member lists.
+var municipalPrefixes = []string{
+	"město ", "obec ", "městys ", "statutární město ", "magistrát města ", "magistrát statutárního města ",
+	"městský úřad ", "obecní úřad ", "úřad městyse ",
+}
+
+// IsMunicipality reports whether an organisation's name is that of a
+// municipality or its office ("Město Děčín", "Obec Malšovice", "Městský
+// úřad Rumburk"): a group of them is counted in "obcí" rather than
+// "organizací".
+func IsMunicipality(org string) bool {
+	lower := strings.ToLower(strings.TrimSpace(org)) + " "
+	for _, p := range municipalPrefixes {
+		if strings.HasPrefix(lower, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // builder reads one report's data, remembering members between meetings.
@@ -205,6 +304,22 @@ func (b *builder) loadMembers(ctx context.Context, groupID int64) error {
 	return nil
 }
 
+// memberOrgs lists the current members' distinct organisations in Czech
+// order.
+func (b *builder) memberOrgs() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, gm := range b.members {
+		org := strings.TrimSpace(gm.Organisation)
+		if org != "" && !seen[org] {
+			seen[org] = true
+			out = append(out, org)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return b.coll.CompareString(out[i], out[j]) < 0 })
+	return out
+}
+
 // person names a member; a former member of the group is read on demand.
 func (b *builder) person(ctx context.Context, memberID int64, substitute string) (Person, error) {
 	m := b.people[memberID]
@@ -220,59 +335,9 @@ func (b *builder) person(ctx context.Context, memberID int64, substitute string)
 
 func (b *builder) meeting(ctx context.Context, m *store.Meeting) (*MeetingReport, error) {
 	mr := &MeetingReport{Meeting: m}
-	rsvps, err := b.s.RSVPs(ctx, m.ID)
-	if err != nil {
+	if err := b.attendance(ctx, mr); err != nil {
 		return nil, err
 	}
-	answered := map[int64]bool{}
-	for _, rs := range rsvps {
-		answered[rs.MemberID] = true
-		switch rs.Answer {
-		case store.AnswerYes, store.AnswerMaybe:
-			p, err := b.person(ctx, rs.MemberID, rs.Substitute)
-			if err != nil {
-				return nil, err
-			}
-			if rs.Answer == store.AnswerYes {
-				mr.Attended = append(mr.Attended, p)
-			} else {
-				mr.Maybe = append(mr.Maybe, p)
-			}
-		case store.AnswerNo:
-			// A substitute named with "no" does not come: the store
-			// does not count it either.
-			p, err := b.person(ctx, rs.MemberID, "")
-			if err != nil {
-				return nil, err
-			}
-			mr.Absent = append(mr.Absent, p)
-		}
-	}
-	for _, gm := range b.members {
-		if !answered[gm.ID] && !b.joined[gm.ID].After(m.Start) {
-			mr.NoAnswer = append(mr.NoAnswer, Person{Name: gm.DisplayName, Organisation: gm.Organisation})
-		}
-	}
-
-	att, err := b.s.AttendanceOf(ctx, m.ID)
-	if err != nil {
-		return nil, err
-	}
-	mr.Recorded = len(att) > 0
-	for _, a := range att {
-		if !a.Attended {
-			continue
-		}
-		p, err := b.person(ctx, a.MemberID, a.Substitute)
-		if err != nil {
-			return nil, err
-		}
-		mr.Confirmed = append(mr.Confirmed, p)
-	}
-	for _, ps := range [][]Person{mr.Attended, mr.Absent, mr.Maybe, mr.NoAnswer, mr.Confirmed} {
-		b.sortPeople(ps)
-	}
-
 	items, err := b.s.Agenda(ctx, m.ID)
 	if err != nil {
 		return nil, err
@@ -282,21 +347,126 @@ func (b *builder) meeting(ctx context.Context, m *store.Meeting) (*MeetingReport
 			mr.Agenda = append(mr.Agenda, it.Title)
 		}
 	}
-
-	msgs, err := b.s.ArchiveMessages(ctx, store.ArchiveFilter{MeetingID: m.ID, State: store.ArchiveArchived})
-	if err != nil {
+	mr.Topics = mr.Agenda
+	if err := b.minutes(ctx, mr); err != nil {
 		return nil, err
+	}
+	return mr, nil
+}
+
+// attendance sorts the group's members into the four groups: a record
+// wins over an answer, an answer over silence.
+func (b *builder) attendance(ctx context.Context, mr *MeetingReport) error {
+	m := mr.Meeting
+	att, err := b.s.AttendanceOf(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	rsvps, err := b.s.RSVPs(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	mr.Recorded = len(att) > 0
+	placed := map[int64]bool{}
+	for _, a := range att {
+		placed[a.MemberID] = true
+		sub := a.Substitute
+		if !a.Attended {
+			sub = ""
+		}
+		p, err := b.person(ctx, a.MemberID, sub)
+		if err != nil {
+			return err
+		}
+		if a.Attended {
+			mr.Came = append(mr.Came, p)
+		} else {
+			mr.Excused = append(mr.Excused, p)
+		}
+	}
+	for _, rs := range rsvps {
+		if placed[rs.MemberID] {
+			continue
+		}
+		placed[rs.MemberID] = true
+		sub := rs.Substitute
+		if rs.Answer == store.AnswerNo {
+			sub = "" // a deputy named with "no" does not come
+		}
+		p, err := b.person(ctx, rs.MemberID, sub)
+		if err != nil {
+			return err
+		}
+		switch rs.Answer {
+		case store.AnswerYes:
+			mr.YesNotRecorded = append(mr.YesNotRecorded, p)
+		case store.AnswerNo:
+			mr.Excused = append(mr.Excused, p)
+		default:
+			mr.Maybe = append(mr.Maybe, p)
+		}
+	}
+	for _, gm := range b.members {
+		if !placed[gm.ID] && !b.joined[gm.ID].After(m.Start) {
+			mr.NeverAnswered = append(mr.NeverAnswered, Person{Name: gm.DisplayName, Organisation: gm.Organisation})
+		}
+	}
+	guests, err := b.s.Guests(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	for _, g := range guests {
+		mr.Guests = append(mr.Guests, Person{Name: g.Name, Organisation: g.Organisation})
+	}
+	for _, ps := range [][]Person{mr.Came, mr.Excused, mr.YesNotRecorded, mr.Maybe, mr.NeverAnswered, mr.Guests} {
+		b.sortPeople(ps)
+	}
+	return nil
+}
+
+// minutes lists the messages filed under the meeting as minutes or counts
+// them as correspondence and, for a meeting without agenda items, reads
+// its topics from the minutes' numbered program.
+func (b *builder) minutes(ctx context.Context, mr *MeetingReport) error {
+	msgs, err := b.s.ArchiveMessages(ctx, store.ArchiveFilter{MeetingID: mr.Meeting.ID, State: store.ArchiveArchived, Limit: 1000})
+	if err != nil {
+		return err
 	}
 	// ArchiveMessages lists newest first; minutes read better in the
 	// order they came.
 	for i := len(msgs) - 1; i >= 0; i-- {
-		ref := MinutesRef{Subject: msgs[i].Subject}
-		for _, a := range msgs[i].Attachments {
+		msg := msgs[i]
+		if IsCorrespondence(msg.Subject) {
+			mr.Correspondence++
+			continue
+		}
+		ref := MinutesRef{Subject: CleanSubject(msg.Subject)}
+		for _, a := range msg.Attachments {
 			ref.Attachments = append(ref.Attachments, a.Filename)
 		}
 		mr.Minutes = append(mr.Minutes, ref)
+		if len(mr.Topics) > 0 {
+			continue
+		}
+		topics := ProgramTopics(msg.BodyText)
+		if len(topics) == 0 && len(msg.Attachments) > 0 {
+			// The list leaves out the attachments' text; read it only
+			// for a meeting that needs it.
+			full, err := b.s.ArchiveMessageByID(ctx, msg.ID)
+			if err != nil {
+				return err
+			}
+			for _, a := range full.Attachments {
+				if topics = ProgramTopics(a.Text); len(topics) > 0 {
+					break
+				}
+			}
+		}
+		if len(topics) > 0 {
+			mr.Topics, mr.TopicsFromMinutes = topics, true
+		}
 	}
-	return mr, nil
+	return nil
 }
 
 // sortPeople orders people by organisation (those without one last), then
@@ -335,4 +505,80 @@ func compareOrgs(coll *collate.Collator, a, b string) int {
 		return -1
 	}
 	return coll.CompareString(a, b)
+}
+
+// routingTag is a leading "[pracovni-skupina]" or any other bracketed tag
+// a mailing list or a coordinator's rule puts before a subject.
+var routingTag = regexp.MustCompile(`^\s*\[[^\]]*\]\s*`)
+
+// replyPrefix starts the subject of a reply or forward: English and
+// German clients write "Re:", "Fwd:", "FW:", "AW:", "WG:", Czech Outlook
+// "Odp:" and "PŘ:" (přeposlat), some clients "RE[2]:".
+var replyPrefix = regexp.MustCompile(`(?i)^(re|fw|fwd|odp|př|pr|aw|wg|sv|vs|tr)(\[\d+\])?\s*:`)
+
+// CleanSubject strips routing tags ("[pracovni-skupina] ") from the start
+// of a subject and trims it.
+func CleanSubject(s string) string {
+	for {
+		t := routingTag.ReplaceAllString(s, "")
+		if t == s {
+			return strings.TrimSpace(s)
+		}
+		s = t
+	}
+}
+
+// IsCorrespondence reports whether a subject is that of a reply or a
+// forward ("RE: Zápis…", "Odp: [ps] Zápis…"), routing tags before the
+// prefix included: mail about minutes rather than minutes.
+func IsCorrespondence(subject string) bool {
+	return replyPrefix.MatchString(CleanSubject(subject))
+}
+
+var (
+	// programHeading is the line that opens a meeting's program in its
+	// minutes: "Program:", "Program jednání:", "PROGRAM SETKÁNÍ:".
+	programHeading = regexp.MustCompile(`(?i)^\s*program(\s+(jednání|setkání|schůze|porady))?\s*:\s*$`)
+	// programItem is one numbered line: "1. Plnění…", "2) Financování…".
+	programItem = regexp.MustCompile(`^\s*(\d{1,2})\s*[.)]\s+(\S.*)$`)
+)
+
+// ProgramTopics returns the numbered lines after the first "Program:" or
+// "Program jednání:" line of minutes' text, without their numbers and
+// trailing dots or ellipses. Blank lines may come before the first item;
+// the list ends at the first other line or when the numbering does not go
+// on by one. Text without such a program gives nil.
+func ProgramTopics(text string) []string {
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	for i, line := range lines {
+		if !programHeading.MatchString(line) {
+			continue
+		}
+		var topics []string
+		next := 0
+		for _, l := range lines[i+1:] {
+			if strings.TrimSpace(l) == "" {
+				if len(topics) == 0 {
+					continue
+				}
+				break
+			}
+			m := programItem.FindStringSubmatch(l)
+			if m == nil {
+				break
+			}
+			n, _ := strconv.Atoi(m[1])
+			if next != 0 && n != next {
+				break
+			}
+			next = n + 1
+			if t := strings.TrimRight(strings.TrimSpace(m[2]), ".…: "); t != "" {
+				topics = append(topics, t)
+			}
+		}
+		if len(topics) > 0 {
+			return topics
+		}
+	}
+	return nil
 }

@@ -238,19 +238,19 @@ func TestYearReport(t *testing.T) {
 			t.Errorf("November meeting status %q: the fixture should leave it unmarked", st)
 		}
 		march, june, nov := r.Meetings[0], r.Meetings[1], r.Meetings[2]
-		if names(march.NoAnswer) != "Tomáš Veselý" || names(june.NoAnswer) != "Petr Svoboda" {
-			t.Errorf("no answer: March %q, June %q", names(march.NoAnswer), names(june.NoAnswer))
+		if names(march.NeverAnswered) != "Tomáš Veselý" || names(june.NeverAnswered) != "Petr Svoboda" {
+			t.Errorf("no answer: March %q, June %q", names(march.NeverAnswered), names(june.NeverAnswered))
 		}
-		if got := names(nov.NoAnswer); got != "Karel Procházka" {
+		if got := names(nov.NeverAnswered); got != "Karel Procházka" {
 			t.Errorf("November no answer %q", got)
 		}
 		// By organisation, then name in Czech order: ch comes after h.
-		if got, want := names(nov.Attended), "Jan Černý, Jana Nováková, Petr Svoboda, Tomáš Veselý, "+
+		if got, want := names(nov.YesNotRecorded), "Jan Černý, Jana Nováková, Petr Svoboda, Tomáš Veselý, "+
 			"Hana Dvořáková, Chrudoš Hájek, Lucie Malá"; got != want {
 			t.Errorf("November attended\n got %q\nwant %q", got, want)
 		}
-		if !june.Recorded || march.Recorded || len(june.Confirmed) != 4 {
-			t.Errorf("recorded: March %v, June %v with %d confirmed", march.Recorded, june.Recorded, len(june.Confirmed))
+		if !june.Recorded || march.Recorded || len(june.Came) != 4 {
+			t.Errorf("recorded: March %v, June %v with %d confirmed", march.Recorded, june.Recorded, len(june.Came))
 		}
 		if len(march.Agenda) != 2 {
 			t.Errorf("March agenda %q: the proposed item is not part of it", march.Agenda)
