@@ -9,23 +9,35 @@ import (
 	"time"
 
 	"coordbot/calendar"
+	"coordbot/i18n"
 	"coordbot/report"
 	"coordbot/store"
 )
 
 func (e *env) cmdReport(ctx context.Context, g *globals, args []string) error {
-	fs := e.newFlagSet("report", "-group SLUG -year YYYY [-format md|csv]")
+	fs := e.newFlagSet("report", "-group SLUG -year YYYY [-format md|csv] [-excel]")
 	slug := fs.String("group", "", "the group's `slug`")
 	year := fs.Int("year", 0, "the `year`")
 	format := fs.String("format", "md", "md (a draft for the annual report) or csv (a spreadsheet)")
+	excel := fs.Bool("excel", false, "csv for Czech Excel: a UTF-8 byte-order mark and ; between fields")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *slug == "" || *year < 1000 || *year > 9999 {
 		return usagef("report: give -group SLUG and -year YYYY")
 	}
-	if *format != "md" && *format != "csv" {
+	// write renders the built report in the chosen format.
+	var write func(r *report.Report) error
+	switch *format {
+	case "md":
+		write = func(r *report.Report) error { return r.Markdown(e.stdout) }
+	case "csv":
+		write = func(r *report.Report) error { return r.WriteCSV(e.stdout, report.CSVOptions{Excel: *excel}) }
+	default:
 		return usagef("report: -format must be md or csv, not %q", *format)
+	}
+	if *excel && *format != "csv" {
+		return usagef("report: -excel goes with -format csv")
 	}
 	s, err := openStore(ctx, g)
 	if err != nil {
@@ -39,15 +51,14 @@ func (e *env) cmdReport(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format == "csv" {
-		return r.CSV(e.stdout)
-	}
-	return r.Markdown(e.stdout)
+	return write(r)
 }
 
 func (e *env) cmdICS(ctx context.Context, g *globals, args []string) error {
-	fs := e.newFlagSet("ics", "-group SLUG")
+	fs := e.newFlagSet("ics", "-group SLUG [-from DATE] [-to DATE]")
 	slug := fs.String("group", "", "the group's `slug`")
+	fromText := fs.String("from", "", "first `date` in the group's zone, e.g. \"1. 1. 2026\" or 2026-01-01, a time may follow (default: a year ago)")
+	toText := fs.String("to", "", "last `date`, included, as for -from (default: everything ahead)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -59,11 +70,70 @@ func (e *env) cmdICS(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	defer s.Close()
-	err = calendar.Feed(ctx, e.stdout, s, *slug, e.now())
+	grp, err := s.GroupBySlug(ctx, *slug)
 	if errors.Is(err, store.ErrNotFound) {
 		return usagef("ics: unknown group %q", *slug)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(grp.TimeZone)
+	if err != nil {
+		return fmt.Errorf("ics: group %s: %w", grp.Slug, err)
+	}
+	// A date alone is the whole day, -to's included; a date with a time
+	// is that minute, included too.
+	bound := func(name, text string, end bool) (time.Time, error) {
+		day, err := i18n.ParseDate(text, loc)
+		if err == nil {
+			if end {
+				day = time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, loc)
+			}
+			return day, nil
+		}
+		// Not a date alone: a date with a time, whose complaint is the
+		// more useful one when it got as far as the time.
+		var pe *i18n.ParseError
+		if errors.As(err, &pe) && pe.Kind == i18n.ErrSyntax {
+			at, errAt := i18n.ParseDateTime(text, loc)
+			if errAt == nil {
+				if end {
+					at = at.Add(time.Minute)
+				}
+				return at, nil
+			}
+			var pa *i18n.ParseError
+			if errors.As(errAt, &pa) && pa.Kind != i18n.ErrSyntax {
+				pe = pa
+			}
+		}
+		if pe == nil {
+			return time.Time{}, usagef("ics: -%s: %v", name, err)
+		}
+		return time.Time{}, usagef("ics: -%s: %s", name, pe.Message(i18n.English))
+	}
+	win := calendar.Recent(e.now())
+	if *fromText != "" {
+		if win.From, err = bound("from", *fromText, false); err != nil {
+			return err
+		}
+	}
+	if *toText != "" {
+		if win.To, err = bound("to", *toText, true); err != nil {
+			return err
+		}
+		if !win.From.Before(win.To) && *fromText == "" {
+			return usagef("ics: -to %s is more than a year ago; give -from too", *toText)
+		}
+		if !win.From.Before(win.To) {
+			return usagef("ics: -to %s is before -from %s", *toText, *fromText)
+		}
+	}
+	c, err := calendar.Load(ctx, s, *slug, win)
+	if err != nil {
+		return err
+	}
+	return c.Write(e.stdout)
 }
 
 // startHTTP serves the calendar feeds until Close.
