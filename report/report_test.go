@@ -523,8 +523,8 @@ func TestUnknownGroupIsNotFound(t *testing.T) {
 	}
 }
 
-// seedReport builds the seed year's report of a group.
-func seedReport(t *testing.T, slug string) *report.Report {
+// buildSeed builds the seed year's report of a group.
+func buildSeed(t *testing.T, slug string) *report.Report {
 	t.Helper()
 	s, at := seedYear(t)
 	r, err := report.BuildAt(context.Background(), s, slug, 2022, at)
@@ -552,7 +552,7 @@ func everyoneOnce(t *testing.T, mr *report.MeetingReport) {
 
 func TestSeedYear(t *testing.T) {
 	t.Run("working group", func(t *testing.T) {
-		r := seedReport(t, seedWorkingGroup)
+		r := buildSeed(t, seedWorkingGroup)
 		if len(r.Meetings) != 3 || len(r.Cancelled) != 1 {
 			t.Fatalf("%d meetings, %d cancelled", len(r.Meetings), len(r.Cancelled))
 		}
@@ -618,7 +618,7 @@ func TestSeedYear(t *testing.T) {
 		}
 	})
 	t.Run("municipal coordinators", func(t *testing.T) {
-		r := seedReport(t, seedLocal)
+		r := buildSeed(t, seedLocal)
 		if r.Coverage != (report.Coverage{Represented: 15, Of: 16, Municipalities: true}) {
 			t.Errorf("coverage %+v", r.Coverage)
 		}
@@ -631,7 +631,7 @@ func TestSeedYear(t *testing.T) {
 		}
 	})
 	t.Run("round table", func(t *testing.T) {
-		r := seedReport(t, seedRoundTable)
+		r := buildSeed(t, seedRoundTable)
 		if len(r.Guests) != 4 || !strings.HasPrefix(r.Summary(), "V roce 2022 se konalo 1 setkání – 19. 10. 2022.") {
 			t.Errorf("guests %q, summary:\n%s", names(r.Guests), r.Summary())
 		}
@@ -640,7 +640,7 @@ func TestSeedYear(t *testing.T) {
 
 func TestSeedGolden(t *testing.T) {
 	for _, slug := range []string{seedWorkingGroup, seedLocal, seedRoundTable} {
-		r := seedReport(t, slug)
+		r := buildSeed(t, slug)
 		for _, lang := range []i18n.Lang{i18n.Czech, i18n.English} {
 			r.Lang = lang
 			t.Run(fmt.Sprintf("%s/%s/md", slug, lang), func(t *testing.T) {
@@ -674,7 +674,7 @@ func TestSeedGolden(t *testing.T) {
 }
 
 func TestCSVForExcel(t *testing.T) {
-	r := seedReport(t, seedLocal)
+	r := buildSeed(t, seedLocal)
 	var b bytes.Buffer
 	if err := r.WriteCSV(&b, report.CSVOptions{Excel: true}); err != nil {
 		t.Fatal(err)
