@@ -45,10 +45,14 @@ func UID(meetingID int64) string {
 //
 // A meeting's DTSTART and DTEND are local times with a TZID of the meeting's
 // zone (the group's when the meeting has none). agendas maps a meeting id to
-// its items as store.Agenda returns them; withdrawn items are left out. now
-// becomes the DTSTAMP of every event. The calendar is rendered in memory and
-// written to w in one piece, so nothing is written when it fails.
-func Write(w io.Writer, g *store.Group, meetings []*store.Meeting, agendas map[int64][]*store.AgendaItem, now time.Time) error {
+// its items as store.Agenda returns them; withdrawn items are left out.
+//
+// The output depends on the arguments only, never on the clock: DTSTAMP is
+// each event's last change (see Changed) and the VTIMEZONEs span the
+// meetings, so an unchanged store gives the same bytes at every poll and a
+// subscriber's HTTP cache can validate them. The calendar is rendered in
+// memory and written to w in one piece, so nothing is written when it fails.
+func Write(w io.Writer, g *store.Group, meetings []*store.Meeting, agendas map[int64][]*store.AgendaItem) error {
 	if g == nil {
 		return fmt.Errorf("calendar: no group")
 	}
@@ -90,12 +94,14 @@ func Write(w io.Writer, g *store.Group, meetings []*store.Meeting, agendas map[i
 			return fmt.Errorf("calendar: meeting %d: %w", m.ID, err)
 		}
 		zones.cover(name, m.Start, m.End())
-		events = append(events, event(g, m, loc, agendas[m.ID], now))
+		events = append(events, event(g, m, loc, agendas[m.ID]))
 	}
 	if len(events) == 0 {
 		// RFC 5545 wants at least one component, and a subscriber's client
-		// may as well learn the group's zone.
-		zones.cover(g.TimeZone, now, now)
+		// may as well learn the group's zone. Any year describes it; the
+		// group's own stamp keeps the bytes independent of the clock.
+		at := stamp(g.UpdatedAt, g.CreatedAt)
+		zones.cover(g.TimeZone, at, at)
 	}
 	// VTIMEZONEs first: some clients resolve TZIDs in a single pass.
 	for _, name := range zones.names {
@@ -115,36 +121,131 @@ func Write(w io.Writer, g *store.Group, meetings []*store.Meeting, agendas map[i
 	return nil
 }
 
-// Feed loads the group with that slug, its meetings of every status that
-// start at most a year before now, and their agendas, and writes them with
-// Write. An unknown group gives an error wrapping store.ErrNotFound.
-func Feed(ctx context.Context, w io.Writer, s *store.Store, groupSlug string, now time.Time) error {
+// Window selects a calendar's meetings by their start: From <= start < To.
+// A zero bound leaves that side open.
+type Window struct {
+	From, To time.Time
+}
+
+// Recent is the window of the subscribed feed: meetings that started at
+// most a year before now, and everything ahead. A year of past meetings
+// keeps recent history in people's calendars without the feed growing
+// forever.
+func Recent(now time.Time) Window {
+	return Window{From: now.AddDate(-1, 0, 0)}
+}
+
+// Calendar is one group's calendar as loaded from the store by Load.
+type Calendar struct {
+	Group    *store.Group
+	Meetings []*store.Meeting // by start
+	// Agendas maps a meeting id to its items, withdrawn ones included.
+	Agendas map[int64][]*store.AgendaItem
+	// Earlier is the start of the group's latest meeting before the
+	// window, zero when there is none or the window has no start: the
+	// feed last changed no earlier than when that meeting left it.
+	Earlier time.Time
+}
+
+// Load reads the group with that slug, its meetings of every status that
+// start within win, and their agendas. An unknown group gives an error
+// wrapping store.ErrNotFound.
+func Load(ctx context.Context, s *store.Store, groupSlug string, win Window) (*Calendar, error) {
 	g, err := s.GroupBySlug(ctx, groupSlug)
 	if err != nil {
-		return fmt.Errorf("calendar: group %q: %w", groupSlug, err)
+		return nil, fmt.Errorf("calendar: group %q: %w", groupSlug, err)
 	}
-	// A year of past meetings keeps recent history in people's calendars
-	// without the feed growing forever.
-	meetings, err := s.Meetings(ctx, store.MeetingFilter{GroupID: g.ID, From: now.AddDate(-1, 0, 0)})
+	meetings, err := s.Meetings(ctx, store.MeetingFilter{GroupID: g.ID, From: win.From, To: win.To})
 	if err != nil {
-		return fmt.Errorf("calendar: group %q: %w", groupSlug, err)
+		return nil, fmt.Errorf("calendar: group %q: %w", groupSlug, err)
 	}
-	agendas := make(map[int64][]*store.AgendaItem, len(meetings))
+	c := &Calendar{Group: g, Meetings: meetings, Agendas: make(map[int64][]*store.AgendaItem, len(meetings))}
 	for _, m := range meetings {
 		items, err := s.Agenda(ctx, m.ID)
 		if err != nil {
-			return fmt.Errorf("calendar: meeting %d: %w", m.ID, err)
+			return nil, fmt.Errorf("calendar: meeting %d: %w", m.ID, err)
 		}
-		agendas[m.ID] = items
+		c.Agendas[m.ID] = items
 	}
-	return Write(w, g, meetings, agendas, now)
+	if !win.From.IsZero() {
+		before, err := s.Meetings(ctx, store.MeetingFilter{GroupID: g.ID, To: win.From, Descending: true, Limit: 1})
+		if err != nil {
+			return nil, fmt.Errorf("calendar: group %q: %w", groupSlug, err)
+		}
+		if len(before) > 0 {
+			c.Earlier = before[0].Start
+		}
+	}
+	return c, nil
+}
+
+// Write writes the calendar with the package's Write.
+func (c *Calendar) Write(w io.Writer) error {
+	return Write(w, c.Group, c.Meetings, c.Agendas)
+}
+
+// LastModified is the newest change to anything the calendar shows: the
+// group (its name and language) and every event (see Changed). It does not
+// see a meeting leave the window; Earlier tells when that can have happened.
+func (c *Calendar) LastModified() time.Time {
+	last := c.Group.UpdatedAt
+	for _, m := range c.Meetings {
+		last = later(last, Changed(m, c.Agendas[m.ID]))
+	}
+	return last
+}
+
+// Feed loads the group's meetings within win with Load and writes them with
+// Write. An unknown group gives an error wrapping store.ErrNotFound.
+func Feed(ctx context.Context, w io.Writer, s *store.Store, groupSlug string, win Window) error {
+	c, err := Load(ctx, s, groupSlug, win)
+	if err != nil {
+		return err
+	}
+	return c.Write(w)
+}
+
+// Changed is the last change to what a meeting's event shows: the meeting
+// itself or an item of its agenda (whose titles make the description).
+// It is zero when neither carries a stamp.
+func Changed(m *store.Meeting, agenda []*store.AgendaItem) time.Time {
+	last := later(m.CreatedAt, m.UpdatedAt)
+	for _, it := range agenda {
+		last = later(last, later(it.CreatedAt, it.UpdatedAt))
+	}
+	return last
+}
+
+// later returns the later of two instants.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// stamp returns the first non-zero instant, or the Unix epoch: a DTSTAMP
+// must be there, and a fixed one keeps the output independent of the clock.
+func stamp(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Unix(0, 0)
 }
 
 // event builds the VEVENT of one meeting.
-func event(g *store.Group, m *store.Meeting, loc *time.Location, agenda []*store.AgendaItem, now time.Time) *ical.Component {
+func event(g *store.Group, m *store.Meeting, loc *time.Location, agenda []*store.AgendaItem) *ical.Component {
 	ev := ical.NewEvent()
 	ev.Props.SetText(ical.PropUID, UID(m.ID))
-	ev.Props.SetDateTime(ical.PropDateTimeStamp, now.UTC())
+	// Under a METHOD, RFC 5545 (3.8.7.2) makes DTSTAMP the time the object
+	// was created. An unchanged event is the object made at its last
+	// change, and that instant keeps the feed byte-identical between
+	// polls, where the request time made every poll of every subscriber
+	// download a "changed" calendar.
+	changed := Changed(m, agenda)
+	ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp(changed).UTC())
 	ev.Props.Set(dateTime(ical.PropDateTimeStart, m.Start, loc))
 	ev.Props.Set(dateTime(ical.PropDateTimeEnd, m.End(), loc))
 	ev.Props.SetText(ical.PropSummary, clean(m.Title))
@@ -156,8 +257,8 @@ func event(g *store.Group, m *store.Meeting, loc *time.Location, agenda []*store
 	if !m.CreatedAt.IsZero() {
 		ev.Props.SetDateTime(ical.PropCreated, m.CreatedAt.UTC())
 	}
-	if !m.UpdatedAt.IsZero() {
-		ev.Props.SetDateTime(ical.PropLastModified, m.UpdatedAt.UTC())
+	if !changed.IsZero() {
+		ev.Props.SetDateTime(ical.PropLastModified, changed.UTC())
 	}
 	if m.Status == store.MeetingCancelled {
 		ev.SetStatus(ical.EventCancelled)

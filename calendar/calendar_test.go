@@ -56,6 +56,9 @@ type fixture struct {
 	meetings []*store.Meeting // those the feed must contain
 	titles   map[int64][]string
 	now      time.Time
+	// agendaAt is the store's clock when the agendas were written, after
+	// the meetings were created.
+	agendaAt time.Time
 }
 
 const (
@@ -105,7 +108,8 @@ func newFixture(t *testing.T) *fixture {
 		}
 	}
 
-	s.Now = func() time.Time { return time.Date(2027, 2, 10, 9, 30, 0, 0, time.UTC) }
+	f.agendaAt = time.Date(2027, 2, 10, 9, 30, 0, 0, time.UTC)
+	s.Now = func() time.Time { return f.agendaAt }
 	c, err := s.CancelMeeting(ctx, cancelled.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +141,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) feed(t *testing.T, now time.Time) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := Feed(context.Background(), &buf, f.store, f.group.Slug, now); err != nil {
+	if err := Feed(context.Background(), &buf, f.store, f.group.Slug, Recent(now)); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -383,8 +387,16 @@ func TestFeedRoundTrip(t *testing.T) {
 			if got, err := ev.Props.Get(ical.PropSequence).Int(); err != nil || int64(got) != m.UpdatedAt.Unix() {
 				t.Errorf("SEQUENCE %d, %v, want %d", got, err, m.UpdatedAt.Unix())
 			}
-			if got, err := ev.Props.DateTime(ical.PropDateTimeStamp, nil); err != nil || !got.Equal(f.now) {
-				t.Errorf("DTSTAMP %v, %v, want %v", got, err, f.now)
+			// DTSTAMP and LAST-MODIFIED are the event's last change: the
+			// agenda items were added after the meetings were created.
+			wantStamp := m.UpdatedAt
+			if len(f.titles[m.ID]) > 0 {
+				wantStamp = f.agendaAt
+			}
+			for _, name := range []string{ical.PropDateTimeStamp, ical.PropLastModified} {
+				if got, err := ev.Props.DateTime(name, nil); err != nil || !got.Equal(wantStamp) {
+					t.Errorf("%s %v, %v, want %v", name, got, err, wantStamp)
+				}
 			}
 			desc := text(t, ev.Component, ical.PropDescription)
 			last := -1
@@ -460,7 +472,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 func TestFeedUnknownGroupIsNotFound(t *testing.T) {
 	s := MustOpenStore(t)
-	err := Feed(context.Background(), io.Discard, s, "nikdo", time.Now())
+	err := Feed(context.Background(), io.Discard, s, "nikdo", Recent(time.Now()))
 	if err == nil || !strings.HasPrefix(err.Error(), "calendar: ") {
 		t.Fatalf("err = %v", err)
 	}
@@ -489,7 +501,7 @@ func TestVTimezoneResolvesEveryWallClock(t *testing.T) {
 				{ID: 2, Title: "last", Start: to.Add(-time.Hour), TimeZone: name, Duration: time.Hour},
 			}
 			var buf bytes.Buffer
-			if err := Write(&buf, g, ms, nil, to); err != nil {
+			if err := Write(&buf, g, ms, nil); err != nil {
 				t.Fatal(err)
 			}
 			cal := decode(t, buf.Bytes())
@@ -535,7 +547,7 @@ func TestWriteRepeatedWallClockUsesUTC(t *testing.T) {
 		{ID: 2, Title: "druhá", Start: second, TimeZone: "Europe/Prague", Duration: 30 * time.Minute},
 	}
 	var buf bytes.Buffer
-	if err := Write(&buf, g, ms, nil, time.Now()); err != nil {
+	if err := Write(&buf, g, ms, nil); err != nil {
 		t.Fatal(err)
 	}
 	cal := decode(t, buf.Bytes())
@@ -554,7 +566,7 @@ func TestWriteRepeatedWallClockUsesUTC(t *testing.T) {
 func TestWriteWithoutMeetings(t *testing.T) {
 	g := &store.Group{Slug: "kraj", Name: "Kraj", TimeZone: "Europe/Prague", Locale: i18n.Czech}
 	var buf bytes.Buffer
-	if err := Write(&buf, g, nil, nil, time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+	if err := Write(&buf, g, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	cal := decode(t, buf.Bytes())
@@ -570,7 +582,7 @@ func TestWriteRejectsBadZone(t *testing.T) {
 	g := &store.Group{Slug: "kraj", Name: "Kraj", TimeZone: "Europe/Prague"}
 	ms := []*store.Meeting{{ID: 7, Title: "x", Start: time.Now(), TimeZone: "Mars/Olympus", Duration: time.Hour}}
 	var buf bytes.Buffer
-	err := Write(&buf, g, ms, nil, time.Now())
+	err := Write(&buf, g, ms, nil)
 	if err == nil || !strings.HasPrefix(err.Error(), "calendar: meeting 7") {
 		t.Fatalf("err = %v", err)
 	}
