@@ -280,7 +280,7 @@ func (r *Report) coverageSentence(lang i18n.Lang) string {
 	// 15 ze 16": the verb agrees with the first number (obec and
 	// organizace are feminine).
 	verb := i18n.Plural(lang, c.Represented, "byla zastoupena", "byly zastoupeny", "bylo zastoupeno")
-	return fmt.Sprintf("%s %s %d %s %d %s.", where, verb, c.Represented, czechFrom(c.Of), c.Of,
+	return fmt.Sprintf("%s %s %d %s %d %s.", where, verb, c.Represented, CzechFrom(c.Of), c.Of,
 		orgNounGenitive(c.Of, c.Municipalities))
 }
 
@@ -315,9 +315,7 @@ func orgNounEN(n int, municipalities bool) string {
 // spoken s, z, š, ž or č ("ze 4" čtyř, "ze 6" šesti, "ze 7" sedmi, "ze 14"
 // čtrnácti, "ze 16" šestnácti, "ze 17" sedmnácti, "ze 40" čtyřiceti, "ze
 // 100" sta), "z" otherwise ("z 2", "z 5", "z 15", "z 20", "z 1000").
-func CzechFrom(n int) string { return czechFrom(n) }
-
-func czechFrom(n int) string {
+func CzechFrom(n int) string {
 	if n < 0 {
 		n = -n
 	}
@@ -492,8 +490,10 @@ func (r *Report) details(b *strings.Builder, lang i18n.Lang, mr *MeetingReport) 
 		people(b, lang, txtCame.In(lang), mr.Came, true)
 	} else {
 		fmt.Fprintf(b, "%s\n\n", txtNobody.In(lang))
-		people(b, lang, txtYes.In(lang), mr.YesNotRecorded, false)
 	}
+	// A "yes" is shown as a promise, recorded attendance or not: the
+	// shell may record only some of the members.
+	people(b, lang, txtYes.In(lang), mr.YesNotRecorded, false)
 	people(b, lang, txtExcused.In(lang), mr.Excused, false)
 	people(b, lang, txtMaybe.In(lang), mr.Maybe, false)
 	people(b, lang, txtNoAnswer.In(lang), mr.NeverAnswered, false)
