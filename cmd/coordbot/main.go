@@ -69,7 +69,8 @@ Commands:
   minutes list|assign ...            list archived, unfiled or quarantined minutes; file minutes under a meeting
   report -group SLUG -year YYYY [-format md|csv]
                                      the year's meetings, attendance and topics for the annual report
-  ics -group SLUG                    the group's meetings as iCalendar
+  ics -group SLUG [-from DATE] [-to DATE]
+                                     the group's meetings as iCalendar (default: a year back and all ahead)
   version                            print the version
 
 Global flags:
