@@ -15,10 +15,10 @@ import (
 )
 
 func (e *env) cmdReport(ctx context.Context, g *globals, args []string) error {
-	fs := e.newFlagSet("report", "-group SLUG -year YYYY [-format md|csv] [-excel]")
+	fs := e.newFlagSet("report", "-group SLUG -year YYYY [-format md|csv|html|xlsx] [-excel]")
 	slug := fs.String("group", "", "the group's `slug`")
 	year := fs.Int("year", 0, "the `year`")
-	format := fs.String("format", "md", "md (a draft for the annual report) or csv (a spreadsheet)")
+	format := fs.String("format", "md", "md (a draft for the annual report), csv (a spreadsheet), html (a page to print or paste into Word) or xlsx (an Excel workbook)")
 	excel := fs.Bool("excel", false, "csv for Czech Excel: a UTF-8 byte-order mark and ; between fields")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -33,8 +33,12 @@ func (e *env) cmdReport(ctx context.Context, g *globals, args []string) error {
 		write = func(r *report.Report) error { return r.Markdown(e.stdout) }
 	case "csv":
 		write = func(r *report.Report) error { return r.WriteCSV(e.stdout, report.CSVOptions{Excel: *excel}) }
+	case "html":
+		write = func(r *report.Report) error { return r.HTML(e.stdout) }
+	case "xlsx":
+		write = func(r *report.Report) error { return r.XLSX(e.stdout) }
 	default:
-		return usagef("report: -format must be md or csv, not %q", *format)
+		return usagef("report: -format must be md, csv, html or xlsx, not %q", *format)
 	}
 	if *excel && *format != "csv" {
 		return usagef("report: -excel goes with -format csv")
