@@ -49,8 +49,16 @@ func TestReportAttendedAndICS(t *testing.T) {
 	}
 	r = runCLI(t, dir, env, "report", "-group", "pracovni-skupina", "-year", "2026", "-format", "csv")
 	recs, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
-	if r.code != 0 || err != nil || len(recs) < 1 || recs[0][0] != "date" {
+	if r.code != 0 || err != nil || len(recs) < 1 || recs[0][0] != "Datum" {
 		t.Errorf("csv: %+v %v", r, err)
+	}
+	// For Czech Excel: a BOM and semicolons.
+	r = runCLI(t, dir, env, "report", "-group", "pracovni-skupina", "-year", "2026", "-format", "csv", "-excel")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "\ufeffDatum;") {
+		t.Errorf("csv -excel: %+v", r)
+	}
+	if r = runCLI(t, dir, env, "report", "-group", "pracovni-skupina", "-year", "2026", "-excel"); r.code != exitUsage {
+		t.Errorf("-excel with markdown: %+v", r)
 	}
 	if r = runCLI(t, dir, env, "meeting", "attended", "1", "nikdo@example.cz"); r.code != exitUsage || !strings.Contains(r.stderr, "no member") {
 		t.Errorf("attended with an unknown member: %+v", r)
