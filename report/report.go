@@ -27,8 +27,9 @@
 // stripped from subjects; replies and forwards count as Correspondence.
 //
 // Markdown writes the draft for the coordinator to paste into the annual
-// report, in the group's language; CSV writes one row per meeting for a
-// spreadsheet.
+// report, in the group's language; HTML one printable page with a chart of
+// attendance by organisation; CSV one row per meeting for a spreadsheet
+// (WriteCSV with Excel for Czech Excel); XLSX a workbook.
 package report
 
 import (

@@ -67,7 +67,7 @@ Commands:
   rsvp MEETING PERSON yes|no|maybe   record an answer received by phone or in person
   agenda add|list|accept ...         agenda items of a meeting
   minutes list|assign ...            list archived, unfiled or quarantined minutes; file minutes under a meeting
-  report -group SLUG -year YYYY [-format md|csv]
+  report -group SLUG -year YYYY [-format md|html|csv|xlsx] [-excel]
                                      the year's meetings, attendance and topics for the annual report
   ics -group SLUG [-from DATE] [-to DATE]
                                      the group's meetings as iCalendar (default: a year back and all ahead)
