@@ -120,7 +120,7 @@ func parse(name string, data []byte, getenv func(string) string) (*Config, error
 	// for locating unknown keys inside [[groups]].
 	var tree map[string]any
 	if _, err := toml.Decode(string(data), &tree); err != nil {
-		return nil, syntaxError(name, err)
+		return nil, syntaxError(name, data, err)
 	}
 	groups, err := checkStructure(tree)
 	if err != nil {
@@ -136,9 +136,7 @@ func parse(name string, data []byte, getenv func(string) string) (*Config, error
 	if derr != nil {
 		// checkStructure should have caught everything the decoder can
 		// reject; report it as it comes.
-		e := syntaxError(name, derr)
-		e.Msg = strings.TrimPrefix(derr.Error(), "toml: ")
-		return nil, e
+		return nil, syntaxError(name, data, derr)
 	}
 	c := &checker{}
 	seen := make(map[string]int)
@@ -155,14 +153,24 @@ func parse(name string, data []byte, getenv func(string) string) (*Config, error
 	return cfg, nil
 }
 
-// syntaxError converts an error from the TOML decoder.
-func syntaxError(name string, err error) *Error {
-	e := &Error{File: name, Msg: "syntax error: " + strings.TrimPrefix(err.Error(), "toml: "), err: err}
+// syntaxError converts an error from the TOML decoder. The decoder's
+// messages quote the text they stumbled on, and its ParseError carries the
+// whole input, so neither is kept: the message is rewritten when the line
+// holds a secret key and scrubbed of anything a secret line holds
+// otherwise (see secret.go).
+func syntaxError(name string, data []byte, err error) *Error {
+	e := &Error{File: name, Msg: "syntax error: " + strings.TrimPrefix(err.Error(), "toml: ")}
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
 		e.Line = pe.Position.Line
 		e.Msg = "syntax error: " + pe.Message
+		if key, ok := secretOnLine(data, e.Line, pe.LastKey); ok {
+			e.Msg = fmt.Sprintf("syntax error: the value of %s cannot be read; write it in double quotes, "+
+				"like %s = \"...\" (not shown here because it is a secret)", key, lastSegment(key))
+		}
 	}
+	e.Msg = scrubSecrets(e.Msg, data)
+	e.err = errors.New(e.Msg)
 	return e
 }
 
