@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -16,6 +17,9 @@ func (b *Bot) minutesCommand(r *request, sub string, o options) (*reply, error) 
 	switch sub {
 	case "search":
 		q, err := search.Parse(o.str("query"), r.loc)
+		if errors.Is(err, search.ErrNoWords) {
+			return nil, refuse(msgSearchNoWords)
+		}
 		if err != nil {
 			return nil, refuse(msgBadSearch, escape(err.Error()))
 		}

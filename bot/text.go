@@ -31,6 +31,7 @@ var (
 	msgMinutesSendTo     = i18n.Text{CS: " Zápisy posílejte na %s.", EN: " Send minutes to %s."}
 	msgMinutesAssigned   = i18n.Text{CS: "Zápis č. %d je přiřazen ke schůzce „%s“.", EN: "Minutes no. %d are filed under “%s”."}
 	msgBadSearch         = i18n.Text{CS: "Hledání nerozumím: %s", EN: "I do not understand the search: %s"}
+	msgSearchNoWords     = i18n.Text{CS: "V hledání nejsou žádná slova (písmena nebo číslice), podle kterých by se dalo hledat.", EN: "The search has no words to look for (letters or digits)."}
 	msgEventDescription  = i18n.Text{CS: "Schůzka skupiny %s. Odpovídejte tlačítky v kanálu skupiny.", EN: "Meeting of %s. Answer with the buttons in the group's channel."}
 
 	msgYes          = i18n.Text{CS: "Přijdu", EN: "Attending"}

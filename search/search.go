@@ -5,13 +5,22 @@
 package search
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"coordbot/i18n"
 	"coordbot/store"
 )
+
+// ErrNoWords is returned by [Parse] when the words typed hold nothing a
+// search can look for (only punctuation, symbols or emoji): searching for
+// them would list the whole archive.
+var ErrNoWords = errors.New("search: the query has no words to look for (letters or digits)")
 
 // Parse reads what a person typed into a search box: words to find, plus
 // filters
@@ -22,8 +31,14 @@ import (
 // where DATE is 2027-03-23 or 23. 3. 2027 (one word: 23.3.2027) in loc.
 // after: includes its day, before: excludes its day. Filter names are
 // matched in any letter case. Unknown "word:" forms are searched as text.
+//
+// The text is normalised to NFC first, so a query typed in decomposed
+// letters (as some macOS keyboards send them) reads like the composed one.
+// Words without a letter or digit among them (only punctuation, symbols,
+// emoji) give [ErrNoWords]; filters alone are a valid query.
 func Parse(text string, loc *time.Location) (store.SearchQuery, error) {
 	var q store.SearchQuery
+	text = norm.NFC.String(text)
 	var words []string
 	for _, f := range strings.Fields(text) {
 		key, val, ok := strings.Cut(f, ":")
@@ -60,5 +75,13 @@ func Parse(text string, loc *time.Location) (store.SearchQuery, error) {
 		}
 	}
 	q.Text = strings.Join(words, " ")
+	if q.Text != "" && !strings.ContainsFunc(q.Text, searchable) {
+		return q, ErrNoWords
+	}
 	return q, nil
 }
+
+// searchable reports whether r can be part of a word the full-text index
+// holds: its unicode61 tokenizer keeps letters and digits and splits on
+// everything else.
+func searchable(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
