@@ -64,8 +64,14 @@ func SchemaVersion() int {
 
 // Version returns the database's schema version (PRAGMA user_version).
 func (s *Store) Version(ctx context.Context) (int, error) {
+	return s.readVersion(ctx)
+}
+
+// readVersion reads the schema version on the read pool: it needs no
+// lock that a writer in another process could hold.
+func (s *Store) readVersion(ctx context.Context) (int, error) {
 	var v int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+	if err := s.rdb.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return 0, fmt.Errorf("store: read schema version: %w", err)
 	}
 	return v, nil

@@ -18,6 +18,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -38,6 +39,9 @@ var (
 	ErrInvalid = errors.New("store: invalid value")
 	// ErrSchemaTooNew means the database was written by a newer coordbot.
 	ErrSchemaTooNew = errors.New("store: database schema is newer than this program")
+	// ErrNoDatabase means Options.MustExist was set and there is no
+	// coordbot database at the path: no file, or an empty one.
+	ErrNoDatabase = errors.New("store: no database")
 )
 
 // Store is the coordbot database. It is safe for concurrent use.
@@ -62,6 +66,12 @@ type Options struct {
 	// ReadConns is the size of the read pool. Default 8: reads are short,
 	// and a burst of clicks should not queue for a connection.
 	ReadConns int
+	// MustExist refuses, with ErrNoDatabase, to open a path where no
+	// database was created yet, instead of creating it (and its
+	// directory). Commands that only read set it, so that a mistyped path
+	// is an error rather than an empty archive. An empty file counts as
+	// missing: it is what a typo left behind before this option existed.
+	MustExist bool
 }
 
 // Open opens (creating if needed, with mode 0600) the database at path and
@@ -92,21 +102,23 @@ func OpenNoMigrate(ctx context.Context, path string, opts Options) (*Store, erro
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = 8
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("store: create directory: %w", err)
+	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", opts.BusyTimeout.Milliseconds())
+	if opts.MustExist {
+		fi, err := os.Stat(path)
+		if errors.Is(err, fs.ErrNotExist) || err == nil && fi.Size() == 0 {
+			return nil, fmt.Errorf("%w at %s", ErrNoDatabase, path)
 		}
+		if err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+		// mode=rw: should the file vanish from here on, SQLite fails
+		// instead of creating it.
+		common += "&mode=rw"
+	} else if err := createFile(path); err != nil {
+		return nil, err
 	}
-	// Create the file ourselves so it gets mode 0600: it holds personal data
-	// and mail. SQLite creates -wal and -shm with the main file's mode.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("store: create database file: %w", err)
-	}
-	f.Close()
 
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
-	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", opts.BusyTimeout.Milliseconds())
 	// journal_mode(WAL) persists in the file; synchronous(NORMAL) is safe
 	// with WAL (a power cut may lose the last commits, never corrupt).
 	// _txlock=immediate makes BEGIN take the write lock up front.
@@ -131,7 +143,35 @@ func OpenNoMigrate(ctx context.Context, path string, opts Options) (*Store, erro
 	}
 	rdb.SetMaxOpenConns(opts.ReadConns)
 	rdb.SetMaxIdleConns(opts.ReadConns)
-	return &Store{path: path, db: db, rdb: rdb, Now: time.Now}, nil
+	s := &Store{path: path, db: db, rdb: rdb, Now: time.Now}
+	if opts.MustExist {
+		// A file that is not empty but was never migrated is no
+		// coordbot database either.
+		if v, err := s.readVersion(ctx); err != nil || v == 0 {
+			s.Close()
+			if err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w at %s", ErrNoDatabase, path)
+		}
+	}
+	return s, nil
+}
+
+// createFile creates the database file and its directory unless they
+// exist. The file gets mode 0600 from us: it holds personal data and mail,
+// and SQLite creates -wal and -shm with the main file's mode.
+func createFile(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("store: create directory: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: create database file: %w", err)
+	}
+	return f.Close()
 }
 
 // Path returns the database file's path.

@@ -258,6 +258,7 @@ func TestMemberImport(t *testing.T) {
 
 	t.Run("bad_list_in_a_fresh_database", func(t *testing.T) {
 		dir := newCLIDir(t)
+		mustRun(t, dir, "migrate")
 		r := runCLI(t, dir, nil, "member", "import", "-group", cliGroup, badFile)
 		if r.code != exitUsage || !strings.Contains(r.stderr, "members-bad.csv:7:") {
 			t.Errorf("exit %d, stderr %q; want exit 2 naming line 7", r.code, r.stderr)

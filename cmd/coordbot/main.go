@@ -118,6 +118,25 @@ type globals struct {
 	logFormat  string
 	cfg        *config.Config
 	logger     *slog.Logger
+	// readOnly is set for commands that only read: they refuse a missing
+	// database instead of creating one.
+	readOnly bool
+}
+
+// readOnlyCommands are the commands (and subcommands) that only read. Any
+// other command may create the database.
+var readOnlyCommands = map[string]bool{
+	"search": true, "report": true, "ics": true,
+	"meeting list": true, "meeting show": true, "member list": true,
+	"agenda list": true, "minutes list": true,
+}
+
+// readsOnly reports whether the command line cmd args only reads.
+func readsOnly(cmd string, args []string) bool {
+	if readOnlyCommands[cmd] {
+		return true
+	}
+	return len(args) > 0 && readOnlyCommands[cmd+" "+args[0]]
 }
 
 func (e *env) dispatch(ctx context.Context, args []string) error {
@@ -177,6 +196,7 @@ func (e *env) dispatch(ctx context.Context, args []string) error {
 		return err
 	}
 	g.cfg, g.logger = cfg, logger
+	g.readOnly = readsOnly(cmd, rest)
 
 	switch cmd {
 	case "serve":
@@ -248,9 +268,13 @@ func (e *env) cmdVersion() error {
 }
 
 // openStore opens the database and brings the groups in line with the
-// configuration, which is their source of truth.
+// configuration, which is their source of truth. A command that only reads
+// refuses a database that does not exist yet.
 func openStore(ctx context.Context, g *globals) (*store.Store, error) {
-	s, err := store.Open(ctx, g.cfg.Database.Path, store.Options{})
+	s, err := store.Open(ctx, g.cfg.Database.Path, store.Options{MustExist: g.readOnly})
+	if errors.Is(err, store.ErrNoDatabase) {
+		return nil, noDatabase(g.cfg.Database.Path)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -259,6 +283,11 @@ func openStore(ctx context.Context, g *globals) (*store.Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// noDatabase is the error of a command that needs an existing database.
+func noDatabase(path string) error {
+	return fmt.Errorf("no database at %s (run coordbot migrate to create one, or check -db)", path)
 }
 
 // storeGroups converts the configured groups for the store.

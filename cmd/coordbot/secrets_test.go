@@ -27,7 +27,12 @@ username = "archiv"
 // directory, so it does not depend on the working directory.
 func runSecrets(t *testing.T, environ map[string]string, args ...string) (result, string) {
 	t.Helper()
-	dir := t.TempDir()
+	return runSecretsIn(t, t.TempDir(), environ, args...)
+}
+
+// runSecretsIn is runSecrets in dir.
+func runSecretsIn(t *testing.T, dir string, environ map[string]string, args ...string) (result, string) {
+	t.Helper()
 	cfg := writeFile(t, dir, "coordbot.toml", secretsTOML)
 	db := filepath.Join(dir, "coordbot.db")
 	var out, errb bytes.Buffer
@@ -41,19 +46,26 @@ func TestCommandsWithoutServersNeedNoSecrets(t *testing.T) {
 		name       string
 		args       []string
 		wantStdout string // substring
+		reader     bool   // only reads: the database is created first
 	}{
-		{"meeting_list", []string{"meeting", "list"}, "no meetings"},
+		{"meeting_list", []string{"meeting", "list"}, "no meetings", true},
 		{"meeting_add", []string{"meeting", "add", "-group", "pracovni-skupina", "-title", "Jednání",
-			"-start", "23. 3. 2099 10:00"}, "meeting 1 created: Jednání"},
-		{"migrate", []string{"migrate"}, "migrated to schema version"},
-		{"report", []string{"report", "-group", "pracovni-skupina", "-year", "2022"}, "2022"},
-		{"ics", []string{"ics", "-group", "pracovni-skupina"}, "BEGIN:VCALENDAR"},
-		{"search", []string{"search", "zápis"}, "no messages found"},
-		{"import", []string{"import", mustAbs(t, "../../mail/testdata/outlook-cp1250.eml")}, "quarantined 1, failed 0"},
+			"-start", "23. 3. 2099 10:00"}, "meeting 1 created: Jednání", false},
+		{"migrate", []string{"migrate"}, "migrated to schema version", false},
+		{"report", []string{"report", "-group", "pracovni-skupina", "-year", "2022"}, "2022", true},
+		{"ics", []string{"ics", "-group", "pracovni-skupina"}, "BEGIN:VCALENDAR", true},
+		{"search", []string{"search", "zápis"}, "no messages found", true},
+		{"import", []string{"import", mustAbs(t, "../../mail/testdata/outlook-cp1250.eml")}, "quarantined 1, failed 0", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, _ := runSecrets(t, nil, tt.args...)
+			dir := t.TempDir()
+			if tt.reader {
+				if r, _ := runSecretsIn(t, dir, nil, "migrate"); r.code != exitOK {
+					t.Fatalf("migrate: %+v", r)
+				}
+			}
+			r, _ := runSecretsIn(t, dir, nil, tt.args...)
 			if r.code != exitOK || !strings.Contains(r.stdout, tt.wantStdout) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 0 and %q", r.code, r.stdout, r.stderr, tt.wantStdout)
 			}

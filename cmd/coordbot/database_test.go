@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// readOnlyCommandLines are command lines that only read: none of them may create
+// a database, so a mistyped -db is an error and not an empty archive.
+var readOnlyCommandLines = [][]string{
+	{"search", "prevence"},
+	{"meeting", "list"},
+	{"meeting", "show", "1"},
+	{"member", "list"},
+	{"agenda", "list", "1"},
+	{"report", "-group", cliGroup, "-year", "2026"},
+	{"ics", "-group", cliGroup},
+	{"minutes", "list"},
+}
+
+func TestReadOnlyCommandsRefuseAMissingDatabase(t *testing.T) {
+	for _, args := range readOnlyCommandLines {
+		t.Run(strings.Join(args[:min(2, len(args))], "_"), func(t *testing.T) {
+			dir := newCLIDir(t)
+			for _, db := range []string{"typo.db", filepath.Join("no-such-dir", "x.db")} {
+				r := runCLI(t, dir, nil, append([]string{"-db", db}, args...)...)
+				want := "no database at " + db + " (run coordbot migrate to create one, or check -db)"
+				if r.code != exitError || !strings.Contains(r.stderr, want) {
+					t.Errorf("-db %s %v: exit %d, stderr %q; want exit 1 and %q", db, args, r.code, r.stderr, want)
+				}
+				if _, err := os.Stat(filepath.Join(dir, db)); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("-db %s %v created the database (stat: %v)", db, args, err)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, "no-such-dir")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%v created the database's directory (stat: %v)", args, err)
+			}
+		})
+	}
+}
+
+func TestReadOnlyCommandsRefuseAnEmptyDatabaseFile(t *testing.T) {
+	// An empty file is what earlier versions left behind after a typo.
+	dir := newCLIDir(t)
+	writeFile(t, dir, "empty.db", "")
+	r := runCLI(t, dir, nil, "-db", "empty.db", "meeting", "list")
+	if r.code != exitError || !strings.Contains(r.stderr, "no database at empty.db") {
+		t.Errorf("exit %d, stderr %q; want exit 1 and no database", r.code, r.stderr)
+	}
+}
+
+func TestCommandsThatWriteCreateTheDatabase(t *testing.T) {
+	for _, args := range [][]string{
+		{"member", "add", "-group", cliGroup, "-name", "Jana Nováková", "-email", "jana@example.org"},
+		{"meeting", "add", "-group", cliGroup, "-title", "Porada", "-start", "2. 12. 2026 10:00"},
+		{"import", "empty.mbox"},
+	} {
+		t.Run(args[0]+"_"+args[1], func(t *testing.T) {
+			dir := newCLIDir(t)
+			writeFile(t, dir, "empty.mbox", "")
+			db := filepath.Join("new-dir", "x.db")
+			mustRun(t, dir, append([]string{"-db", db}, args...)...)
+			if _, err := os.Stat(filepath.Join(dir, db)); err != nil {
+				t.Errorf("%v did not create the database: %v", args, err)
+			}
+			mustRun(t, dir, "-db", db, "meeting", "list")
+		})
+	}
+}
