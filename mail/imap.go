@@ -77,8 +77,12 @@ type Intake struct {
 	// FileBatch returned, or after each File) and before any move, to
 	// simulate a crash between the two.
 	afterFile func(uid imap.UID)
-	// onIdle is called each time the server has accepted IDLE.
+	// onIdle is called each time the server has accepted the long IDLE
+	// (the one after the short settle IDLE, see session.idle).
 	onIdle func()
+	// beforeIdle is called after a pass, before IDLE is sent (a test
+	// delivers mail in that gap).
+	beforeIdle func()
 	// noMove forces the COPY + STORE + EXPUNGE fallback even when the
 	// server advertises MOVE.
 	noMove bool
@@ -93,6 +97,7 @@ const (
 	waitBackoff     waitKind = iota + 1 // before reconnecting
 	waitPoll                            // between passes without IDLE
 	waitIdleRefresh                     // longest time one IDLE may last
+	waitIdleSettle                      // first, short IDLE after a pass
 )
 
 // Tunables of the intake.
@@ -114,6 +119,9 @@ const (
 	// idle connection: RFC 2177 lets them log out a client after 30
 	// minutes, and asks clients to re-issue IDLE at least every 29.
 	idleRefresh = 25 * time.Minute
+	// idleSettle is how long the first IDLE after a pass lasts (see
+	// session.idle).
+	idleSettle = 2 * time.Second
 	// backoffMin and backoffMax bound the reconnect delay.
 	backoffMin = time.Second
 	backoffMax = 5 * time.Minute
@@ -909,57 +917,89 @@ func (s *session) move(ctx context.Context, uids []imap.UID, dest string) error 
 }
 
 // idle waits in IDLE (RFC 2177) until the server reports new mail, the
-// refresh interval passes or ctx is done.
+// refresh interval passes or ctx is done. The first IDLE after a pass
+// lasts only idleSettle: some servers (go-imap's imapserver, Cyrus before
+// 3.4) announce only what happens once IDLE has begun, so mail delivered
+// between the pass and IDLE would wait for the refresh, 25 minutes.
+// Ending that IDLE makes the server report what it holds back (a server
+// sends pending EXISTS before the tagged OK of a command, IDLE included);
+// if nothing came, a second IDLE lasts up to idleRefresh. Mail delivered
+// in the instant before that second IDLE begins can still wait for the
+// refresh on such servers; the protocol gives a client no way to close
+// that gap, but it is no longer the moment right after a pass, when the
+// rest of a burst of mail arrives.
 func (s *session) idle(ctx context.Context) error {
+	if s.in.beforeIdle != nil {
+		s.in.beforeIdle()
+	}
 	select {
 	case <-s.newMail:
 		return nil // mail arrived during the pass: go again at once
 	default:
 	}
+	if mail, err := s.idleFor(ctx, waitIdleSettle, idleSettle); err != nil || mail {
+		return err
+	}
+	_, err := s.idleFor(ctx, waitIdleRefresh, idleRefresh)
+	return err
+}
 
+// idleFor runs one IDLE command for up to d (waited for as why), or until
+// the server reports new mail or ctx is done. mail says whether new mail
+// was reported, also with the tagged OK that ends IDLE.
+func (s *session) idleFor(ctx context.Context, why waitKind, d time.Duration) (mail bool, err error) {
 	// Idle blocks until the server's continuation request ("+ idling");
 	// from then on the server pushes untagged EXISTS as mail arrives.
 	cmd, err := s.c.Idle()
 	if err != nil {
-		return s.fail(ctx, "idle", err)
+		return false, s.fail(ctx, "idle", err)
 	}
-	if s.in.onIdle != nil {
+	if s.in.onIdle != nil && why == waitIdleRefresh {
 		s.in.onIdle()
 	}
 
-	refreshCtx, cancel := context.WithCancel(ctx)
+	timerCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	refresh := make(chan struct{})
+	timeUp := make(chan struct{})
 	go func() {
-		if s.in.wait(refreshCtx, waitIdleRefresh, idleRefresh) == nil {
-			close(refresh)
+		if s.in.wait(timerCtx, why, d) == nil {
+			close(timeUp)
 		}
 	}()
 
 	select {
 	case <-s.newMail:
-	case <-refresh:
-		// Re-issue IDLE before the server's inactivity timeout; the
-		// pass in between is cheap and catches anything missed.
+		mail = true
+	case <-timeUp:
+		// Re-issue IDLE before the server's inactivity timeout (or
+		// after the settle time); the pass in between is cheap and
+		// catches anything missed.
 	case <-s.c.Closed():
 		s.dead = true
-		return s.fail(ctx, "idle", errors.New("connection closed by server"))
+		return false, s.fail(ctx, "idle", errors.New("connection closed by server"))
 	case <-ctx.Done():
 		// Close at once rather than end IDLE politely: the client accepts
 		// no other command while IDLE is pending.
 		s.dead = true
 		_ = s.c.Close()
-		return ctx.Err()
+		return false, ctx.Err()
 	}
 	// Close sends DONE; Wait reads the tagged OK that ends IDLE. Only then
 	// may other commands be sent.
 	if err := cmd.Close(); err != nil {
-		return s.fail(ctx, "idle done", err)
+		return false, s.fail(ctx, "idle done", err)
 	}
 	if err := cmd.Wait(); err != nil {
-		return s.fail(ctx, "idle done", err)
+		return false, s.fail(ctx, "idle done", err)
 	}
-	return nil
+	// EXISTS sent before the tagged OK has been handled by now: the
+	// client's reader runs the handler before it reads the OK.
+	select {
+	case <-s.newMail:
+		mail = true
+	default:
+	}
+	return mail, nil
 }
 
 // poll waits PollInterval between passes on a server without IDLE.

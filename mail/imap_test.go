@@ -72,6 +72,10 @@ type testIMAPServer struct {
 	roots    *x509.CertPool
 	protocol *lockedBuffer // raw protocol of every connection
 
+	// trackerIdle makes IDLE behave as imapmemserver's own: only updates
+	// queued after IDLE began are announced (see testSession).
+	trackerIdle bool
+
 	mu     sync.Mutex
 	srv    *imapserver.Server
 	addr   string
@@ -99,6 +103,9 @@ func (s *testSession) Login(username, password string) error {
 }
 
 func (s *testSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	if s.ts.trackerIdle {
+		return s.UserSession.Idle(w, stop)
+	}
 	kick := make(chan struct{}, 1)
 	s.ts.mu.Lock()
 	s.ts.idlers[kick] = struct{}{}
@@ -545,7 +552,8 @@ func (f *recordingFiler) recorded() []Incoming {
 
 // fakeWaiter replaces Intake.wait: each backoff or poll wait is reported on
 // a channel and lasts until the test releases it; an IDLE refresh wait
-// lasts until the test sends on refresh.
+// lasts until the test sends on refresh; the short settle IDLE after a pass
+// ends at once.
 type fakeWaiter struct {
 	backoff chan time.Duration
 	poll    chan time.Duration
@@ -565,6 +573,8 @@ func newFakeWaiter() *fakeWaiter {
 func (w *fakeWaiter) wait(ctx context.Context, why waitKind, d time.Duration) error {
 	var report chan time.Duration
 	switch why {
+	case waitIdleSettle:
+		return nil // the short first IDLE ends at once
 	case waitBackoff:
 		report = w.backoff
 	case waitPoll:
@@ -1042,12 +1052,13 @@ func TestIntakeRunIdle(t *testing.T) {
 	checkMailbox(t, ts, "INBOX")
 	checkMailbox(t, ts, "Archive", m1, m2)
 
-	// The refresh interval ends IDLE; the intake re-issues it.
+	// The refresh interval ends IDLE; the intake passes and re-issues it:
+	// the short settle IDLE, then the long one.
 	idles := ts.commands(`IDLE\r`)
 	send(t, fw.refresh, struct{}{}, "IDLE refresh")
 	recv(t, idling, "IDLE re-issued after the refresh interval")
-	if n := ts.commands(`IDLE\r`); n != idles+1 {
-		t.Errorf("%d IDLE commands after refresh, want %d", n, idles+1)
+	if n := ts.commands(`IDLE\r`); n != idles+2 {
+		t.Errorf("%d IDLE commands after refresh, want %d", n, idles+2)
 	}
 
 	stop()
@@ -1055,6 +1066,30 @@ func TestIntakeRunIdle(t *testing.T) {
 		t.Errorf("warnings in a healthy run:\n%s", out)
 	}
 	checkNoSecrets(t, logs.String())
+}
+
+// TestIntakeRunIdleSeesMailQueuedBeforeIdle: mail delivered between a pass
+// and IDLE, on a server that announces only what happens after IDLE began
+// (imapmemserver, Cyrus before 3.4), is filed at once, not after the
+// 25-minute IDLE refresh.
+func TestIntakeRunIdleSeesMailQueuedBeforeIdle(t *testing.T) {
+	ts := newTestIMAPServer(t, fullCaps)
+	ts.trackerIdle = true
+	in, filer, _ := newTestIntake(ts)
+	fw := newFakeWaiter() // the IDLE refresh never comes
+	in.wait = fw.wait
+	m1 := testMsg("q1", "", czechBody)
+	var once sync.Once
+	in.beforeIdle = func() { once.Do(func() { ts.appendMsg("INBOX", m1) }) }
+	idling := make(chan struct{}, 100)
+	in.onIdle = func() { idling <- struct{}{} }
+	runIntake(t, in)
+
+	if got := recv(t, filer.filed, "message delivered just before IDLE filed"); !bytes.Equal(got.Raw, m1) {
+		t.Errorf("filed %q, want %q", got.Raw, m1)
+	}
+	recv(t, idling, "IDLE after the message was moved")
+	checkMailbox(t, ts, "Archive", m1)
 }
 
 func TestIntakeRunPollsWithoutIdle(t *testing.T) {
