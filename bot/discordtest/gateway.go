@@ -398,14 +398,67 @@ func (s *Server) detachCurrentLocked() *gwConn {
 	return c
 }
 
+// settleWait bounds how long CloseGateway and SendReconnect wait for the
+// connection's first heartbeat.
+const settleWait = 10 * time.Second
+
+// detachSettled waits until the current connection has sent a heartbeat (or
+// there is no current connection), then detaches it as detachCurrentLocked
+// does. After settleWait it detaches the connection anyway.
+//
+// discordgo v0.29.0 starts a connection's heartbeat goroutine at the end of
+// Open, and that goroutine writes its first heartbeat without looking
+// whether the connection has meanwhile been closed. If the connection drops
+// (or gets op 7) before that write, discordgo's reading goroutine closes it
+// and reconnects, and then the heartbeat goroutine fails with "websocket:
+// close sent", calls Session.Close too (which closes the new connection,
+// often before its READY or a dispatch has been handled) and reconnects a
+// second time. The client then RESUMEs again: the new session if it
+// handled that session's READY in time, else the old one, which gets op 9
+// and a third IDENTIFY, and what was sent to the new session is lost (tests
+// saw a lost INTERACTION_CREATE, and two RESUMEs). Waiting for the first
+// heartbeat makes CloseGateway and SendReconnect drop an established
+// connection, which is what they model.
+func (s *Server) detachSettled() *gwConn {
+	ctx, cancel := context.WithTimeout(context.Background(), settleWait)
+	defer cancel()
+	var c *gwConn
+	err := s.waitFor(ctx, func() bool {
+		if s.current != nil && !s.heartbeatSeenLocked(s.current) {
+			return false
+		}
+		c = s.detachCurrentLocked()
+		return true
+	})
+	if err != nil {
+		s.mu.Lock()
+		c = s.detachCurrentLocked()
+		s.mu.Unlock()
+	}
+	return c
+}
+
+// heartbeatSeenLocked reports whether connection c has sent a heartbeat.
+// s.mu must be held.
+func (s *Server) heartbeatSeenLocked(c *gwConn) bool {
+	for i := len(s.gwLog) - 1; i >= 0; i-- {
+		if g := s.gwLog[i]; g.Conn == c.id && g.Op == opHeartbeat {
+			return true
+		}
+	}
+	return false
+}
+
 // CloseGateway abruptly closes the current gateway connection, without a
 // close frame (the client sees an unexpected EOF, like close code 1006).
 // discordgo then reconnects and RESUMEs; dispatches sent meanwhile are
 // replayed on RESUME. It does nothing when no client is connected.
+//
+// It first waits (up to 10 s) for the connection's first heartbeat: a
+// connection dropped before discordgo v0.29.0 has sent it makes discordgo
+// reconnect twice and lose dispatches (see detachSettled).
 func (s *Server) CloseGateway() {
-	s.mu.Lock()
-	c := s.detachCurrentLocked()
-	s.mu.Unlock()
+	c := s.detachSettled()
 	if c != nil {
 		_ = c.ws.UnderlyingConn().Close()
 	}
@@ -413,11 +466,10 @@ func (s *Server) CloseGateway() {
 
 // SendReconnect sends op 7 RECONNECT on the current gateway connection;
 // discordgo closes it and reconnects with RESUME. Until then dispatches are
-// only buffered for the resume.
+// only buffered for the resume. Like CloseGateway, it first waits (up to
+// 10 s) for the connection's first heartbeat.
 func (s *Server) SendReconnect() {
-	s.mu.Lock()
-	c := s.detachCurrentLocked()
-	s.mu.Unlock()
+	c := s.detachSettled()
 	if c != nil {
 		_ = c.writeJSON(map[string]any{"op": opReconnect, "d": nil})
 	}
@@ -447,18 +499,11 @@ func (s *Server) SendInvalidSession(resumable bool) {
 // heartbeat. discordgo v0.29.0 sends its first heartbeat from a goroutine
 // right after Open; a Session.Close that wins that race makes the heartbeat
 // fail and discordgo start a reconnect loop, so tests call WaitHeartbeat
-// before closing a session.
+// before closing a session. (CloseGateway and SendReconnect wait for it
+// themselves.)
 func (s *Server) WaitHeartbeat(ctx context.Context) error {
 	return s.waitFor(ctx, func() bool {
-		if s.current == nil {
-			return false
-		}
-		for i := len(s.gwLog) - 1; i >= 0; i-- {
-			if g := s.gwLog[i]; g.Conn == s.current.id && g.Op == opHeartbeat {
-				return true
-			}
-		}
-		return false
+		return s.current != nil && s.heartbeatSeenLocked(s.current)
 	})
 }
 
