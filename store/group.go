@@ -105,27 +105,9 @@ func (s *Store) UpsertGroup(ctx context.Context, g *Group) error {
 	return s.update(ctx, func(tx *sql.Tx) error { return s.upsertGroupTx(ctx, tx, g) })
 }
 
-// SyncGroups upserts every group in one transaction.
-func (s *Store) SyncGroups(ctx context.Context, groups []*Group) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
-		for _, g := range groups {
-			if err := s.upsertGroupTx(ctx, tx, g); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 func (s *Store) upsertGroupTx(ctx context.Context, tx *sql.Tx, g *Group) error {
-	if g.TimeZone == "" {
-		g.TimeZone = i18n.DefaultTimeZone
-	}
-	if g.Locale == "" {
-		g.Locale = i18n.Czech
-	}
-	if _, err := time.LoadLocation(g.TimeZone); err != nil {
-		return fmt.Errorf("store: group %s: %w: %w", g.Slug, ErrInvalid, err)
+	if err := g.normalize(); err != nil {
+		return err
 	}
 	now := s.now()
 	// ON CONFLICT keeps id and created_at of an existing group.

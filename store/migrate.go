@@ -95,6 +95,18 @@ func (s *Store) MigrateTo(ctx context.Context, target int) (int, error) {
 	if target > len(ms) {
 		return 0, fmt.Errorf("store: no migration %d", target)
 	}
+	// Most opens find the schema current: check that on the read pool, so
+	// that a command that only reads never asks for the write lock.
+	v, err := s.readVersion(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if v > len(ms) {
+		return 0, fmt.Errorf("%w: database has version %d, this coordbot knows %d", ErrSchemaTooNew, v, len(ms))
+	}
+	if v >= target {
+		return 0, nil
+	}
 	applied := 0
 	for {
 		// Read the version inside the write transaction, so two processes

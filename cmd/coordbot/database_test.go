@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -69,5 +73,55 @@ func TestCommandsThatWriteCreateTheDatabase(t *testing.T) {
 			}
 			mustRun(t, dir, "-db", db, "meeting", "list")
 		})
+	}
+}
+
+// holdWriteLock takes the database's write lock on a connection of its
+// own, as another coordbot process writing would, and keeps it until
+// release is called (or the test ends).
+func holdWriteLock(t *testing.T, path string) (release func()) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=rw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+				t.Error(err)
+			}
+			conn.Close()
+			db.Close()
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+func TestReadersDoNotWaitForAWriter(t *testing.T) {
+	dir := newCLIDir(t)
+	mustRun(t, dir, "meeting", "add", "-group", cliGroup, "-title", "Porada", "-start", "2. 12. 2026 10:00")
+	holdWriteLock(t, filepath.Join(dir, "coordbot.db"))
+	// The lock is held for the whole test, longer than any busy timeout:
+	// a reader that asked for it would fail (or wait for a minute).
+	for _, args := range [][]string{
+		{"search", "prevence"},
+		{"meeting", "list"},
+		{"member", "list", "-group", cliGroup},
+		{"ics", "-group", cliGroup},
+	} {
+		r := runCLI(t, dir, nil, args...)
+		if r.code != exitOK || strings.Contains(r.stderr, "waiting") {
+			t.Errorf("%v with the write lock held elsewhere: exit %d, stderr %q", args, r.code, r.stderr)
+		}
 	}
 }
