@@ -61,12 +61,12 @@ func Write(w io.Writer, g *store.Group, meetings []*store.Meeting, agendas map[i
 	cal.Props.SetText(ical.PropProductID, ProductID)
 	cal.Props.SetText(ical.PropCalendarScale, "GREGORIAN")
 	cal.Props.SetText(ical.PropMethod, "PUBLISH")
-	cal.Props.SetText(ical.PropName, clean(g.Name))
+	cal.Props.SetText(ical.PropName, cleanLine(g.Name))
 	// The X-WR- and X-PUBLISHED-TTL properties are what Google Calendar and
 	// Apple Calendar read for a subscribed calendar's name, default zone and
 	// polling interval; RFC 7986 NAME and REFRESH-INTERVAL are their
 	// standard twins.
-	cal.Props.Set(xText("X-WR-CALNAME", clean(g.Name)))
+	cal.Props.Set(xText("X-WR-CALNAME", cleanLine(g.Name)))
 	cal.Props.Set(xText("X-WR-TIMEZONE", g.TimeZone))
 	cal.Props.Set(xText("X-PUBLISHED-TTL", "PT1H"))
 	// RFC 7986 makes VALUE=DURATION mandatory here, and go-ical leaves
@@ -248,7 +248,7 @@ func event(g *store.Group, m *store.Meeting, loc *time.Location, agenda []*store
 	ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp(changed).UTC())
 	ev.Props.Set(dateTime(ical.PropDateTimeStart, m.Start, loc))
 	ev.Props.Set(dateTime(ical.PropDateTimeEnd, m.End(), loc))
-	ev.Props.SetText(ical.PropSummary, clean(m.Title))
+	ev.Props.SetText(ical.PropSummary, cleanLine(m.Title))
 	// Any edit bumps updated_at, and a client only replaces its copy of an
 	// event when SEQUENCE grows; Unix seconds fit an int32 until 2038.
 	seq := ical.NewProp(ical.PropSequence)
@@ -267,9 +267,9 @@ func event(g *store.Group, m *store.Meeting, loc *time.Location, agenda []*store
 	}
 	switch {
 	case strings.TrimSpace(m.Place) != "":
-		ev.Props.SetText(ical.PropLocation, clean(m.Place))
+		ev.Props.SetText(ical.PropLocation, cleanLine(m.Place))
 	case m.OnlineURL != "":
-		ev.Props.SetText(ical.PropLocation, clean(m.OnlineURL))
+		ev.Props.SetText(ical.PropLocation, cleanLine(m.OnlineURL))
 	}
 	// A link that does not parse still reaches people through LOCATION or
 	// DESCRIPTION; only the URL property needs a valid URI.
@@ -333,9 +333,9 @@ func description(lang i18n.Lang, m *store.Meeting, agenda []*store.AgendaItem) s
 	for _, it := range agenda {
 		switch it.Status {
 		case store.AgendaAccepted:
-			accepted = append(accepted, clean(it.Title))
+			accepted = append(accepted, cleanLine(it.Title))
 		case store.AgendaProposed:
-			proposed = append(proposed, clean(it.Title))
+			proposed = append(proposed, cleanLine(it.Title))
 		}
 	}
 	var b strings.Builder
@@ -358,7 +358,7 @@ func description(lang i18n.Lang, m *store.Meeting, agenda []*store.AgendaItem) s
 		b.WriteString(txtNoAgenda.In(lang))
 	}
 	if m.OnlineURL != "" {
-		b.WriteString("\n\n" + txtOnline.In(lang) + " " + clean(m.OnlineURL))
+		b.WriteString("\n\n" + txtOnline.In(lang) + " " + cleanLine(m.OnlineURL))
 	}
 	return b.String()
 }
@@ -379,6 +379,14 @@ func clean(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// cleanLine makes text safe for a one-line iCalendar TEXT value (a name,
+// a summary, a location, an agenda title in the description's list): like
+// clean, and each run of line breaks and tabs becomes one space, so rows
+// stored before the core kept such fields on one line read as one line.
+func cleanLine(s string) string {
+	return strings.Join(strings.FieldsFunc(clean(s), func(r rune) bool { return r == '\n' || r == '\t' }), " ")
 }
 
 // fold breaks content lines longer than 75 octets (RFC 5545 3.1) with CRLF

@@ -605,8 +605,8 @@ func TestDescription(t *testing.T) {
 		items  []*store.AgendaItem
 		want   string
 	}{
-		{"czech", i18n.Czech, "", items, "Program:\n1. A\n2. C\nD\n\nNavržené body:\n– B"},
-		{"english", i18n.English, "", items, "Agenda:\n1. A\n2. C\nD\n\nProposed items:\n– B"},
+		{"czech", i18n.Czech, "", items, "Program:\n1. A\n2. C D\n\nNavržené body:\n– B"},
+		{"english", i18n.English, "", items, "Agenda:\n1. A\n2. C D\n\nProposed items:\n– B"},
 		{"unknown_locale_is_czech", "de", "", items[:1], "Navržené body:\n– B"},
 		{"empty_czech", i18n.Czech, "", nil, "Program zatím není."},
 		{"empty_english_online", i18n.English, "https://x.example", items[2:3], "No agenda yet.\n\nOnline: https://x.example"},

@@ -29,7 +29,7 @@ const (
 	// is skipped entirely.
 	ErrNonexistentLocalTime
 	// ErrOutOfRange means the date, after conversion to the location, lies
-	// outside the supported years 1000 to 9999.
+	// outside the supported years 1900 to 2999.
 	ErrOutOfRange
 )
 
@@ -118,7 +118,7 @@ func (e *ParseError) Error() string {
 		}
 		return "i18n: " + q + " does not exist in time zone " + zone + " (skipped by a clock change)"
 	case ErrOutOfRange:
-		return "i18n: " + q + " is outside the supported years 1000-9999"
+		return "i18n: " + q + " is outside the supported years 1900-2999"
 	}
 	return "i18n: cannot parse " + q
 }
@@ -166,14 +166,14 @@ func (e *ParseError) Message(lang Lang) string {
 		}
 		if c.hasOffset {
 			if en {
-				return "The date and time " + quote(true, in) + " fall outside the supported years 1000 to 9999 once converted to the time zone " + c.zone + "."
+				return "The date and time " + quote(true, in) + " fall outside the supported years 1900 to 2999 once converted to the time zone " + c.zone + "."
 			}
-			return "Datum a čas " + quote(false, in) + " po převodu do časového pásma " + c.zone + " spadají mimo podporovaný rozsah (roky 1000 až 9999)."
+			return "Datum a čas " + quote(false, in) + " po převodu do časového pásma " + c.zone + " spadají mimo podporovaný rozsah (roky 1900 až 2999)."
 		}
 		if en {
-			return "The date " + c.dateText + " is outside the supported range (years 1000 to 9999)."
+			return "The date " + c.dateText + " is outside the supported range (years 1900 to 2999)."
 		}
-		return "Datum " + c.dateText + " je mimo podporovaný rozsah (roky 1000 až 9999)."
+		return "Datum " + c.dateText + " je mimo podporovaný rozsah (roky 1900 až 2999)."
 	}
 	// A ParseError built outside this package, or an unknown kind.
 	switch {

@@ -8,10 +8,14 @@ import (
 )
 
 // Supported range of years. Years are typed with exactly four digits, so
-// every supported date can be formatted and parsed back.
+// every supported date can be formatted and parsed back. The range stays
+// well inside four digits so that anything computed from an accepted date
+// (a meeting's end, a reminder, an iCalendar DTEND) has four digits too; a
+// meeting dated 31. 12. 9999 would end in year 10000, which iCalendar
+// cannot write.
 const (
-	minYear = 1000
-	maxYear = 9999
+	minYear = 1900
+	maxYear = 2999
 )
 
 // maxInputLen bounds the work done on a single input; nobody types a date
@@ -40,7 +44,7 @@ const maxInputLen = 256
 //   - RFC 3339 with an explicit offset or "Z": "2027-03-23T10:00:00+01:00",
 //     "2027-03-23T09:00:00Z"; the instant is converted to loc.
 //
-// Years have four digits and must lie in 1000..9999 (after conversion to loc).
+// Years have four digits and must lie in 1900..2999 (after conversion to loc).
 // Hours are 0-23, minutes and seconds 0-59. A time is required. Seconds and
 // fractions of a second are discarded: the result is the start of its
 // wall-clock minute in loc.

@@ -3,7 +3,6 @@ package meeting
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"coordbot/outbox"
@@ -32,7 +31,7 @@ func (s *Service) Answer(ctx context.Context, a Actor, meetingID, inGroup int64,
 	if answer != store.AnswerYes && answer != store.AnswerNo && answer != store.AnswerMaybe {
 		return nil, refuse(textBadAnswer)
 	}
-	note, substitute = cut(strings.TrimSpace(note), MaxNote), cut(strings.TrimSpace(substitute), MaxSubstitute)
+	note, substitute = cut(multiLine(note), MaxNote), cut(singleLine(substitute), MaxSubstitute)
 	var res Answered
 	err := s.write(ctx, func(tx *store.Tx) error {
 		m, g, err := meetingIn(tx, meetingID, inGroup)
@@ -127,7 +126,7 @@ func AgendaDeadline(g *store.Group, m *store.Meeting) time.Time {
 // that took place, to record its topics: those are accepted at once and
 // not marked late.
 func (s *Service) Propose(ctx context.Context, a Actor, meetingID, inGroup int64, title, details string) (*Proposed, error) {
-	title, details = strings.TrimSpace(title), strings.TrimSpace(details)
+	title, details = singleLine(title), multiLine(details)
 	if err := checkTitle(title); err != nil {
 		return nil, err
 	}

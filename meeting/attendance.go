@@ -84,7 +84,7 @@ func (s *Service) RecordAttendance(ctx context.Context, a Actor, meetingID, inGr
 		if err := tx.SetAttendances(rows); err != nil {
 			return err
 		}
-		if err := tx.AddGuests(m.ID, guests); err != nil {
+		if err := tx.AddGuests(m.ID, cleanGuests(guests)); err != nil {
 			return err
 		}
 		if m.Status == store.MeetingScheduled {
@@ -123,12 +123,23 @@ func (s *Service) AddGuests(ctx context.Context, a Actor, meetingID, inGroup int
 			return refuse(textNotYetHeld, m.Title)
 		}
 		res = Result{Meeting: m, Group: g}
-		return tx.AddGuests(m.ID, guests)
+		return tx.AddGuests(m.ID, cleanGuests(guests))
 	})
 	if err != nil {
 		return nil, errorf("add guests", err)
 	}
 	return &res, nil
+}
+
+// cleanGuests returns guests with their names and organisations on one
+// line, whichever door built them.
+func cleanGuests(guests []store.Guest) []store.Guest {
+	out := make([]store.Guest, len(guests))
+	for i, g := range guests {
+		g.Name, g.Organisation = singleLine(g.Name), singleLine(g.Organisation)
+		out[i] = g
+	}
+	return out
 }
 
 // ParseGuests reads guests typed as "Name=Organisation", separated by
@@ -137,7 +148,7 @@ func ParseGuests(text string) ([]store.Guest, error) {
 	var out []store.Guest
 	for _, part := range strings.FieldsFunc(text, func(r rune) bool { return r == ';' || r == '\n' }) {
 		name, org, _ := strings.Cut(part, "=")
-		name, org = strings.TrimSpace(name), strings.TrimSpace(org)
+		name, org = singleLine(name), singleLine(org)
 		if name == "" && org == "" {
 			continue
 		}

@@ -112,7 +112,7 @@ func ParseEmails(text string) ([]string, error) {
 }
 
 func addMember(tx *store.Tx, g *store.Group, in MemberInput) (*AddedMember, error) {
-	in.Name, in.Organisation, in.DiscordID = strings.TrimSpace(in.Name), strings.TrimSpace(in.Organisation), strings.TrimSpace(in.DiscordID)
+	in.Name, in.Organisation, in.DiscordID = singleLine(in.Name), singleLine(in.Organisation), strings.TrimSpace(in.DiscordID)
 	emails, err := ParseEmails(strings.Join(in.Emails, ","))
 	if err != nil {
 		return nil, err
@@ -266,7 +266,7 @@ func (s *Service) SetDetails(ctx context.Context, a Actor, groupID int64, target
 			return err
 		}
 		if d.Organisation != nil {
-			m.Organisation = cut(strings.TrimSpace(*d.Organisation), 200)
+			m.Organisation = cut(singleLine(*d.Organisation), 200)
 		}
 		if d.Emails != nil {
 			emails, err := ParseEmails(strings.Join(*d.Emails, ","))
@@ -335,7 +335,7 @@ func (s *Service) SyncRoleHolders(ctx context.Context, groupID int64, holders []
 			holding[h.DiscordID] = true
 			id, stored, err := tx.DiscordMemberRole(g.ID, h.DiscordID)
 			if errors.Is(err, store.ErrNotFound) {
-				m, err := tx.EnsureDiscordMember(h.DiscordID, h.Name)
+				m, err := tx.EnsureDiscordMember(h.DiscordID, singleLine(h.Name))
 				if err != nil {
 					return err
 				}

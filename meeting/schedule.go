@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode"
 
 	"coordbot/outbox"
 	"coordbot/store"
@@ -62,7 +63,7 @@ func checkDuration(d time.Duration) error {
 // card and its Discord scheduled event are put in the outbox. A Past draft
 // must lie behind and is stored as held, with nothing to send.
 func (s *Service) Create(ctx context.Context, a Actor, groupID int64, d Draft) (*Result, error) {
-	d.Title = strings.TrimSpace(d.Title)
+	d.Title = singleLine(d.Title)
 	if err := checkTitle(d.Title); err != nil {
 		return nil, err
 	}
@@ -91,7 +92,7 @@ func (s *Service) Create(ctx context.Context, a Actor, groupID int64, d Draft) (
 			return refuse(textNotYetPast, when{d.Start, loc})
 		}
 		m := &store.Meeting{GroupID: g.ID, Title: d.Title, Start: d.Start, TimeZone: g.TimeZone, Duration: d.Duration,
-			Place: strings.TrimSpace(d.Place), OnlineURL: strings.TrimSpace(d.OnlineURL), CoordinatorID: coordinator}
+			Place: singleLine(d.Place), OnlineURL: singleLine(d.OnlineURL), CoordinatorID: coordinator}
 		if d.Past {
 			m.Status = store.MeetingHeld
 		}
@@ -139,7 +140,7 @@ func (s *Service) Edit(ctx context.Context, a Actor, meetingID, inGroup int64, c
 		}
 		now := s.Now()
 		if c.Title != nil {
-			t := strings.TrimSpace(*c.Title)
+			t := singleLine(*c.Title)
 			if err := checkTitle(t); err != nil {
 				return err
 			}
@@ -158,10 +159,10 @@ func (s *Service) Edit(ctx context.Context, a Actor, meetingID, inGroup int64, c
 			m.Duration = *c.Duration
 		}
 		if c.Place != nil {
-			m.Place = strings.TrimSpace(*c.Place)
+			m.Place = singleLine(*c.Place)
 		}
 		if c.OnlineURL != nil {
-			m.OnlineURL = strings.TrimSpace(*c.OnlineURL)
+			m.OnlineURL = singleLine(*c.OnlineURL)
 		}
 		if err := tx.UpdateMeeting(m); err != nil {
 			return err
@@ -214,4 +215,57 @@ func (s *Service) Cancel(ctx context.Context, a Actor, meetingID, inGroup int64)
 		return nil, errorf("cancel", err)
 	}
 	return &res, nil
+}
+
+// singleLine trims text meant for one line (a title, a place, a name) and
+// makes it safe for a terminal, a Discord card and an .ics file: a run of
+// line breaks or tabs becomes one space, and every other control character
+// (an ESC starting a terminal escape sequence, a bell, C1 controls, DEL) is
+// dropped.
+func singleLine(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	gap := false
+	for _, r := range s {
+		switch {
+		case lineBreakOrTab(r):
+			if !gap {
+				b.WriteByte(' ')
+			}
+			gap = true
+			continue
+		case unicode.IsControl(r):
+			continue
+		}
+		gap = false
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// multiLine trims text that may hold several lines (agenda item details,
+// a note): CRLF and CR become LF, tabs stay, every other control character
+// is dropped.
+func multiLine(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case r == '\r' || r == '\u0085' || r == '\u2028' || r == '\u2029':
+			return '\n'
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, s))
+}
+
+// lineBreakOrTab reports whether r ends a line or is a tab.
+func lineBreakOrTab(r rune) bool {
+	switch r {
+	case '\n', '\r', '\t', '\v', '\f', '\u0085', '\u2028', '\u2029':
+		return true
+	}
+	return false
 }
