@@ -71,8 +71,13 @@ type Summary struct {
 	// messages stored before (they are not counted again above).
 	Archived, Quarantined, Duplicates int
 	// Failed counts messages that could not be stored and were left where
-	// they were.
+	// they were, and paths named to an import that could not be read.
 	Failed int
+	// Unreadable counts files and directories an import found while
+	// walking a directory but could not read (each is logged); Skipped
+	// counts files it read past as not mail (neither .eml, .mbox, a Maildir
+	// message nor an extensionless mbox).
+	Unreadable, Skipped int
 }
 
 // Add counts one outcome.
@@ -89,7 +94,14 @@ func (s *Summary) Add(o Outcome) {
 
 // String is the one-line summary printed by import and fetch-mail.
 func (s Summary) String() string {
-	return fmt.Sprintf("archived %d, duplicates %d, quarantined %d, failed %d", s.Archived, s.Duplicates, s.Quarantined, s.Failed)
+	line := fmt.Sprintf("archived %d, duplicates %d, quarantined %d, failed %d", s.Archived, s.Duplicates, s.Quarantined, s.Failed)
+	// Only imports have unreadable paths; the line stays as it was
+	// without them. Skipped files (often many, such as Thunderbird's .msf
+	// indexes) are logged by the caller instead.
+	if s.Unreadable > 0 {
+		line += fmt.Sprintf(", unreadable %d", s.Unreadable)
+	}
+	return line
 }
 
 // BatchFiler files several messages at once: their outcomes align with ins,

@@ -25,6 +25,10 @@ type Importer struct {
 	MaxMessageSize int64
 	Logger         *slog.Logger
 
+	// fsys is what is read; nil means the operating system's. Tests
+	// inject failures that permissions cannot cause when run as root.
+	fsys fileSystem
+
 	// pending messages are filed together, see flush.
 	pending      []Incoming
 	pendingBytes int64
@@ -37,14 +41,17 @@ func NewImporter(filer Filer, logger *slog.Logger) *Importer {
 
 // Import files every message under paths: a file that starts with an mbox
 // "From " line is an mbox; any other file is one message; a directory with
-// cur/ and new/ is a Maildir; any other directory is walked for .eml files
-// and Maildirs. It stops at the first database failure, keeping the
-// summary so far; unreadable paths and files are counted as failed and
-// skipped.
+// cur/ and new/ is a Maildir; any other directory is walked for .eml and
+// .mbox files, extensionless files that start with a "From " line (mbox
+// folders as Thunderbird keeps them) and Maildirs. It stops at the first
+// database failure, keeping the summary so far. A path in paths that
+// cannot be read is counted as failed; a file or directory found while
+// walking that cannot be read is counted as unreadable, one that is not
+// mail as skipped; each is logged and the walk goes on.
 func (im *Importer) Import(ctx context.Context, paths []string) (Summary, error) {
 	var sum Summary
 	for _, p := range paths {
-		if _, err := os.Stat(p); err != nil {
+		if _, err := im.fs().Stat(p); err != nil {
 			// A path that cannot be read is reported and skipped; the
 			// others are still imported.
 			im.Logger.Error("cannot read path", "path", p, "err", err)
@@ -60,40 +67,126 @@ func (im *Importer) Import(ctx context.Context, paths []string) (Summary, error)
 	return sum, im.flush(ctx, &sum)
 }
 
+func (im *Importer) fs() fileSystem {
+	if im.fsys == nil {
+		return osFS{}
+	}
+	return im.fsys
+}
+
 func (im *Importer) importPath(ctx context.Context, path string, sum *Summary) error {
-	fi, err := os.Stat(path)
+	fi, err := im.fs().Stat(path)
 	if err != nil {
 		return fmt.Errorf("mail: import: %w", err)
 	}
 	if !fi.IsDir() {
 		return im.importFile(ctx, path, sum)
 	}
-	if isMaildir(path) {
+	if im.isMaildir(path) {
 		return im.importMaildir(ctx, path, sum)
 	}
-	return filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("mail: import: %w", err)
-		}
-		if d.IsDir() {
-			if p != path && isMaildir(p) {
-				if err := im.importMaildir(ctx, p, sum); err != nil {
-					return err
-				}
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.EqualFold(filepath.Ext(p), ".eml") || strings.EqualFold(filepath.Ext(p), ".mbox") {
-			return im.importFile(ctx, p, sum)
-		}
-		return nil
-	})
+	return im.walk(ctx, path, sum)
 }
 
-func isMaildir(dir string) bool {
+// walk imports what dir holds, in name order, descending into
+// subdirectories (symbolic links are not followed into directories).
+func (im *Importer) walk(ctx context.Context, dir string, sum *Summary) error {
+	entries, err := im.fs().ReadDir(dir)
+	if err != nil {
+		// Entries read before the failure are still imported.
+		im.unreadable(dir, err, sum)
+	}
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p := filepath.Join(dir, e.Name())
+		if e.IsDir() {
+			if im.isMaildir(p) {
+				err = im.importMaildir(ctx, p, sum)
+			} else {
+				err = im.walk(ctx, p, sum)
+			}
+		} else {
+			err = im.importFound(ctx, p, sum)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// importFound imports a file found while walking: .eml and .mbox files,
+// and extensionless files that start with an mbox "From " line; other
+// files are skipped.
+func (im *Importer) importFound(ctx context.Context, path string, sum *Summary) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".eml" && ext != ".mbox" && ext != "" {
+		im.skipped(path, sum)
+		return nil
+	}
+	f, err := im.fs().Open(path)
+	if err != nil {
+		im.unreadable(path, err, sum)
+		return nil
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		if err == nil {
+			err = fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+		}
+		im.unreadable(path, err, sum)
+		return nil
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, err := br.Peek(5)
+	if err != nil && !errors.Is(err, io.EOF) {
+		im.unreadable(path, err, sum)
+		return nil
+	}
+	if string(head) == "From " {
+		return im.importMbox(ctx, path, br, sum)
+	}
+	if ext == "" {
+		im.skipped(path, sum)
+		return nil
+	}
+	f.Close()
+	return im.importMessageFile(ctx, path, sum)
+}
+
+// unreadable logs and counts a path found while walking that cannot be
+// read.
+func (im *Importer) unreadable(path string, err error, sum *Summary) {
+	im.Logger.Error("mail: import: cannot read, skipped", "path", path, "err", err)
+	sum.Unreadable++
+}
+
+// skipped logs and counts a file that is not mail.
+func (im *Importer) skipped(path string, sum *Summary) {
+	im.Logger.Info("mail: import: not a mail file, skipped", "path", path)
+	sum.Skipped++
+}
+
+// fileSystem is the part of the file system the importer reads, by
+// operating-system paths.
+type fileSystem interface {
+	Open(name string) (fs.File, error)
+	Stat(name string) (fs.FileInfo, error)
+	ReadDir(name string) ([]fs.DirEntry, error)
+}
+
+// osFS is the operating system's file system.
+type osFS struct{}
+
+func (osFS) Open(name string) (fs.File, error)          { return os.Open(name) }
+func (osFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
+func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
+
+func (im *Importer) isMaildir(dir string) bool {
 	for _, sub := range []string{"cur", "new"} {
-		if fi, err := os.Stat(filepath.Join(dir, sub)); err != nil || !fi.IsDir() {
+		if fi, err := im.fs().Stat(filepath.Join(dir, sub)); err != nil || !fi.IsDir() {
 			return false
 		}
 	}
@@ -105,9 +198,9 @@ func isMaildir(dir string) bool {
 func (im *Importer) importMaildir(ctx context.Context, dir string, sum *Summary) error {
 	var files []string
 	for _, sub := range []string{"cur", "new"} {
-		entries, err := os.ReadDir(filepath.Join(dir, sub))
+		entries, err := im.fs().ReadDir(filepath.Join(dir, sub))
 		if err != nil {
-			return fmt.Errorf("mail: import maildir: %w", err)
+			im.unreadable(filepath.Join(dir, sub), err, sum)
 		}
 		for _, e := range entries {
 			if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
@@ -126,7 +219,7 @@ func (im *Importer) importMaildir(ctx context.Context, dir string, sum *Summary)
 
 // importFile files one .eml or an mbox.
 func (im *Importer) importFile(ctx context.Context, path string, sum *Summary) error {
-	f, err := os.Open(path)
+	f, err := im.fs().Open(path)
 	if err != nil {
 		im.Logger.Error("cannot read file", "path", path, "err", err)
 		sum.Failed++
@@ -144,7 +237,7 @@ func (im *Importer) importFile(ctx context.Context, path string, sum *Summary) e
 
 // importMessageFile files a file that holds exactly one message.
 func (im *Importer) importMessageFile(ctx context.Context, path string, sum *Summary) error {
-	f, err := os.Open(path)
+	f, err := im.fs().Open(path)
 	if err != nil {
 		im.Logger.Error("cannot read file", "path", path, "err", err)
 		sum.Failed++

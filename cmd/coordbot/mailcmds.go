@@ -45,11 +45,17 @@ func (e *env) cmdImport(ctx context.Context, g *globals, args []string) error {
 	im.MaxMessageSize = p.MaxMessageSize
 	sum, err := im.Import(ctx, fs.Args())
 	fmt.Fprintln(e.stdout, sum)
+	if sum.Skipped > 0 {
+		g.logger.Info("import: skipped files that are not mail (each is in the log)", "skipped", sum.Skipped)
+	}
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 	if sum.Failed > 0 {
 		return fmt.Errorf("import: %d messages could not be read (see the log)", sum.Failed)
+	}
+	if sum.Unreadable > 0 {
+		return fmt.Errorf("import: %d files or folders could not be read and were skipped (see the log)", sum.Unreadable)
 	}
 	return nil
 }
