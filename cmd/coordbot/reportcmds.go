@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"coordbot/calendar"
 	"coordbot/i18n"
 	"coordbot/report"
@@ -140,6 +142,38 @@ func (e *env) cmdICS(ctx context.Context, g *globals, args []string) error {
 	return c.Write(e.stdout)
 }
 
+// httpLimits bound what clients can hold of the HTTP server: without an
+// idle timeout every keep-alive connection stays open, and enough of them
+// (3,000 in a test) use up the process's file descriptors until Accept
+// fails for everyone.
+type httpLimits struct {
+	// ReadHeaderTimeout and ReadTimeout bound reading a request's headers
+	// and the whole request; WriteTimeout bounds a request from the end of
+	// its headers to the end of the answer.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that sends no next request.
+	IdleTimeout time.Duration
+	// MaxConns is how many connections are served at once; more wait in
+	// the kernel's backlog until one closes.
+	MaxConns int
+}
+
+// defaultHTTPLimits are the limits serve runs with. A calendar feed is one
+// small GET answered from memory, so the timeouts are generous and the
+// connection limit stays well under a typical 1,024 descriptors.
+var defaultHTTPLimits = httpLimits{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	WriteTimeout: 60 * time.Second, IdleTimeout: 60 * time.Second, MaxConns: 256}
+
+// newHTTPServer returns the server for h and the listener, wrapped to
+// accept at most lim.MaxConns connections at once, to serve it on.
+func newHTTPServer(h http.Handler, ln net.Listener, lim httpLimits) (*http.Server, net.Listener) {
+	if lim.MaxConns > 0 {
+		ln = netutil.LimitListener(ln, lim.MaxConns)
+	}
+	return &http.Server{Handler: h, ReadHeaderTimeout: lim.ReadHeaderTimeout, ReadTimeout: lim.ReadTimeout,
+		WriteTimeout: lim.WriteTimeout, IdleTimeout: lim.IdleTimeout}, ln
+}
+
 // startHTTP serves the calendar feeds until Close.
 func (m *Main) startHTTP(s *store.Store) error {
 	tokens := map[string]string{}
@@ -155,7 +189,7 @@ func (m *Main) startHTTP(s *store.Store) error {
 		return fmt.Errorf("http: listen on %s: %w", m.Config.HTTP.Addr, err)
 	}
 	m.HTTPAddr = ln.Addr().String()
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv, ln := newHTTPServer(mux, ln, defaultHTTPLimits)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Logger.Error("http server stopped", "err", err)
