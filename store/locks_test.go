@@ -100,3 +100,36 @@ func TestOpenAndSyncUnchangedGroupsNeedNoWriteLock(t *testing.T) {
 		t.Error("new group got no ID")
 	}
 }
+
+func TestOnLockWaitIsCalledOnceWhenAWriteWaits(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "coordbot.db")
+	var mu sync.Mutex
+	calls := 0
+	s, err := store.Open(ctx, path, store.Options{BusyTimeout: 300 * time.Millisecond,
+		LockWaitNotice: 50 * time.Millisecond, OnLockWait: func() { mu.Lock(); calls++; mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.UpsertGroup(ctx, &store.Group{Slug: "a", Name: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if calls != 0 {
+		t.Errorf("OnLockWait called %d times for a write that did not wait", calls)
+	}
+	mu.Unlock()
+	release := holdWriteLock(t, path)
+	for i := range 2 {
+		if err := s.UpsertGroup(ctx, &store.Group{Slug: "b", Name: "B"}); err == nil {
+			t.Fatalf("write %d succeeded with the lock held elsewhere", i)
+		}
+	}
+	release()
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 1 {
+		t.Errorf("OnLockWait called %d times over two long waits, want once", calls)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -53,6 +54,11 @@ type Store struct {
 	rdb *sql.DB
 	// stmts are the writer's prepared statements.
 	stmts stmtCache
+	// onLockWait and lockWaitNotice are Options.OnLockWait and
+	// LockWaitNotice; lockWaitOnce makes the call happen once.
+	onLockWait     func()
+	lockWaitNotice time.Duration
+	lockWaitOnce   sync.Once
 
 	// Now is the clock used for created_at/updated_at stamps. Tests replace it.
 	Now func() time.Time
@@ -61,8 +67,21 @@ type Store struct {
 // Options tune Open. The zero value is what production uses.
 type Options struct {
 	// BusyTimeout is how long a connection waits for a lock held by another
-	// process before failing. Default 5 s.
+	// process before failing. Default 5 s, which is what serve uses: its
+	// writes are many and short, made for someone clicking in Discord who
+	// gets an error reply and can click again, or by loops that retry on
+	// their next pass; waiting longer would only pile the bot's handlers
+	// up behind one lock. The command line waits a minute, as a person at
+	// a terminal would (cmd/coordbot).
 	BusyTimeout time.Duration
+	// OnLockWait, if set, is called once, from another goroutine, the first
+	// time a write has waited LockWaitNotice for the write lock, so that
+	// the command line can say what it is waiting for.
+	OnLockWait func()
+	// LockWaitNotice is how long a write waits before OnLockWait is
+	// called. Default 3 s: long enough that the notice does not flicker
+	// past on ordinary waits.
+	LockWaitNotice time.Duration
 	// ReadConns is the size of the read pool. Default 8: reads are short,
 	// and a burst of clicks should not queue for a connection.
 	ReadConns int
@@ -101,6 +120,9 @@ func OpenNoMigrate(ctx context.Context, path string, opts Options) (*Store, erro
 	}
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = 8
+	}
+	if opts.LockWaitNotice <= 0 {
+		opts.LockWaitNotice = 3 * time.Second
 	}
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", opts.BusyTimeout.Milliseconds())
 	if opts.MustExist {
@@ -143,7 +165,8 @@ func OpenNoMigrate(ctx context.Context, path string, opts Options) (*Store, erro
 	}
 	rdb.SetMaxOpenConns(opts.ReadConns)
 	rdb.SetMaxIdleConns(opts.ReadConns)
-	s := &Store{path: path, db: db, rdb: rdb, Now: time.Now}
+	s := &Store{path: path, db: db, rdb: rdb, Now: time.Now,
+		onLockWait: opts.OnLockWait, lockWaitNotice: opts.LockWaitNotice}
 	if opts.MustExist {
 		// A file that is not empty but was never migrated is no
 		// coordbot database either.
@@ -189,8 +212,20 @@ func (s *Store) now() int64 { return s.Now().Unix() }
 
 // update runs fn in a write transaction (BEGIN IMMEDIATE) and commits it.
 func (s *Store) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(func() (*sql.Tx, error) { return s.db.BeginTx(ctx, nil) })
 	return commitTx(tx, err, fn)
+}
+
+// beginWrite runs begin, a BEGIN IMMEDIATE, which is where a write waits
+// (up to the busy timeout) for another process's write lock, and calls
+// onLockWait once if that wait grows long.
+func (s *Store) beginWrite(begin func() (*sql.Tx, error)) (*sql.Tx, error) {
+	if s.onLockWait == nil {
+		return begin()
+	}
+	t := time.AfterFunc(s.lockWaitNotice, func() { s.lockWaitOnce.Do(s.onLockWait) })
+	defer t.Stop()
+	return begin()
 }
 
 // commitTx runs fn in a transaction just begun (or reports why it could
@@ -225,7 +260,7 @@ func (s *Store) updateDurable(ctx context.Context, fn func(tx *sql.Tx) error) er
 		return fmt.Errorf("store: durable commit: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = NORMAL")
-	tx, err := conn.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) })
 	return commitTx(tx, err, fn)
 }
 

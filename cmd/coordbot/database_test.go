@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // readOnlyCommandLines are command lines that only read: none of them may create
@@ -123,5 +125,71 @@ func TestReadersDoNotWaitForAWriter(t *testing.T) {
 		if r.code != exitOK || strings.Contains(r.stderr, "waiting") {
 			t.Errorf("%v with the write lock held elsewhere: exit %d, stderr %q", args, r.code, r.stderr)
 		}
+	}
+}
+
+// signalWriter is a stderr that closes seen when want is first written.
+type signalWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	had := strings.Contains(w.buf.String(), w.want)
+	w.buf.Write(p)
+	if !had && strings.Contains(w.buf.String(), w.want) {
+		close(w.seen)
+	}
+	return len(p), nil
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+func TestWriterWaitsForTheLockAndSaysSo(t *testing.T) {
+	dir := newCLIDir(t)
+	db := filepath.Join(dir, "coordbot.db")
+	global := []string{"-config", filepath.Join(dir, "coordbot.toml"), "-db", db}
+	mustRun(t, dir, "member", "add", "-group", cliGroup, "-name", "Jana Nováková", "-email", "jana@example.org")
+	release := holdWriteLock(t, db)
+
+	const notice = "waiting for the database: another coordbot process is writing"
+	stderr := &signalWriter{want: notice, seen: make(chan struct{})}
+	var stdout bytes.Buffer
+	e := &env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: stderr, now: cliNow}
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		done <- e.dispatch(context.Background(), append(global, "meeting", "add", "-group", cliGroup,
+			"-title", "Porada", "-start", "2. 12. 2026 10:00"))
+	}()
+	// The other process finishes its write once the command has said what
+	// it waits for: the command must then go on and succeed.
+	select {
+	case <-stderr.seen:
+		if waited := time.Since(start); waited < 2*time.Second {
+			t.Errorf("notice after %v; want it after a few seconds of waiting, not at once", waited)
+		}
+		release()
+	case err := <-done:
+		t.Fatalf("meeting add gave up while the lock was held: %v; stderr %q", err, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no notice after 30 s; stderr %q", stderr.String())
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("meeting add after the lock was released: %v; stderr %q", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "created") {
+		t.Errorf("stdout %q", stdout.String())
+	}
+	if n := strings.Count(stderr.String(), notice); n != 1 {
+		t.Errorf("notice printed %d times, want once: %q", n, stderr.String())
 	}
 }

@@ -121,6 +121,26 @@ type globals struct {
 	// readOnly is set for commands that only read: they refuse a missing
 	// database instead of creating one.
 	readOnly bool
+	// stderr is where a command says that it waits for the database.
+	stderr io.Writer
+}
+
+// commandBusyTimeout is how long a command waits for another process's
+// write lock: as long as a person would, not serve's few seconds. After
+// store.Options.LockWaitNotice the command says what it waits for.
+const commandBusyTimeout = time.Minute
+
+// storeOptions are the store options of a command-line command.
+func (g *globals) storeOptions() store.Options {
+	path := g.cfg.Database.Path
+	return store.Options{
+		MustExist:   g.readOnly,
+		BusyTimeout: commandBusyTimeout,
+		OnLockWait: func() {
+			fmt.Fprintf(g.stderr, "coordbot: waiting for the database: another coordbot process is writing to %s "+
+				"(serve, an import, or another command); waiting up to %v\n", path, commandBusyTimeout)
+		},
+	}
 }
 
 // readOnlyCommands are the commands (and subcommands) that only read. Any
@@ -197,6 +217,7 @@ func (e *env) dispatch(ctx context.Context, args []string) error {
 	}
 	g.cfg, g.logger = cfg, logger
 	g.readOnly = readsOnly(cmd, rest)
+	g.stderr = e.stderr
 
 	switch cmd {
 	case "serve":
@@ -271,7 +292,7 @@ func (e *env) cmdVersion() error {
 // configuration, which is their source of truth. A command that only reads
 // refuses a database that does not exist yet.
 func openStore(ctx context.Context, g *globals) (*store.Store, error) {
-	s, err := store.Open(ctx, g.cfg.Database.Path, store.Options{MustExist: g.readOnly})
+	s, err := store.Open(ctx, g.cfg.Database.Path, g.storeOptions())
 	if errors.Is(err, store.ErrNoDatabase) {
 		return nil, noDatabase(g.cfg.Database.Path)
 	}
@@ -321,7 +342,7 @@ func (e *env) cmdMigrate(ctx context.Context, g *globals, args []string) error {
 	if err := e.noArgs("migrate", "create or upgrade the database, then exit", args); err != nil {
 		return err
 	}
-	s, err := store.OpenNoMigrate(ctx, g.cfg.Database.Path, store.Options{})
+	s, err := store.OpenNoMigrate(ctx, g.cfg.Database.Path, g.storeOptions())
 	if err != nil {
 		return err
 	}
