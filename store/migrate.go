@@ -101,8 +101,8 @@ func (s *Store) MigrateTo(ctx context.Context, target int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if v > len(ms) {
-		return 0, fmt.Errorf("%w: database has version %d, this coordbot knows %d", ErrSchemaTooNew, v, len(ms))
+	if err := checkVersion(v, len(ms)); err != nil {
+		return 0, err
 	}
 	if v >= target {
 		return 0, nil
@@ -122,6 +122,20 @@ func (s *Store) MigrateTo(ctx context.Context, target int) (int, error) {
 	}
 }
 
+// checkVersion refuses a schema version this program cannot migrate from:
+// a newer one, and a negative one (user_version is a signed integer that
+// anyone with the sqlite3 shell can set; no coordbot writes one).
+func checkVersion(v, known int) error {
+	if v < 0 {
+		return fmt.Errorf("store: database has schema version %d, which no coordbot writes: "+
+			"the file is damaged or was changed by hand (restore a backup)", v)
+	}
+	if v > known {
+		return fmt.Errorf("%w: database has version %d, this coordbot knows %d", ErrSchemaTooNew, v, known)
+	}
+	return nil
+}
+
 // migrateStep applies the next migration if one is due; done reports that
 // the database is at target already.
 func (s *Store) migrateStep(ctx context.Context, ms []migration, target int) (done bool, err error) {
@@ -130,8 +144,8 @@ func (s *Store) migrateStep(ctx context.Context, ms []migration, target int) (do
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 			return fmt.Errorf("store: read schema version: %w", err)
 		}
-		if v > len(ms) {
-			return fmt.Errorf("%w: database has version %d, this coordbot knows %d", ErrSchemaTooNew, v, len(ms))
+		if err := checkVersion(v, len(ms)); err != nil {
+			return err
 		}
 		if v >= target {
 			done = true

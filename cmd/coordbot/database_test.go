@@ -193,3 +193,22 @@ func TestWriterWaitsForTheLockAndSaysSo(t *testing.T) {
 		t.Errorf("notice printed %d times, want once: %q", n, stderr.String())
 	}
 }
+
+func TestMigrateRefusesANegativeSchemaVersion(t *testing.T) {
+	dir := newCLIDir(t)
+	mustRun(t, dir, "migrate")
+	db, err := sql.Open("sqlite", filepath.Join(dir, "coordbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA user_version = -1"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, args := range [][]string{{"migrate"}, {"meeting", "list"}} {
+		r := runCLI(t, dir, nil, args...)
+		if r.code != exitError || !strings.Contains(r.stderr, "schema version -1") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 naming schema version -1", args, r.code, r.stderr)
+		}
+	}
+}
