@@ -16,6 +16,12 @@ type Incoming struct {
 	// Source says where it came from, for the operator: "imap:INBOX/1234",
 	// a file path, "mbox:PATH#12".
 	Source string
+	// RawFile, when Raw is only the header section, is the file that keeps
+	// the whole message (an import's spool, see Importer.SpoolDir).
+	RawFile string
+	// QuarantineMailbox is, for a message from IMAP, the mailbox where it
+	// goes when quarantined and stays whole.
+	QuarantineMailbox string
 }
 
 // Disposition is what filing did with a message.

@@ -685,6 +685,8 @@ func (s *session) fetchBatch(ctx context.Context, batch []sizedUID) ([]imap.UID,
 			Raw:    raw,
 			Size:   size,
 			Source: "imap:" + in.cfg.Mailbox + "/" + strconv.FormatUint(uint64(m.uid), 10),
+			// A quarantined message is moved there, whole.
+			QuarantineMailbox: in.cfg.QuarantineMailbox,
 		})
 	}
 	return uids, msgs, nil

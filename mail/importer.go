@@ -23,7 +23,11 @@ type Importer struct {
 	// MaxMessageSize: larger messages are read only up to their header and
 	// handed on with their full size (the Filer quarantines them). 0: no limit.
 	MaxMessageSize int64
-	Logger         *slog.Logger
+	// SpoolDir is where the whole raw bytes of larger messages are kept,
+	// each in a file named by its SHA-256 (created 0700 when first
+	// needed, files 0600); "" keeps only their header.
+	SpoolDir string
+	Logger   *slog.Logger
 
 	// fsys is what is read; nil means the operating system's. Tests
 	// inject failures that permissions cannot cause when run as root.
@@ -250,8 +254,12 @@ func (im *Importer) importMessageFile(ctx context.Context, path string, sum *Sum
 		return nil
 	}
 	var raw []byte
+	var rawFile string
 	if im.MaxMessageSize > 0 && fi.Size() > im.MaxMessageSize {
 		raw, err = readHeaderSection(bufio.NewReader(f))
+		if err == nil && im.SpoolDir != "" {
+			rawFile, err = im.spoolCopy(path)
+		}
 	} else {
 		raw, err = io.ReadAll(f)
 	}
@@ -260,7 +268,26 @@ func (im *Importer) importMessageFile(ctx context.Context, path string, sum *Sum
 		sum.Failed++
 		return nil
 	}
-	return im.file(ctx, Incoming{Raw: raw, Size: fi.Size(), Source: path}, sum)
+	return im.file(ctx, Incoming{Raw: raw, Size: fi.Size(), Source: path, RawFile: rawFile}, sum)
+}
+
+// spoolCopy copies the file at path whole into the spool, returning where
+// it is kept.
+func (im *Importer) spoolCopy(path string) (string, error) {
+	f, err := im.fs().Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sp, err := newSpoolFile(im.SpoolDir)
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(sp, f); err != nil {
+		sp.discard()
+		return "", err
+	}
+	return sp.keep(0)
 }
 
 // file queues one message; a full batch is filed at once.
@@ -346,6 +373,29 @@ func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reade
 		headerLen int
 		prevLine  = true // "blank line before" for the first From line
 	)
+	// An oversized message goes whole into a spool file once it crosses
+	// the limit (when SpoolDir is set); msg then keeps only its start.
+	var (
+		spool    *spoolFile
+		spoolErr error
+		tail     []byte // last bytes of the message, for the separator
+	)
+	defer func() {
+		if spool != nil {
+			spool.discard()
+		}
+	}()
+	oversized := func() bool { return im.MaxMessageSize > 0 && size > im.MaxMessageSize }
+	startSpool := func() {
+		if im.SpoolDir == "" || spool != nil || spoolErr != nil {
+			return
+		}
+		// msg holds every line so far: lines are dropped only once a
+		// spool would have taken them.
+		if spool, spoolErr = newSpoolFile(im.SpoolDir); spoolErr == nil {
+			_, spoolErr = spool.Write(msg.Bytes())
+		}
+	}
 	flush := func() error {
 		if !started {
 			return nil
@@ -353,22 +403,36 @@ func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reade
 		if inHeader {
 			headerLen = msg.Len() // a message without a body
 		}
-		raw := bytes.Clone(msg.Bytes())
-		if im.MaxMessageSize > 0 && size > im.MaxMessageSize {
-			raw = raw[:headerLen] // too large: the header is kept as evidence
-		}
+		n++
+		source := fmt.Sprintf("%s#%d", path, n)
 		// The blank line before the next "From " line (or the end of the
 		// file) separates messages; it is not part of the message.
-		for _, sep := range []string{"\n\n", "\r\n\r\n"} {
-			if bytes.HasSuffix(raw, []byte(sep)) {
-				cut := len(sep) / 2
-				raw = raw[:len(raw)-cut]
-				size -= int64(cut)
-				break
+		cut := mboxSeparator(tail)
+		raw := bytes.Clone(msg.Bytes())
+		var rawFile string
+		if oversized() {
+			raw = raw[:headerLen] // too large: the header is kept as evidence
+			startSpool()
+			if spoolErr == nil && spool != nil {
+				rawFile, spoolErr = spool.keep(cut)
+				spool = nil
 			}
+			if spoolErr != nil {
+				if spool != nil {
+					spool.discard()
+					spool = nil
+				}
+				// Not filed: with only its header stored, a later import
+				// would find it a duplicate and never keep it whole.
+				im.Logger.Error("mail: import: cannot keep an oversized message, not filed", "source", source, "err", spoolErr)
+				sum.Failed++
+				return nil
+			}
+		} else {
+			raw = raw[:len(raw)-int(cut)]
 		}
-		n++
-		return im.file(ctx, Incoming{Raw: raw, Size: size, Source: fmt.Sprintf("%s#%d", path, n)}, sum)
+		size -= cut
+		return im.file(ctx, Incoming{Raw: raw, Size: size, Source: source, RawFile: rawFile}, sum)
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -383,13 +447,32 @@ func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reade
 				}
 				msg.Reset()
 				size, started, inHeader, headerLen = 0, true, true, 0
+				tail, spoolErr = tail[:0], nil
 			case started:
 				if q := bytes.TrimLeft(line, ">"); len(q) < len(line) && bytes.HasPrefix(q, []byte("From ")) {
 					line = line[1:]
 				}
 				size += int64(len(line))
-				if inHeader || im.MaxMessageSize <= 0 || size <= im.MaxMessageSize {
+				tail = append(tail, line...)
+				if len(tail) > 4 {
+					tail = append(tail[:0], tail[len(tail)-4:]...)
+				}
+				switch {
+				case spool != nil:
+					if inHeader {
+						msg.Write(line) // the header is still wanted
+					}
+					if spoolErr == nil {
+						_, spoolErr = spool.Write(line)
+					}
+				case inHeader || !oversized():
 					msg.Write(line)
+				default:
+					// Crossing the limit: msg holds every line before this.
+					startSpool()
+					if spool != nil && spoolErr == nil {
+						_, spoolErr = spool.Write(line)
+					}
 				}
 				if inHeader && len(bytes.TrimRight(line, "\r\n")) == 0 {
 					inHeader, headerLen = false, msg.Len()

@@ -211,8 +211,8 @@ func (p *Pipeline) decide(ctx context.Context, pr *prepared, groups []*store.Gro
 	switch {
 	case p.MaxMessageSize > 0 && in.Size > p.MaxMessageSize:
 		m.State = store.ArchiveQuarantined
-		m.Reason = fmt.Sprintf("%s: %d bytes, the limit is %d (only the header is stored; the message stays in the quarantine mailbox)",
-			ReasonTooLarge, in.Size, p.MaxMessageSize)
+		m.Reason = fmt.Sprintf("%s: %d bytes, the limit is %d (only the header is stored; %s)",
+			ReasonTooLarge, in.Size, p.MaxMessageSize, wholeKept(in))
 	case pr.perr != nil:
 		m.State, m.Reason = store.ArchiveQuarantined, ReasonUnreadable+": "+pr.perr.Error()
 	default:
@@ -239,6 +239,18 @@ func (p *Pipeline) decide(ctx context.Context, pr *prepared, groups []*store.Gro
 	}
 	m.GroupID, m.MeetingID = groupID, meetingID
 	return m, nil
+}
+
+// wholeKept says where the whole of an oversized message is, by where it
+// came from.
+func wholeKept(in Incoming) string {
+	switch {
+	case in.RawFile != "":
+		return "the whole message is kept at " + in.RawFile
+	case in.QuarantineMailbox != "":
+		return fmt.Sprintf("the message stays in the quarantine mailbox %q", in.QuarantineMailbox)
+	}
+	return "the rest was not kept"
 }
 
 func outcomeOf(ref *store.ArchiveRef) Outcome {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 
 	"coordbot/config"
 	"coordbot/mail"
@@ -43,6 +44,10 @@ func (e *env) cmdImport(ctx context.Context, g *globals, args []string) error {
 	p.Notifier = e.core(s) // minutes filed here are announced by a running serve
 	im := mail.NewImporter(p, g.logger.With("component", "import"))
 	im.MaxMessageSize = p.MaxMessageSize
+	// The whole bytes of a message over the limit are kept beside the
+	// database (the database stores its header); from IMAP they stay in
+	// the quarantine mailbox instead.
+	im.SpoolDir = quarantineDir(g.cfg.Database.Path)
 	sum, err := im.Import(ctx, fs.Args())
 	fmt.Fprintln(e.stdout, sum)
 	if sum.Skipped > 0 {
@@ -58,6 +63,17 @@ func (e *env) cmdImport(ctx context.Context, g *globals, args []string) error {
 		return fmt.Errorf("import: %d files or folders could not be read and were skipped (see the log)", sum.Unreadable)
 	}
 	return nil
+}
+
+// quarantineDir is where an import keeps the whole raw bytes of messages
+// over mail.max_message_size: DB.d/quarantine/, files named by their
+// SHA-256. It is absolute: the path is written into the quarantine
+// reason and read later from anywhere.
+func quarantineDir(dbPath string) string {
+	if abs, err := filepath.Abs(dbPath); err == nil {
+		dbPath = abs
+	}
+	return filepath.Join(dbPath+".d", "quarantine")
 }
 
 // imapConfig converts the [mail] section for the IMAP intake.
