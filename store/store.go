@@ -59,6 +59,8 @@ type Store struct {
 	onLockWait     func()
 	lockWaitNotice time.Duration
 	lockWaitOnce   sync.Once
+	// busyTimeout is Options.BusyTimeout, for connections opened later.
+	busyTimeout time.Duration
 
 	// Now is the clock used for created_at/updated_at stamps. Tests replace it.
 	Now func() time.Time
@@ -166,7 +168,7 @@ func OpenNoMigrate(ctx context.Context, path string, opts Options) (*Store, erro
 	rdb.SetMaxOpenConns(opts.ReadConns)
 	rdb.SetMaxIdleConns(opts.ReadConns)
 	s := &Store{path: path, db: db, rdb: rdb, Now: time.Now,
-		onLockWait: opts.OnLockWait, lockWaitNotice: opts.LockWaitNotice}
+		onLockWait: opts.OnLockWait, lockWaitNotice: opts.LockWaitNotice, busyTimeout: opts.BusyTimeout}
 	if opts.MustExist {
 		// A file that is not empty but was never migrated is no
 		// coordbot database either.

@@ -71,6 +71,7 @@ Commands:
                                      the year's meetings, attendance and topics for the annual report
   ics -group SLUG [-from DATE] [-to DATE]
                                      the group's meetings as iCalendar (default: a year back and all ahead)
+  backup FILE                        write a consistent copy of the database (also while serve runs); never overwrites
   version                            print the version
 
 Global flags:
@@ -148,7 +149,7 @@ func (g *globals) storeOptions() store.Options {
 var readOnlyCommands = map[string]bool{
 	"search": true, "report": true, "ics": true,
 	"meeting list": true, "meeting show": true, "member list": true,
-	"agenda list": true, "minutes list": true,
+	"agenda list": true, "minutes list": true, "backup": true,
 }
 
 // readsOnly reports whether the command line cmd args only reads.
@@ -244,6 +245,8 @@ func (e *env) dispatch(ctx context.Context, args []string) error {
 		return e.cmdReport(ctx, &g, rest)
 	case "ics":
 		return e.cmdICS(ctx, &g, rest)
+	case "backup":
+		return e.cmdBackup(ctx, &g, rest)
 	default:
 		return usagef("unknown command %q (see coordbot -h)", cmd)
 	}
