@@ -51,17 +51,22 @@ func (b *Bot) handleCommand(r *request) (*reply, error) {
 }
 
 // parseWhen reads a typed date and time in the group's zone; the core
-// decides whether it may lie in the past.
-func (b *Bot) parseWhen(r *request, s string) (time.Time, error) {
-	t, err := i18n.ParseDateTime(s, r.loc)
+// decides whether it may lie in the past. note is "" or, when the hour
+// happens twice (the clocks go back), a sentence saying which was taken,
+// to be shown beside the answer.
+func (b *Bot) parseWhen(r *request, s string) (t time.Time, note string, err error) {
+	t, amb, err := i18n.ParseDateTimeNote(s, r.loc)
 	if err != nil {
 		var pe *i18n.ParseError
 		if errors.As(err, &pe) {
-			return time.Time{}, refuse(i18n.Text{CS: pe.Message(i18n.Czech), EN: pe.Message(i18n.English)})
+			return time.Time{}, "", refuse(i18n.Text{CS: pe.Message(i18n.Czech), EN: pe.Message(i18n.English)})
 		}
-		return time.Time{}, err
+		return time.Time{}, "", err
 	}
-	return t, nil
+	if amb != nil {
+		note = "\n" + escape(amb.Note(r.lang))
+	}
+	return t, note, nil
 }
 
 // minutesOption reads a duration in minutes; false when it was not given.
@@ -74,7 +79,7 @@ func (b *Bot) meetingCreate(r *request, o options) (*reply, error) {
 	if err := r.needGroup(); err != nil {
 		return nil, err
 	}
-	start, err := b.parseWhen(r, o.str("when"))
+	start, note, err := b.parseWhen(r, o.str("when"))
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +95,7 @@ func (b *Bot) meetingCreate(r *request, o options) (*reply, error) {
 		return nil, err
 	}
 	m := res.Meeting
-	return private(tr(r.lang, msgMeetingCreated, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang))), nil
+	return private(tr(r.lang, msgMeetingCreated, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang)) + note), nil
 }
 
 func (b *Bot) meetingEdit(r *request, o options) (*reply, error) {
@@ -106,8 +111,10 @@ func (b *Bot) meetingEdit(r *request, o options) (*reply, error) {
 		t := o.str("title")
 		c.Title = &t
 	}
+	var note string
 	if s := o.str("when"); s != "" {
-		start, err := b.parseWhen(r, s)
+		start, n, err := b.parseWhen(r, s)
+		note = n
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +136,7 @@ func (b *Bot) meetingEdit(r *request, o options) (*reply, error) {
 		return nil, err
 	}
 	m = res.Meeting
-	return private(tr(r.lang, msgMeetingUpdated, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang))), nil
+	return private(tr(r.lang, msgMeetingUpdated, m.Title, i18n.FormatWeekdayDateTime(m.Start, r.loc, r.lang)) + note), nil
 }
 
 func (b *Bot) meetingCancel(r *request, o options) (*reply, error) {

@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -51,31 +52,64 @@ const maxInputLen = 256
 //
 // A wall-clock time that occurs twice in loc (when clocks go back, e.g.
 // 31. 10. 2027 2:30 in Europe/Prague) resolves to the earlier instant, the one
-// before the change (2:30 CEST = 00:30 UTC). A wall-clock time that does not
+// before the change (2:30 CEST = 00:30 UTC); [ParseDateTimeNote] also says
+// so. After the time a zone may be named to choose: an offset ("2:30
+// +01:00"), an abbreviation loc uses around that date ("2:30 CET", "2:30
+// CEST"), or summer or winter time in Czech or English ("2:30 SELČ", "2:30
+// SEČ", "letní", "zimní", "summer", "winter"). Such a time names an instant
+// like an explicit offset does. A wall-clock time that does not
 // occur in loc (when clocks go forward, e.g. 28. 3. 2027 2:30 in
 // Europe/Prague) is an error of kind ErrNonexistentLocalTime. Inputs with an
 // explicit offset name an instant directly and are never ambiguous.
 //
 // Errors are of type *ParseError.
 func ParseDateTime(s string, loc *time.Location) (time.Time, error) {
+	t, _, err := ParseDateTimeNote(s, loc)
+	return t, err
+}
+
+// Ambiguity is a wall-clock time that occurs twice in its zone, when the
+// clocks go back, and which of the two [ParseDateTimeNote] took.
+type Ambiguity struct {
+	// Date and Clock are the date as typed and the time as "2:30".
+	Date, Clock string
+	// Zone is the location's name ("Europe/Prague").
+	Zone string
+	// Taken is the instant returned (the earlier one); Other the later.
+	Taken, Other time.Time
+}
+
+// ParseDateTimeNote is [ParseDateTime] that also reports, when the typed
+// time occurs twice in loc and no zone was named, which of the two it
+// took; the Ambiguity is nil otherwise.
+func ParseDateTimeNote(s string, loc *time.Location) (time.Time, *Ambiguity, error) {
 	loc = orUTC(loc)
 	f, ok := scan(s)
 	if !ok {
-		return time.Time{}, &ParseError{Input: s, Kind: ErrSyntax}
+		return time.Time{}, nil, &ParseError{Input: s, Kind: ErrSyntax}
 	}
 	// A date that does not exist is a more useful complaint than a missing
 	// time, so validate first.
 	if err := f.validate(s, false); err != nil {
-		return time.Time{}, err
+		return time.Time{}, nil, err
 	}
 	if !f.hasTime {
-		return time.Time{}, &ParseError{Input: s, Kind: ErrSyntax, ctx: errContext{missingTime: true, dateText: f.dateText}}
+		return time.Time{}, nil, &ParseError{Input: s, Kind: ErrSyntax, ctx: errContext{missingTime: true, dateText: f.dateText}}
+	}
+	if f.zoneWord != "" {
+		wall := time.Date(f.year, time.Month(f.month), f.day, f.hour, f.minute, 0, 0, time.UTC)
+		off, ok := zoneOffset(f.zoneWord, wall, loc)
+		if !ok {
+			return time.Time{}, nil, &ParseError{Input: s, Kind: ErrSyntax}
+		}
+		f.hasOffset, f.offset = true, off
 	}
 	if f.hasOffset {
-		return f.instant(s, loc)
+		t, err := f.instant(s, loc)
+		return t, nil, err
 	}
 	if f.year < minYear || f.year > maxYear {
-		return time.Time{}, f.errorf(s, ErrOutOfRange, false)
+		return time.Time{}, nil, f.errorf(s, ErrOutOfRange, false)
 	}
 	t, gap, ok := resolve(f.year, f.month, f.day, f.hour, f.minute, loc)
 	if !ok {
@@ -86,9 +120,12 @@ func ParseDateTime(s string, loc *time.Location) (time.Time, error) {
 			e.ctx.gapFrom = clock(gap.from)
 			e.ctx.gapTo = clock(gap.to)
 		}
-		return time.Time{}, e
+		return time.Time{}, nil, e
 	}
-	return t, nil
+	if other, ok := repeat(t, f.year, f.month, f.day, f.hour, f.minute, loc); ok {
+		return t, &Ambiguity{Date: f.dateText, Clock: clock(t.In(loc)), Zone: loc.String(), Taken: t, Other: other}, nil
+	}
+	return t, nil, nil
 }
 
 // ParseDate parses a date without a time ("23. 3. 2027", "23.3.2027",
@@ -136,7 +173,8 @@ type fields struct {
 	nano                 int
 	hasTime              bool
 	hasOffset            bool
-	offset               int // seconds east of UTC
+	offset               int    // seconds east of UTC
+	zoneWord             string // a zone name typed after the time ("SEČ", "CET"), lower case
 	dateText, timeText   string
 }
 
@@ -215,6 +253,8 @@ type gapInfo struct {
 type segment struct {
 	start  time.Time // zero if unbounded
 	offset int       // seconds east of UTC
+	name   string    // the zone's abbreviation ("CET")
+	dst    bool      // daylight-saving time
 }
 
 // resolve finds the instant at which the wall clock in loc shows the given
@@ -256,15 +296,59 @@ func segments(wall time.Time, loc *time.Location) []segment {
 	p := wall.Add(-48 * time.Hour).In(loc)
 	var segs []segment
 	for range 64 {
-		_, off := p.Zone()
+		name, off := p.Zone()
 		start, end := p.ZoneBounds()
-		segs = append(segs, segment{start: start, offset: off})
+		segs = append(segs, segment{start: start, offset: off, name: name, dst: p.IsDST()})
 		if end.IsZero() || end.After(limit) || !end.After(p) {
 			break
 		}
 		p = end.In(loc)
 	}
 	return segs
+}
+
+// repeat returns the later instant at which loc's wall clock shows the
+// given date and time, when it shows it more than once and t is the
+// earlier.
+func repeat(t time.Time, year, month, day, hour, minute int, loc *time.Location) (time.Time, bool) {
+	wall := time.Date(year, time.Month(month), day, hour, minute, 0, 0, time.UTC)
+	var later time.Time
+	for _, s := range segments(wall, loc) {
+		c := wall.Add(-time.Duration(s.offset) * time.Second).In(loc)
+		if sameWall(c, wall) && c.After(t) && (later.IsZero() || c.Before(later)) {
+			later = c
+		}
+	}
+	return later, !later.IsZero()
+}
+
+// Words naming summer or winter time in general, in Czech (with and
+// without diacritics) and English.
+var (
+	summerWords = []string{"selč", "selc", "letní", "letni", "summer"}
+	winterWords = []string{"seč", "sec", "zimní", "zimni", "winter"}
+)
+
+// zoneOffset returns the offset that w (lower case) names among those loc
+// uses around wall: an abbreviation such as "cet", or summer or winter
+// time.
+func zoneOffset(w string, wall time.Time, loc *time.Location) (int, bool) {
+	segs := segments(wall, loc)
+	for _, s := range segs {
+		if strings.ToLower(s.name) == w {
+			return s.offset, true
+		}
+	}
+	summer, winter := slices.Contains(summerWords, w), slices.Contains(winterWords, w)
+	if !summer && !winter {
+		return 0, false
+	}
+	for _, s := range segs {
+		if s.dst == summer {
+			return s.offset, true
+		}
+	}
+	return 0, false
 }
 
 // sameWall reports whether t's wall clock shows the date, hour and minute of
@@ -319,6 +403,7 @@ func scan(input string) (fields, bool) {
 	f.hasTime = true
 	if !(iso && p.offset(&f)) {
 		p.suffix()
+		p.zone(&f)
 	}
 	return f, p.eof()
 }
@@ -557,6 +642,21 @@ func (p *scanner) suffix() {
 	switch p.word() {
 	case "h", "hod", "hodin":
 		p.char('.')
+		return
+	}
+	p.i = save
+}
+
+// zone consumes an optional zone after the time: " +01:00" or a word
+// (" SEČ", " CET"), which ParseDateTimeNote looks up.
+func (p *scanner) zone(f *fields) {
+	save := p.i
+	p.char(' ')
+	if p.i < len(p.s) && (p.s[p.i] == '+' || p.s[p.i] == '-') && p.offset(f) {
+		return
+	}
+	if w := p.word(); w != "" {
+		f.zoneWord = w
 		return
 	}
 	p.i = save

@@ -125,17 +125,29 @@ func findMember(ctx context.Context, s *store.Store, cmd, who string) (*store.Me
 	return m, err
 }
 
-// parseWhen reads a date typed in the group's zone.
-func parseWhen(cmd, text string, loc *time.Location) (time.Time, error) {
-	t, err := i18n.ParseDateTime(text, loc)
+// parseWhen reads a date typed in the group's zone. note is "" or, when
+// the hour happens twice (the clocks go back), a sentence saying which was
+// taken, printed after the result.
+func parseWhen(cmd, text string, loc *time.Location) (t time.Time, note string, err error) {
+	t, amb, err := i18n.ParseDateTimeNote(text, loc)
 	if err != nil {
 		var pe *i18n.ParseError
 		if errors.As(err, &pe) {
-			return time.Time{}, usagef("%s: %s", cmd, pe.Message(i18n.English))
+			return time.Time{}, "", usagef("%s: %s", cmd, pe.Message(i18n.English))
 		}
-		return time.Time{}, usagef("%s: %v", cmd, err)
+		return time.Time{}, "", usagef("%s: %v", cmd, err)
 	}
-	return t, nil
+	if amb != nil {
+		note = amb.Note(i18n.English)
+	}
+	return t, note, nil
+}
+
+// printNote prints a note line after a command's result, when there is one.
+func (e *env) printNote(note string) {
+	if note != "" {
+		fmt.Fprintln(e.stdout, "note: "+note)
+	}
 }
 
 func (e *env) cmdMeeting(ctx context.Context, g *globals, args []string) error {
@@ -175,7 +187,7 @@ func (e *env) cmdMeetingAdd(ctx context.Context, g *globals, args []string) erro
 	if err != nil {
 		return err
 	}
-	when, err := parseWhen("meeting add", *start, loc)
+	when, note, err := parseWhen("meeting add", *start, loc)
 	if err != nil {
 		return err
 	}
@@ -190,6 +202,7 @@ func (e *env) cmdMeetingAdd(ctx context.Context, g *globals, args []string) erro
 		verb = "recorded as held"
 	}
 	fmt.Fprintf(e.stdout, "meeting %d %s: %s, %s (%s)\n", m.ID, verb, m.Title, i18n.FormatDateTime(m.Start, loc, meeting.Lang(grp)), grp.Slug)
+	e.printNote(note)
 	return nil
 }
 
@@ -230,15 +243,16 @@ func (e *env) cmdMeetingEdit(ctx context.Context, g *globals, args []string) err
 	}
 	loc := meetingZone(m)
 	var c meeting.Changes
+	var note string
 	if set["title"] {
 		c.Title = title
 	}
 	if set["start"] {
-		t, err := parseWhen("meeting edit", *start, loc)
+		t, n, err := parseWhen("meeting edit", *start, loc)
 		if err != nil {
 			return err
 		}
-		c.Start = &t
+		c.Start, note = &t, n
 	}
 	if set["duration"] {
 		c.Duration = duration
@@ -255,6 +269,7 @@ func (e *env) cmdMeetingEdit(ctx context.Context, g *globals, args []string) err
 	}
 	m = res.Meeting
 	fmt.Fprintf(e.stdout, "meeting %d changed: %s, %s\n", m.ID, m.Title, i18n.FormatDateTime(m.Start, loc, meeting.Lang(res.Group)))
+	e.printNote(note)
 	return nil
 }
 
