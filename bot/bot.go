@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"sync"
@@ -64,6 +65,12 @@ type Bot struct {
 
 	// groups maps channel ids to their groups; read-only after Start.
 	groups map[string]*groupInfo
+
+	// apiURL is the configured API server, nil for Discord itself.
+	apiURL *url.URL
+	// reconnecting is closed when the background connection attempts
+	// started by Start end (nil when Start connected at once).
+	reconnecting chan struct{}
 }
 
 // New returns a bot that acts through core. It does not connect; Start
@@ -76,6 +83,7 @@ func New(cfg Config, core *meeting.Service, logger *slog.Logger) (*Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
+	var apiURL *url.URL
 	if cfg.APIURL != "" {
 		u, err := url.Parse(cfg.APIURL)
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
@@ -90,12 +98,13 @@ func New(cfg Config, core *meeting.Service, logger *slog.Logger) (*Bot, error) {
 		base := http.DefaultTransport.(*http.Transport).Clone()
 		base.MaxIdleConnsPerHost = 256
 		session.Client = &http.Client{Timeout: 20 * time.Second, Transport: &rewrite{target: u, base: base}}
+		apiURL = u
 	}
 	session.Identify.Intents = discordgo.IntentsGuilds
 	// discordgo logs through the standard logger only at its own levels;
 	// keep it quiet and log what matters ourselves.
 	session.LogLevel = discordgo.LogError
-	b := &Bot{cfg: cfg, core: core, store: core.Store(), logger: logger, session: session, Now: time.Now}
+	b := &Bot{cfg: cfg, core: core, store: core.Store(), logger: logger, session: session, Now: time.Now, apiURL: apiURL}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	return b, nil
 }
@@ -114,7 +123,12 @@ func (r *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // Start connects to the gateway, registers the slash commands if they
-// changed since the last start, and begins answering interactions.
+// changed since the last start, and begins answering interactions. When
+// Discord cannot be reached, Start logs one warning naming the API it
+// dialled and returns nil: the bot keeps trying in the background with
+// exponential backoff with jitter (1 s doubling up to 5 min), like the
+// IMAP intake, and logs when it is connected. Only errors that no retry
+// can mend (the store, the groups) are returned.
 func (b *Bot) Start(ctx context.Context) error {
 	if err := b.loadGroups(ctx); err != nil {
 		return err
@@ -136,9 +150,22 @@ func (b *Bot) Start(ctx context.Context) error {
 	b.session.AddHandler(b.onMemberAdd)
 	b.session.AddHandler(b.onMemberUpdate)
 	b.session.AddHandler(b.onMemberRemove)
+	err := b.connect(ctx)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	b.logger.Warn("bot: discord unreachable, retrying with backoff", "api_url", b.apiBase(), "error", err)
+	b.reconnecting = make(chan struct{})
+	go b.retry()
+	return nil
+}
+
+// connect opens the gateway, registers the commands and syncs role
+// holders.
+func (b *Bot) connect(ctx context.Context) error {
 	// Open returns once READY has been handled.
 	if err := b.session.Open(); err != nil {
-		return fmt.Errorf("bot: connect to discord: %w", err)
+		return fmt.Errorf("bot: connect to discord at %s: %w", b.apiBase(), b.dialled(err))
 	}
 	b.appID = b.cfg.ApplicationID
 	if b.appID == "" && b.session.State != nil && b.session.State.Application != nil {
@@ -149,10 +176,69 @@ func (b *Bot) Start(ctx context.Context) error {
 	}
 	if err := b.registerCommands(ctx); err != nil {
 		b.session.Close()
-		return err
+		return b.dialled(err)
 	}
 	b.syncRoleHolders(ctx)
 	return nil
+}
+
+// retry connects in the background until it succeeds or Stop begins.
+func (b *Bot) retry() {
+	defer close(b.reconnecting)
+	since, attempts, step := time.Now(), 1, backoffMin
+	for {
+		// Equal jitter: a delay in [step/2, step], so that many clients
+		// cut off together do not come back in lockstep.
+		d := step/2 + rand.N(step-step/2+1)
+		t := time.NewTimer(d)
+		select {
+		case <-b.ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		attempts++
+		err := b.connect(b.ctx)
+		if err == nil {
+			b.logger.Info("bot: connected to discord", "api_url", b.apiBase(),
+				"outage", time.Since(since).Round(time.Millisecond), "attempts", attempts)
+			return
+		}
+		if b.ctx.Err() != nil {
+			return
+		}
+		b.logger.Debug("bot: discord reconnect failed", "attempt", attempts, "error", err)
+		step = min(step*2, backoffMax)
+	}
+}
+
+// Reconnect delays while Discord is unreachable at start.
+const (
+	backoffMin = time.Second
+	backoffMax = 5 * time.Minute
+)
+
+// apiBase is the API server requests go to.
+func (b *Bot) apiBase() string {
+	if b.apiURL != nil {
+		return b.apiURL.Scheme + "://" + b.apiURL.Host
+	}
+	return "https://discord.com"
+}
+
+// dialled makes an HTTP error name the server really dialled: discordgo
+// builds its URLs from discord.com and the rewrite transport sends them to
+// the configured API, but http.Client reports the URL it was given.
+func (b *Bot) dialled(err error) error {
+	var ue *url.Error
+	if b.apiURL == nil || !errors.As(err, &ue) {
+		return err
+	}
+	if u, perr := url.Parse(ue.URL); perr == nil {
+		u.Scheme, u.Host = b.apiURL.Scheme, b.apiURL.Host
+		ue.URL = u.String()
+	}
+	return err
 }
 
 // Stop stops answering new interactions, waits for those in flight and
@@ -176,6 +262,15 @@ func (b *Bot) Stop(ctx context.Context) error {
 		err = fmt.Errorf("bot: interactions still running at shutdown: %w", ctx.Err())
 	}
 	b.cancel()
+	if b.reconnecting != nil {
+		// A connection attempt in progress does not take a context; it
+		// ends within the HTTP client's timeout.
+		select {
+		case <-b.reconnecting:
+		case <-ctx.Done():
+			err = errors.Join(err, fmt.Errorf("bot: still connecting at shutdown: %w", ctx.Err()))
+		}
+	}
 	return errors.Join(err, b.session.Close())
 }
 

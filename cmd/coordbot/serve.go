@@ -134,7 +134,9 @@ func (m *Main) Close() error {
 }
 
 // startBot connects the Discord bot and starts the scheduler that
-// delivers the outbox through it; both run until Close.
+// delivers the outbox through it; both run until Close. When Discord is
+// unreachable at start, the bot keeps trying in the background (see
+// bot.Start) and serve runs meanwhile, as it does while IMAP is down.
 func (m *Main) startBot(ctx context.Context, core *meeting.Service) error {
 	s := core.Store()
 	dc := m.Config.Discord
