@@ -22,20 +22,10 @@ func TestHTTPServerLimits(t *testing.T) {
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 	srv, ln := newHTTPServer(h, ln, lim)
-	var mu sync.Mutex
-	open, most := 0, 0
-	srv.ConnState = func(_ net.Conn, st http.ConnState) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch st {
-		case http.StateNew:
-			open++
-			most = max(most, open)
-		case http.StateClosed, http.StateHijacked:
-			open--
-		}
-	}
-	go srv.Serve(ln)
+	// Connections are counted between Accept and Close on the limited
+	// listener: a closed one leaves the count before its slot is free.
+	counted := &countingListener{Listener: ln}
+	go srv.Serve(counted)
 	t.Cleanup(func() { srv.Close() })
 	addr := ln.Addr().String()
 
@@ -94,9 +84,9 @@ func TestHTTPServerLimits(t *testing.T) {
 			t.Errorf("idle connection %d still open after the idle timeout: %v", i, err)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if most > limit {
+	counted.mu.Lock()
+	defer counted.mu.Unlock()
+	if most := counted.most; most > limit {
 		t.Errorf("%d connections served at once, limit %d", most, limit)
 	}
 }
@@ -104,4 +94,38 @@ func TestHTTPServerLimits(t *testing.T) {
 func isTimeout(err error) bool {
 	ne, ok := err.(net.Error)
 	return ok && ne.Timeout()
+}
+
+// countingListener records the most connections open at once.
+type countingListener struct {
+	net.Listener
+	mu         sync.Mutex
+	open, most int
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.open++
+	l.most = max(l.most, l.open)
+	l.mu.Unlock()
+	return &countedConn{Conn: c, l: l}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	l    *countingListener
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() {
+		c.l.mu.Lock()
+		c.l.open--
+		c.l.mu.Unlock()
+	})
+	return c.Conn.Close()
 }
