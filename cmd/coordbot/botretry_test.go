@@ -47,7 +47,9 @@ func forward(t *testing.T, ln net.Listener, target string) {
 // TestServeWaitsForAnUnreachableDiscord: serve with discord.api_url on a
 // port where nothing listens yet starts anyway, logs one warning that
 // names that URL (not discord.com), keeps trying with backoff and answers
-// interactions once the API listens.
+// interactions once the API listens; the token never reaches the log.
+// (It replaces TestServeFailsClearlyWhenDiscordIsUnreachable..., which
+// expected serve to exit.)
 func TestServeWaitsForAnUnreachableDiscord(t *testing.T) {
 	fake, err := discordtest.New()
 	if err != nil {
@@ -98,6 +100,9 @@ func TestServeWaitsForAnUnreachableDiscord(t *testing.T) {
 	}
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), fake.Token) {
+		t.Error("the token reached the log")
 	}
 	if n := strings.Count(logs.String(), "discord unreachable"); n != 1 {
 		t.Errorf("%d outage warnings, want one:\n%s", n, logs.String())

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -399,25 +398,6 @@ func TestMainRunSyncsGroupsAndCloses(t *testing.T) {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs lack %q:\n%s", want, logs.String())
 		}
-	}
-}
-
-func TestServeFailsClearlyWhenDiscordIsUnreachableWithoutLeakingTheToken(t *testing.T) {
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
-	writeFile(t, dir, "coordbot.toml", "[discord]\napi_url = \"http://"+addr+"\"\n")
-	const token = "MTA-very-secret-token"
-	r := runCLI(t, dir, map[string]string{"COORDBOT_DISCORD_TOKEN": token}, "serve")
-	if r.code != exitError || !strings.Contains(r.stderr, "connect to discord") {
-		t.Errorf("%+v", r)
-	}
-	if strings.Contains(r.stdout+r.stderr, token) {
-		t.Error("the token was printed")
 	}
 }
 
