@@ -95,9 +95,10 @@ type Options struct {
 	MustExist bool
 }
 
-// Open opens (creating if needed, with mode 0600) the database at path and
-// applies pending migrations. It refuses a database whose schema is newer
-// than this program with ErrSchemaTooNew.
+// Open opens (creating if needed, with mode 0600, unless opts.MustExist)
+// the database at path and applies pending migrations; when none is due it
+// takes no write lock. It refuses a database whose schema is newer than
+// this program with ErrSchemaTooNew.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s, err := OpenNoMigrate(ctx, path, opts)
 	if err != nil {
