@@ -122,25 +122,40 @@ func actorIn(tx *store.Tx, g *store.Group, a Actor, need string) (int64, string,
 	default:
 		return 0, "", refuse(textNotMember)
 	}
-	role := stored
-	switch {
-	case a.DoorRole == store.RoleCoordinator:
-		role = store.RoleCoordinator
-	case role == "" && a.DoorRole == store.RoleMember:
-		role = store.RoleMember
-	}
+	role := a.role(stored)
 	if role != "" && role != stored {
 		if err := tx.SetMembership(g.ID, id, role); err != nil {
 			return 0, "", err
 		}
 	}
-	switch {
-	case need == store.RoleCoordinator && role != store.RoleCoordinator:
-		return 0, "", refuse(textNotCoordinator)
-	case role == "":
-		return 0, "", refuse(textNotMember)
+	if err := permit(role, need); err != nil {
+		return 0, "", err
 	}
 	return id, role, nil
+}
+
+// role is the role the actor holds in a group where the store records
+// stored for them: the door's coordinator role wins, the door's member
+// role counts for someone the store does not know yet.
+func (a Actor) role(stored string) string {
+	switch {
+	case a.DoorRole == store.RoleCoordinator:
+		return store.RoleCoordinator
+	case stored == "":
+		return a.DoorRole
+	}
+	return stored
+}
+
+// permit refuses a role that falls short of need.
+func permit(role, need string) error {
+	switch {
+	case need == store.RoleCoordinator && role != store.RoleCoordinator:
+		return refuse(textNotCoordinator)
+	case role == "":
+		return refuse(textNotMember)
+	}
+	return nil
 }
 
 // meetingIn loads a meeting and its group in tx; an unknown meeting is a
@@ -277,18 +292,5 @@ func (s *Service) Can(ctx context.Context, a Actor, groupID int64, need string) 
 		}
 		stored = role
 	}
-	role := stored
-	switch {
-	case a.DoorRole == store.RoleCoordinator:
-		role = store.RoleCoordinator
-	case role == "":
-		role = a.DoorRole
-	}
-	switch {
-	case need == store.RoleCoordinator && role != store.RoleCoordinator:
-		return refuse(textNotCoordinator)
-	case role == "":
-		return refuse(textNotMember)
-	}
-	return nil
+	return permit(a.role(stored), need)
 }

@@ -133,13 +133,7 @@ func (t *Tx) Enqueue(ns ...*Notification) (int, error) {
 func (t *Tx) EnqueuePlan(ns ...*Notification) (int, error) {
 	n := 0
 	for _, row := range ns {
-		if row.Payload == "" {
-			row.Payload = "{}"
-		}
-		if row.Channel == "" {
-			row.Channel = ChannelDiscord
-		}
-		row.State = NotificationPending
+		row.setDefaults()
 		// A skipped row was never sent, so its key may travel as a nonce
 		// again.
 		err := t.QueryRowContext(t.ctx, `
@@ -186,7 +180,9 @@ func (t *Tx) EnqueueCoalesced(n *Notification) (bool, error) {
 	return t.enqueue(n, false)
 }
 
-func (t *Tx) enqueue(n *Notification, skipExisting bool) (bool, error) {
+// setDefaults fills what a new row leaves out: an empty payload, the
+// Discord channel, and the pending state.
+func (n *Notification) setDefaults() {
 	if n.Payload == "" {
 		n.Payload = "{}"
 	}
@@ -194,6 +190,10 @@ func (t *Tx) enqueue(n *Notification, skipExisting bool) (bool, error) {
 		n.Channel = ChannelDiscord
 	}
 	n.State = NotificationPending
+}
+
+func (t *Tx) enqueue(n *Notification, skipExisting bool) (bool, error) {
+	n.setDefaults()
 	q := `INSERT INTO notifications (group_id, meeting_id, kind, due_at, channel, channel_id, member_id, idempotency_key,
 			payload, state, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`

@@ -72,14 +72,7 @@ func (e *env) cmdAgendaAdd(ctx context.Context, g *globals, args []string) error
 	title := fs.String("title", "", "the item's `title`")
 	details := fs.String("details", "", "what it is about")
 	by := fs.String("by", "", "who proposed it (e-mail or Discord id of a member)")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 1 {
-		return usagef("agenda add: give one meeting ID")
-	}
-	id, err := parseID("agenda add", "meeting", rest[0])
+	id, err := oneID(fs, args, "meeting", "")
 	if err != nil {
 		return err
 	}
@@ -117,14 +110,7 @@ func (e *env) cmdAgendaAdd(ctx context.Context, g *globals, args []string) error
 
 func (e *env) cmdAgendaList(ctx context.Context, g *globals, args []string) error {
 	fs := e.newFlagSet("agenda list", "MEETING")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 1 {
-		return usagef("agenda list: give one meeting ID")
-	}
-	id, err := parseID("agenda list", "meeting", rest[0])
+	id, err := oneID(fs, args, "meeting", "")
 	if err != nil {
 		return err
 	}
@@ -167,14 +153,7 @@ func (e *env) cmdAgendaList(ctx context.Context, g *globals, args []string) erro
 
 func (e *env) cmdAgendaAccept(ctx context.Context, g *globals, args []string) error {
 	fs := e.newFlagSet("agenda accept", "ITEM")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 1 {
-		return usagef("agenda accept: give one agenda item ID (see coordbot agenda list MEETING)")
-	}
-	id, err := parseID("agenda accept", "agenda item", rest[0])
+	id, err := oneID(fs, args, "agenda item", " (see coordbot agenda list MEETING)")
 	if err != nil {
 		return err
 	}

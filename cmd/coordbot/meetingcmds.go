@@ -103,6 +103,20 @@ func (e *env) subcommandHelp(cmd, list string, args []string) (bool, error) {
 	return false, nil
 }
 
+// oneID parses a command that takes exactly one ID (what: "meeting",
+// "agenda item"), with its flags before or after it; hint ends the usage
+// error, e.g. " (see coordbot meeting list)".
+func oneID(fs *flag.FlagSet, args []string, what, hint string) (int64, error) {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return 0, err
+	}
+	if len(rest) != 1 {
+		return 0, usagef("%s: give one %s ID%s", fs.Name(), what, hint)
+	}
+	return parseID(fs.Name(), what, rest[0])
+}
+
 // parseID reads a positive id argument.
 func parseID(cmd, what, arg string) (int64, error) {
 	id, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
@@ -213,14 +227,7 @@ func (e *env) cmdMeetingEdit(ctx context.Context, g *globals, args []string) err
 	duration := fs.Duration("duration", 0, "new length")
 	place := fs.String("place", "", "new place (\"\" clears it with -place=)")
 	link := fs.String("url", "", "new online meeting link")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 1 {
-		return usagef("meeting edit: give one meeting ID (see coordbot meeting list)")
-	}
-	id, err := parseID("meeting edit", "meeting", rest[0])
+	id, err := oneID(fs, args, "meeting", " (see coordbot meeting list)")
 	if err != nil {
 		return err
 	}
@@ -284,14 +291,7 @@ func meetingZone(m *store.Meeting) *time.Location {
 
 func (e *env) cmdMeetingCancel(ctx context.Context, g *globals, args []string) error {
 	fs := e.newFlagSet("meeting cancel", "ID")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 1 {
-		return usagef("meeting cancel: give one meeting ID (see coordbot meeting list)")
-	}
-	id, err := parseID("meeting cancel", "meeting", rest[0])
+	id, err := oneID(fs, args, "meeting", " (see coordbot meeting list)")
 	if err != nil {
 		return err
 	}
@@ -436,14 +436,7 @@ func firstEmail(m *store.Member) string {
 func (e *env) cmdMeetingShow(ctx context.Context, g *globals, args []string) error {
 	fs := e.newFlagSet("meeting show", "ID [-json]")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 1 {
-		return usagef("meeting show: give one meeting ID (see coordbot meeting list)")
-	}
-	id, err := parseID("meeting show", "meeting", rest[0])
+	id, err := oneID(fs, args, "meeting", " (see coordbot meeting list)")
 	if err != nil {
 		return err
 	}
