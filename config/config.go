@@ -38,6 +38,9 @@ const (
 	// EnvIMAPPassword overrides mail.password. It is ignored when the file
 	// has no [mail] section.
 	EnvIMAPPassword = "COORDBOT_IMAP_PASSWORD"
+	// EnvSMTPPassword overrides smtp.password. It is ignored when the file
+	// has no [smtp] section.
+	EnvSMTPPassword = "COORDBOT_SMTP_PASSWORD"
 )
 
 // Defaults of the [mail] section. They are the source of truth: the
@@ -65,6 +68,10 @@ type Config struct {
 	// Mail configures the IMAP archive of meeting minutes ([mail]); nil when
 	// the archive is not configured.
 	Mail *Mail `toml:"mail"`
+	// SMTP configures the mail coordbot sends (invitations, reminders,
+	// answers' receipts) ([smtp]); nil when members are not reached by
+	// e-mail.
+	SMTP *SMTP `toml:"smtp"`
 	// HTTP configures the HTTP server ([http]); nil when it is not
 	// configured.
 	HTTP *HTTP `toml:"http"`
@@ -145,6 +152,28 @@ type Mail struct {
 	PollInterval time.Duration `toml:"poll_interval"`
 }
 
+// SMTP holds the settings of the "smtp" table: the server coordbot sends
+// its mail through.
+type SMTP struct {
+	// Addr is smtp.addr, the server as host:port.
+	Addr string `toml:"addr"`
+	// TLS is smtp.tls: "tls" (implicit TLS, default when the port is
+	// 465), "starttls" (default otherwise) or "none" (loopback only).
+	TLS string `toml:"tls"`
+	// Username is smtp.username, "" for a server that needs no login (a
+	// relay on loopback).
+	Username string `toml:"username"`
+	// Password is smtp.password; COORDBOT_SMTP_PASSWORD wins over the
+	// file.
+	Password Secret `toml:"password"`
+	// From is smtp.from, the sender as "Name <address>" or a bare
+	// address; "" means each group's name at mail.address.
+	From string `toml:"from"`
+	// FromName and FromAddress are From, parsed ("" when From is "").
+	FromName    string `toml:"-"`
+	FromAddress string `toml:"-"`
+}
+
 // HTTP holds the settings of the "http" table.
 type HTTP struct {
 	// Addr is http.addr, the listen address as host:port; the host may be
@@ -192,6 +221,9 @@ type Group struct {
 	// MinutesNudge is how long after a meeting the organizer is nudged if
 	// no minutes have arrived (default 7 days); 0 when disabled ("off").
 	MinutesNudge time.Duration `toml:"minutes_nudge"`
+	// EmailReminders are how long before a meeting e-mail reminders are
+	// sent, longest first (default 7 days, 1 day); empty when off.
+	EmailReminders []time.Duration `toml:"email_reminders"`
 	// CalendarToken is the secret in the group's HTTP calendar URL, or ""
 	// when the group has no calendar URL. When set it has at least 16
 	// characters, all of them URL-safe (letters, digits, "-", "_", ".",

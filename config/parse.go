@@ -33,8 +33,16 @@ type (
 		Database *rawDatabase `toml:"database"`
 		Discord  *rawDiscord  `toml:"discord"`
 		Mail     *rawMail     `toml:"mail"`
+		SMTP     *rawSMTP     `toml:"smtp"`
 		HTTP     *rawHTTP     `toml:"http"`
 		Groups   []rawGroup   `toml:"groups"`
+	}
+	rawSMTP struct {
+		Addr     raw `toml:"addr"`
+		TLS      raw `toml:"tls"`
+		Username raw `toml:"username"`
+		Password raw `toml:"password"`
+		From     raw `toml:"from"`
 	}
 	rawLog struct {
 		Level  raw `toml:"level"`
@@ -79,6 +87,7 @@ type (
 		AgendaDeadline    raw `toml:"agenda_deadline"`
 		Nudge             raw `toml:"nudge"`
 		MinutesNudge      raw `toml:"minutes_nudge"`
+		EmailReminders    raw `toml:"email_reminders"`
 		CalendarToken     raw `toml:"calendar_token"`
 	}
 )
@@ -192,7 +201,7 @@ func checkStructure(tree map[string]any) ([]map[string]any, *Error) {
 			}
 		}
 	}
-	for _, k := range []string{"log", "database", "discord", "mail", "http"} {
+	for _, k := range []string{"log", "database", "discord", "mail", "smtp", "http"} {
 		if v, ok := tree[k]; ok {
 			if _, ok := v.(map[string]any); !ok {
 				return nil, &Error{Key: k, Msg: fmt.Sprintf("must be a table ([%s]), not %s", k, typeName(v))}
@@ -359,6 +368,9 @@ func build(c *checker, rf *rawFile, getenv func(string) string) *Config {
 	}
 	if rf.Mail != nil {
 		cfg.Mail = buildMail(c, rf.Mail, getenv(EnvIMAPPassword))
+	}
+	if rf.SMTP != nil {
+		cfg.SMTP = buildSMTP(c, rf.SMTP, getenv(EnvSMTPPassword), cfg.Mail)
 	}
 	if rf.HTTP != nil {
 		cfg.HTTP = &HTTP{}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	netmail "net/mail"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -60,6 +61,54 @@ func checkAPIURL(s string) error {
 		return fmt.Errorf("must not contain a query or fragment, not %q", s)
 	}
 	return nil
+}
+
+// buildSMTP converts and checks [smtp]; envPassword, when non-empty, wins
+// over smtp.password. Without smtp.from the sender is mail.address, so one
+// of them is required.
+func buildSMTP(c *checker, r *rawSMTP, envPassword string, mail *Mail) *SMTP {
+	s := &SMTP{}
+	var host, port string
+	hostOK := false
+	if c.str("smtp.addr", r.Addr, &s.Addr) {
+		h, err := splitHostPort(s.Addr, true, 1)
+		if err != nil {
+			c.add("smtp.addr", "%v", err)
+		} else {
+			host, hostOK = h, true
+			_, port, _ = net.SplitHostPort(s.Addr)
+		}
+	} else if !r.Addr.set {
+		c.add("smtp.addr", "required, e.g. \"smtp.example.cz:587\"")
+	}
+	s.TLS = "starttls"
+	if port == "465" {
+		s.TLS = "tls"
+	}
+	c.str("smtp.tls", r.TLS, &s.TLS)
+	if c.oneOf("smtp.tls", s.TLS, "tls", "starttls", "none") && s.TLS == "none" && hostOK && !isLoopback(host) {
+		c.add("smtp.tls", "\"none\" would send mail and any password unencrypted, so it is allowed only when "+
+			"smtp.addr is a loopback address (localhost, 127.0.0.0/8, ::1), and %q is not; use \"tls\" or \"starttls\"", host)
+	}
+	c.str("smtp.username", r.Username, &s.Username)
+	var password string
+	c.str("smtp.password", r.Password, &password)
+	if envPassword != "" {
+		password = envPassword
+	}
+	s.Password = Secret(password)
+	if c.str("smtp.from", r.From, &s.From) && s.From != "" {
+		a, err := netmail.ParseAddress(s.From)
+		if err != nil {
+			c.add("smtp.from", "must be an address such as \"Krajská síť <koordinace@example.cz>\": %v", err)
+		} else {
+			s.FromName, s.FromAddress = a.Name, strings.ToLower(a.Address)
+		}
+	}
+	if s.From == "" && (mail == nil || mail.Address == "") {
+		c.add("smtp.from", "required when mail.address is not set: the address mail is sent from")
+	}
+	return s
 }
 
 // buildMail converts and checks [mail]; envPassword, when non-empty, wins
@@ -302,6 +351,7 @@ func buildGroup(c *checker, r *rawGroup, key string) Group {
 		AgendaDeadline: 3 * 24 * time.Hour,
 		Nudge:          3 * 24 * time.Hour,
 		MinutesNudge:   7 * 24 * time.Hour,
+		EmailReminders: []time.Duration{7 * 24 * time.Hour, 24 * time.Hour},
 	}
 	k := func(name string) string { return key + "." + name }
 
@@ -335,6 +385,9 @@ func buildGroup(c *checker, r *rawGroup, key string) Group {
 	c.str(k("locale"), r.Locale, &g.Locale)
 	c.oneOf(k("locale"), g.Locale, "cs", "en")
 
+	if r.EmailReminders.set {
+		g.EmailReminders = buildReminders(c, r.EmailReminders, k("email_reminders"))
+	}
 	if r.Reminders.set {
 		g.Reminders = buildReminders(c, r.Reminders, k("reminders"))
 	}

@@ -139,6 +139,14 @@ func (s *Service) Edit(ctx context.Context, a Actor, meetingID, inGroup int64, c
 			return notOpen(m)
 		}
 		now := s.Now()
+		// The time and the place are what a calendar invitation is
+		// about: changing them raises its SEQUENCE, so a new REQUEST goes
+		// out and calendar clients take it over the old one.
+		moved := func(old store.Meeting) bool {
+			return !old.Start.Equal(m.Start) || old.Duration != m.Duration || old.Place != m.Place ||
+				old.OnlineURL != m.OnlineURL
+		}
+		before := *m
 		if c.Title != nil {
 			t := singleLine(*c.Title)
 			if err := checkTitle(t); err != nil {
@@ -163,6 +171,9 @@ func (s *Service) Edit(ctx context.Context, a Actor, meetingID, inGroup int64, c
 		}
 		if c.OnlineURL != nil {
 			m.OnlineURL = singleLine(*c.OnlineURL)
+		}
+		if moved(before) {
+			m.Sequence++
 		}
 		if err := tx.UpdateMeeting(m); err != nil {
 			return err
@@ -201,10 +212,8 @@ func (s *Service) Cancel(ctx context.Context, a Actor, meetingID, inGroup int64)
 		}
 		res = Result{Meeting: m, Group: g}
 		now := s.Now()
-		if n := outbox.CancellationNotice(g, m, now); n != nil {
-			if _, err := tx.Enqueue(n); err != nil {
-				return err
-			}
+		if _, err := tx.Enqueue(outbox.CancellationNotices(g, m, now)...); err != nil {
+			return err
 		}
 		if err := outbox.Refresh(tx, g, m, now, s.EditDelay); err != nil {
 			return err

@@ -12,7 +12,9 @@
 package outbox
 
 import (
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"coordbot/store"
@@ -64,28 +66,110 @@ const (
 	// KindDeliveryFailed tells the group's channel that a row failed for
 	// good; its payload names the failed kind.
 	KindDeliveryFailed Kind = "delivery_failed"
+	// KindInvitation is the e-mail invitation to a meeting (an iMIP
+	// REQUEST). Like every e-mail kind it is first a fan-out row of the
+	// group (channel email, no member) that expands into one row per
+	// recipient; its payload carries the meeting's SEQUENCE, and a change
+	// of time or place plans a new one.
+	KindInvitation Kind = "invitation"
+	// KindNotice is a fan-out row that tells the group's coordinators
+	// something on their own channel (Discord DM or e-mail): a bounce, a
+	// refused recipient, an answer that could not be read. It expands into
+	// KindNoticeDM rows; the payload is a [Notice].
+	KindNotice Kind = "notice"
+	// KindNoticeDM is one coordinator's copy of a KindNotice.
+	KindNoticeDM Kind = "notice_dm"
 )
 
 // Planned reports whether rows of kind come from [Timeline] and are
 // replaced when the meeting changes.
 func Planned(kind Kind) bool {
 	switch kind {
-	case KindAgendaCall, KindAgendaDeadline, KindReminder, KindNudge, KindMinutesNudge:
+	case KindAgendaCall, KindAgendaDeadline, KindReminder, KindNudge, KindMinutesNudge, KindInvitation:
 		return true
 	}
 	return false
 }
 
-// FanOut returns the kind of the direct messages a fan-out row expands
-// into, and false for a row that is sent as it is.
-func FanOut(kind Kind) (Kind, bool) {
-	switch kind {
+// FanOut returns the kind of the one-recipient rows that row n expands
+// into, and false for a row that is sent as it is. The nudges and notices
+// expand into direct messages on each recipient's channels; an e-mail row
+// of the group (channel email, no member: the invitation, the call for
+// agenda items, the agenda, a reminder, the cancellation) expands into
+// rows of the same kind, one per e-mail recipient.
+func FanOut(n *store.Notification) (Kind, bool) {
+	if n.MemberID != 0 {
+		return "", false
+	}
+	switch n.Kind {
 	case KindNudge:
 		return KindNudgeDM, true
 	case KindMinutesNudge:
 		return KindMinutesNudgeDM, true
+	case KindNotice:
+		return KindNoticeDM, true
+	}
+	if n.Channel == store.ChannelEmail {
+		return n.Kind, true
 	}
 	return "", false
+}
+
+// GroupTarget is the channel_id of a group's rows that no Discord channel
+// carries (e-mail fan-outs, and nudges of a group without a channel): the
+// outbox needs a target, and these rows are expanded, never sent as they
+// are.
+func GroupTarget(g *store.Group) string { return "group:" + strconv.FormatInt(g.ID, 10) }
+
+// MailKey returns the idempotency key of a meeting's e-mail fan-out row:
+// [Key] + ":mail", so it never meets the chat row of the same kind and
+// offset.
+func MailKey(meetingID int64, start time.Time, kind Kind, offset string) string {
+	return Key(meetingID, start, kind, offset) + ":mail"
+}
+
+// Notice is the payload of a KindNotice row: what the coordinators are
+// told. Subject names the case; the other fields say whom and what it
+// concerns, and are empty when they do not apply.
+type Notice struct {
+	// Subject is one of the Notice* constants.
+	Subject   string `json:"subject"`
+	MemberID  int64  `json:"member_id,omitempty"`
+	Address   string `json:"address,omitempty"`
+	ArchiveID int64  `json:"archive_id,omitempty"`
+	// Detail is the server's answer or the reason, for the coordinator.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Subjects of a [Notice].
+const (
+	// NoticeBounce: mail to a member's address failed for good (a
+	// delivery status report, or the server refused the recipient); the
+	// address gets no more mail.
+	NoticeBounce = "bounce"
+	// NoticeUnreadableAnswer: a reply to coordbot's mail was kept but
+	// could not be read as an answer or an agenda item.
+	NoticeUnreadableAnswer = "unreadable_answer"
+	// NoticeRefusedAnswer: an answer by mail was read but the core
+	// refused it (the meeting was cancelled or has started, the sender is
+	// not the member the answer names...).
+	NoticeRefusedAnswer = "refused_answer"
+)
+
+// Tell adds a notice to the group's coordinators, due now. key makes it
+// idempotent (the same bounce reported twice tells them once).
+func Tell(tx *store.Tx, g *store.Group, meetingID int64, key string, notice Notice, now time.Time) error {
+	payload, err := json.Marshal(notice)
+	if err != nil {
+		return fmt.Errorf("outbox: notice: %w", err)
+	}
+	channel, target := store.ChannelDiscord, g.DiscordChannelID
+	if target == "" {
+		channel, target = store.ChannelEmail, GroupTarget(g)
+	}
+	_, err = tx.Enqueue(&store.Notification{GroupID: g.ID, MeetingID: meetingID, Kind: KindNotice, Due: now.UTC(),
+		Channel: channel, ChannelID: target, IdempotencyKey: "notice:" + key, Payload: string(payload)})
+	return err
 }
 
 // EditDelay is how long an announcement edit waits, by default, for more
@@ -111,6 +195,11 @@ func Plan(tx *store.Tx, g *store.Group, m *store.Meeting, now time.Time) error {
 		return err
 	}
 	for _, n := range pending {
+		// A one-recipient row was expanded from a row already sent; it
+		// goes out (or is found stale when it is due).
+		if n.MemberID != 0 {
+			continue
+		}
 		if Planned(n.Kind) && !keep[n.IdempotencyKey] {
 			if err := tx.SkipNotification(n.ID, "replanned: the meeting changed"); err != nil {
 				return err

@@ -14,8 +14,10 @@ import (
 // Timeline returns the messages of meeting m of group g that are due at or
 // after now, in due order; messages due at the same instant keep the order
 // agenda call, agenda deadline, reminders (in their listed order), nudge,
-// minutes nudge. Offsets whose moment has passed are skipped rather than sent
-// in a burst, so a meeting planned two days ahead gets no 7-day reminder.
+// minutes nudge, then the e-mail rows (invitation, agenda call, agenda,
+// e-mail reminders). Offsets whose moment has passed are skipped rather
+// than sent in a burst, so a meeting planned two days ahead gets no 7-day
+// reminder.
 //
 // The meeting's overrides win over the group's settings: m.Reminders when
 // non-nil (an empty slice means no reminders), m.AgendaCall and
@@ -23,13 +25,19 @@ import (
 // disabled; a negative one is an error. Due instants are computed with
 // [DueAt] in the meeting's zone (the group's when the meeting has none).
 //
-// Every row targets g.DiscordChannelID (the fan-out rows too: their DMs are
-// created when they fall due), so a group without a channel gets no rows.
-// Only scheduled meetings have a timeline: a cancelled or held meeting gets
-// nil. The rows are ready for store.EnqueueNotifications; their idempotency
-// keys come from [Key], so enqueueing the same plan twice adds nothing.
+// Chat rows target g.DiscordChannelID and exist only when the group has a
+// channel. The nudges are fan-out rows that reach members on their own
+// channels; they target the channel, or [GroupTarget] in a group without
+// one. When g.EmailEnabled, e-mail fan-out rows (channel email, keys from
+// [MailKey]) add the invitation (due now; its key names the meeting's
+// SEQUENCE, so a change of time or place plans a new one), the call for
+// agenda items, the compiled agenda and the e-mail reminders
+// (g.EmailReminders). Only scheduled meetings have a timeline: a cancelled
+// or held meeting gets nil. The rows are ready for store.EnqueueNotifications;
+// enqueueing the same plan twice adds nothing.
 func Timeline(g *store.Group, m *store.Meeting, now time.Time) ([]*store.Notification, error) {
-	if m.Status != store.MeetingScheduled || g.DiscordChannelID == "" {
+	chat := g.DiscordChannelID != ""
+	if m.Status != store.MeetingScheduled || (!chat && !g.EmailEnabled) {
 		return nil, nil
 	}
 	loc, err := meetingLocation(g, m)
@@ -52,20 +60,37 @@ func Timeline(g *store.Group, m *store.Meeting, now time.Time) ([]*store.Notific
 		kind   Kind
 		offset time.Duration
 		before time.Duration // the argument to DueAt: negative after the start
+		mail   bool
 	}
-	plan := []planned{
-		{KindAgendaCall, agendaCall, agendaCall},
-		{KindAgendaDeadline, agendaDeadline, agendaDeadline},
-	}
-	for _, d := range reminders {
-		plan = append(plan, planned{KindReminder, d, d})
+	var plan []planned
+	if chat {
+		plan = append(plan,
+			planned{kind: KindAgendaCall, offset: agendaCall, before: agendaCall},
+			planned{kind: KindAgendaDeadline, offset: agendaDeadline, before: agendaDeadline})
+		for _, d := range reminders {
+			plan = append(plan, planned{kind: KindReminder, offset: d, before: d})
+		}
 	}
 	plan = append(plan,
-		planned{KindNudge, g.Nudge, g.Nudge},
-		planned{KindMinutesNudge, g.MinutesNudge, -g.MinutesNudge},
+		planned{kind: KindNudge, offset: g.Nudge, before: g.Nudge},
+		planned{kind: KindMinutesNudge, offset: g.MinutesNudge, before: -g.MinutesNudge},
 	)
+	if g.EmailEnabled {
+		plan = append(plan,
+			planned{kind: KindAgendaCall, offset: agendaCall, before: agendaCall, mail: true},
+			planned{kind: KindAgendaDeadline, offset: agendaDeadline, before: agendaDeadline, mail: true})
+		for _, d := range g.EmailReminders {
+			plan = append(plan, planned{kind: KindReminder, offset: d, before: d, mail: true})
+		}
+	}
 
 	var out []*store.Notification
+	if g.EmailEnabled {
+		out = append(out, &store.Notification{GroupID: g.ID, MeetingID: m.ID, Kind: KindInvitation, Due: now.UTC(),
+			Channel: store.ChannelEmail, ChannelID: GroupTarget(g),
+			IdempotencyKey: MailKey(m.ID, time.Time{}, KindInvitation, "q"+strconv.Itoa(m.Sequence)),
+			Payload:        sequencePayload(m.Sequence)})
+	}
 	seen := make(map[string]bool, len(plan))
 	for _, p := range plan {
 		if p.offset < 0 {
@@ -76,6 +101,14 @@ func Timeline(g *store.Group, m *store.Meeting, now time.Time) ([]*store.Notific
 		}
 		offset := formatTimelineOffset(p.offset)
 		key := Key(m.ID, m.Start, p.kind, offset)
+		channel, target := store.ChannelDiscord, g.DiscordChannelID
+		switch {
+		case p.mail:
+			key = MailKey(m.ID, m.Start, p.kind, offset)
+			channel, target = store.ChannelEmail, GroupTarget(g)
+		case !chat:
+			channel, target = store.ChannelEmail, GroupTarget(g)
+		}
 		// A reminder listed twice would be a duplicate key in the outbox.
 		if seen[key] {
 			continue
@@ -94,7 +127,8 @@ func Timeline(g *store.Group, m *store.Meeting, now time.Time) ([]*store.Notific
 			MeetingID:      m.ID,
 			Kind:           p.kind,
 			Due:            due.UTC(),
-			ChannelID:      g.DiscordChannelID,
+			Channel:        channel,
+			ChannelID:      target,
 			IdempotencyKey: key,
 			Payload:        payload,
 		})
@@ -103,25 +137,53 @@ func Timeline(g *store.Group, m *store.Meeting, now time.Time) ([]*store.Notific
 	return out, nil
 }
 
-// CancellationNotice returns the one channel message announcing that meeting
-// m of group g is cancelled, due now. Its key does not depend on now, so a
-// retried cancellation enqueues nothing new. It returns nil when the group
-// has no channel. It does not look at m.Status: the caller decides when a
-// meeting is cancelled.
-func CancellationNotice(g *store.Group, m *store.Meeting, now time.Time) *store.Notification {
-	if g.DiscordChannelID == "" {
-		return nil
+// CancellationNotices returns the messages announcing that meeting m of
+// group g is cancelled, due now: the channel notice when the group has a
+// channel, and when it is reached by e-mail the fan-out of the iMIP CANCEL
+// (to those who were sent an invitation; its key and payload name the
+// SEQUENCE the cancellation raised). Their keys do not depend on now, so a
+// retried cancellation enqueues nothing new. It does not look at
+// m.Status: the caller decides when a meeting is cancelled.
+func CancellationNotices(g *store.Group, m *store.Meeting, now time.Time) []*store.Notification {
+	var out []*store.Notification
+	if g.DiscordChannelID != "" {
+		out = append(out, &store.Notification{
+			GroupID:        g.ID,
+			MeetingID:      m.ID,
+			Kind:           KindCancellation,
+			Due:            now.UTC(),
+			ChannelID:      g.DiscordChannelID,
+			IdempotencyKey: Key(m.ID, m.Start, KindCancellation, ""),
+			Payload:        "{}",
+		})
 	}
-	return &store.Notification{
-		GroupID:        g.ID,
-		MeetingID:      m.ID,
-		Kind:           KindCancellation,
-		Due:            now.UTC(),
-		ChannelID:      g.DiscordChannelID,
-		IdempotencyKey: Key(m.ID, m.Start, KindCancellation, ""),
-		Payload:        "{}",
+	if g.EmailEnabled {
+		out = append(out, &store.Notification{
+			GroupID:        g.ID,
+			MeetingID:      m.ID,
+			Kind:           KindCancellation,
+			Due:            now.UTC(),
+			Channel:        store.ChannelEmail,
+			ChannelID:      GroupTarget(g),
+			IdempotencyKey: MailKey(m.ID, time.Time{}, KindCancellation, "q"+strconv.Itoa(m.Sequence)),
+			Payload:        sequencePayload(m.Sequence),
+		})
 	}
+	return out
 }
+
+// Sequence reads the SEQUENCE an invitation or cancellation row was
+// planned with (0 when its payload has none).
+func Sequence(n *store.Notification) int {
+	var p struct {
+		Sequence int `json:"sequence"`
+	}
+	_ = json.Unmarshal([]byte(n.Payload), &p) // a payload without it is sequence 0
+	return p.Sequence
+}
+
+// sequencePayload is the JSON payload of an invitation or cancellation.
+func sequencePayload(seq int) string { return `{"sequence":` + strconv.Itoa(seq) + `}` }
 
 // Key returns the idempotency key of a meeting's message, such as
 // "m12:s1805792400:reminder:1d": the meeting id, its start instant in Unix

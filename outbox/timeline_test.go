@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -491,10 +492,11 @@ func TestTimelineCancellationNotice(t *testing.T) {
 
 	t.Run("notice is due now in the channel with the cancellation key", func(t *testing.T) {
 		g := tlGroup()
-		n := CancellationNotice(g, m, now)
-		if n == nil {
-			t.Fatal("CancellationNotice = nil")
+		ns := CancellationNotices(g, m, now)
+		if len(ns) != 1 {
+			t.Fatalf("CancellationNotices = %d rows, want 1", len(ns))
 		}
+		n := ns[0]
 		want := store.Notification{
 			GroupID: 3, MeetingID: 12, Kind: KindCancellation, Due: now.UTC(), ChannelID: "111",
 			IdempotencyKey: "m12:s1805792400:cancellation", Payload: "{}",
@@ -507,8 +509,8 @@ func TestTimelineCancellationNotice(t *testing.T) {
 		}
 	})
 	t.Run("key does not depend on now", func(t *testing.T) {
-		a := CancellationNotice(tlGroup(), m, now)
-		b := CancellationNotice(tlGroup(), m, now.Add(time.Hour))
+		a := CancellationNotices(tlGroup(), m, now)[0]
+		b := CancellationNotices(tlGroup(), m, now.Add(time.Hour))[0]
 		if a.IdempotencyKey != b.IdempotencyKey {
 			t.Errorf("keys %q and %q differ", a.IdempotencyKey, b.IdempotencyKey)
 		}
@@ -516,10 +518,75 @@ func TestTimelineCancellationNotice(t *testing.T) {
 	t.Run("no channel gives no notice", func(t *testing.T) {
 		g := tlGroup()
 		g.DiscordChannelID = ""
-		if n := CancellationNotice(g, m, now); n != nil {
-			t.Errorf("CancellationNotice = %+v, want nil", n)
+		if ns := CancellationNotices(g, m, now); len(ns) != 0 {
+			t.Errorf("CancellationNotices = %+v, want none", ns)
 		}
 	})
+	t.Run("a group reached by e-mail gets the CANCEL fan-out with the raised sequence", func(t *testing.T) {
+		g := tlGroup()
+		g.DiscordChannelID = ""
+		g.EmailEnabled = true
+		mm := *m
+		mm.Sequence = 3
+		ns := CancellationNotices(g, &mm, now)
+		if len(ns) != 1 {
+			t.Fatalf("CancellationNotices = %d rows, want 1", len(ns))
+		}
+		n := ns[0]
+		if n.Channel != store.ChannelEmail || n.ChannelID != "group:3" || n.IdempotencyKey != "m12:cancellation:q3:mail" ||
+			Sequence(n) != 3 {
+			t.Errorf("mail cancellation = %+v", *n)
+		}
+		if k, ok := FanOut(n); !ok || k != KindCancellation {
+			t.Errorf("FanOut = %v, %v; want cancellation, true", k, ok)
+		}
+	})
+}
+
+func TestTimelineEmail(t *testing.T) {
+	loc := tlPrague(t)
+	now := time.Date(2027, time.March, 1, 9, 0, 0, 0, loc)
+	m := tlMeeting(time.Date(2027, time.March, 23, 10, 0, 0, 0, loc))
+	m.Sequence = 2
+	g := tlGroup()
+	g.EmailEnabled = true
+	g.EmailReminders = []time.Duration{7 * tlDay, tlDay}
+	rows, err := Timeline(g, m, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mail []string
+	for _, n := range rows {
+		if n.Channel == store.ChannelEmail {
+			mail = append(mail, n.IdempotencyKey)
+			if n.ChannelID != "group:3" || n.MemberID != 0 {
+				t.Errorf("mail row %s targets %q/%d, want the group", n.IdempotencyKey, n.ChannelID, n.MemberID)
+			}
+		}
+	}
+	want := []string{"m12:invitation:q2:mail", "m12:s1805792400:agenda_call:14d:mail",
+		"m12:s1805792400:reminder:7d:mail", "m12:s1805792400:agenda_deadline:3d:mail", "m12:s1805792400:reminder:1d:mail"}
+	if !slices.Equal(mail, want) {
+		t.Errorf("mail rows = %q\nwant %q", mail, want)
+	}
+
+	// Without a channel, only the nudges and the mail rows remain.
+	g.DiscordChannelID = ""
+	rows, err = Timeline(g, m, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range rows {
+		if n.ChannelID != "group:3" {
+			t.Errorf("row %s targets %q without a channel", n.IdempotencyKey, n.ChannelID)
+		}
+		if n.Channel == store.ChannelDiscord && n.Kind != KindNudge && n.Kind != KindMinutesNudge {
+			t.Errorf("chat row %s without a channel", n.IdempotencyKey)
+		}
+	}
+	if len(rows) != len(want)+2 {
+		t.Errorf("%d rows without a channel, want %d", len(rows), len(want)+2)
+	}
 }
 
 func TestTimelineOffsetFormat(t *testing.T) {

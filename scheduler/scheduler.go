@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -203,7 +204,7 @@ func (sc *Scheduler) deliver(ctx context.Context, n *store.Notification) {
 		log.Info("message skipped", "reason", reason)
 		return
 	}
-	if _, ok := outbox.FanOut(n.Kind); ok {
+	if _, ok := outbox.FanOut(n); ok {
 		if err := sc.fanOut(ctx, n); err != nil {
 			sc.retry(ctx, n, err)
 			return
@@ -238,10 +239,22 @@ func (sc *Scheduler) deliver(ctx context.Context, n *store.Notification) {
 	log.Info("message sent", "target", target, "message_id", msgID, "late_ms", sc.clock.Now().Sub(n.Due).Milliseconds())
 }
 
+// ErrPermanent, wrapped into a sender's error, says that trying again
+// cannot help (the mail server refused the recipient for good): the row
+// fails at once, and the sender has told whom it concerns.
+var ErrPermanent = errors.New("permanent failure")
+
 // retry records a failed attempt; after MaxAttempts the row fails and the
 // group's coordinators are told in the group's channel.
 func (sc *Scheduler) retry(ctx context.Context, n *store.Notification, cause error) {
 	log := sc.logger.With("notification_id", n.ID, "meeting_id", n.MeetingID, "kind", n.Kind, "attempts", n.Attempts)
+	if errors.Is(cause, ErrPermanent) {
+		if err := sc.store.FailNotification(ctx, n.ID, cause.Error()); err != nil && !errors.Is(err, store.ErrNotFound) {
+			log.Error("record failure", "err", err)
+		}
+		log.Warn("message failed for good", "err", cause)
+		return
+	}
 	if n.Attempts < sc.MaxAttempts {
 		at := sc.clock.Now().Add(sc.Backoff(n.Attempts))
 		if err := sc.store.RetryNotification(ctx, n.ID, cause.Error(), at); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -277,7 +290,7 @@ func (sc *Scheduler) retry(ctx context.Context, n *store.Notification, cause err
 func (sc *Scheduler) stale(ctx context.Context, n *store.Notification) (string, error) {
 	switch n.Kind {
 	case outbox.KindCancellation, outbox.KindDeliveryFailed, outbox.KindAnnouncementEdit, outbox.KindEventSync,
-		outbox.KindMinutesFiled:
+		outbox.KindMinutesFiled, outbox.KindNotice, outbox.KindNoticeDM:
 		return "", nil
 	}
 	if n.MeetingID == 0 {
@@ -307,17 +320,29 @@ func (sc *Scheduler) stale(ctx context.Context, n *store.Notification) (string, 
 	if m.Status != store.MeetingScheduled {
 		return "meeting " + m.Status, nil
 	}
+	if n.Kind == outbox.KindInvitation && outbox.Sequence(n) < m.Sequence {
+		return "superseded: the meeting's time or place changed", nil
+	}
 	if !sc.clock.Now().Before(m.Start) {
 		return "meeting already started", nil
 	}
 	return "", nil
 }
 
-// fanOut turns a nudge row into one direct-message row per recipient, due
-// now, on the channel the recipient can be reached on. Members with no
-// such channel yet (no Discord account: e-mail comes next) are skipped.
+// fanOut turns a fan-out row into one row per recipient and channel, due
+// now: nudges to members who have not answered (or said maybe), minutes
+// nudges and notices to the coordinators, on each member's own channels
+// (store.Member.Reach); an e-mail row of the group to every member reached
+// by e-mail (the cancellation only to those who were sent an invitation).
+// E-mail recipients are left out when no e-mail sender runs or the group
+// is not reached by e-mail; members with no channel at all are counted in
+// the log.
 func (sc *Scheduler) fanOut(ctx context.Context, n *store.Notification) error {
 	m, err := sc.store.Meeting(ctx, n.MeetingID)
+	if err != nil && !(errors.Is(err, store.ErrNotFound) && n.MeetingID == 0) {
+		return err
+	}
+	g, err := sc.store.Group(ctx, n.GroupID)
 	if err != nil {
 		return err
 	}
@@ -325,9 +350,23 @@ func (sc *Scheduler) fanOut(ctx context.Context, n *store.Notification) error {
 	if err != nil {
 		return err
 	}
+	coordinators := func() (to []*store.GroupMember) {
+		for _, gm := range members {
+			if m != nil && m.CoordinatorID != 0 {
+				if gm.ID == m.CoordinatorID {
+					to = append(to, gm)
+				}
+			} else if gm.Role == store.RoleCoordinator {
+				to = append(to, gm)
+			}
+		}
+		return to
+	}
 	var to []*store.GroupMember
-	switch n.Kind {
-	case outbox.KindNudge:
+	mailOnly := n.Channel == store.ChannelEmail && !slices.Contains([]outbox.Kind{outbox.KindNudge,
+		outbox.KindMinutesNudge, outbox.KindNotice}, n.Kind)
+	switch {
+	case n.Kind == outbox.KindNudge:
 		rsvps, err := sc.store.RSVPs(ctx, m.ID)
 		if err != nil {
 			return err
@@ -341,29 +380,63 @@ func (sc *Scheduler) fanOut(ctx context.Context, n *store.Notification) error {
 				to = append(to, gm)
 			}
 		}
-	case outbox.KindMinutesNudge:
+	case n.Kind == outbox.KindMinutesNudge:
+		to = coordinators()
+	case n.Kind == outbox.KindNotice:
+		// A notice about no meeting goes to the group's coordinators.
+		if m != nil && m.CoordinatorID == 0 || m == nil {
+			for _, gm := range members {
+				if gm.Role == store.RoleCoordinator {
+					to = append(to, gm)
+				}
+			}
+		} else {
+			to = coordinators()
+		}
+	case n.Kind == outbox.KindCancellation:
+		invited, err := sc.store.MailRecipients(ctx, n.MeetingID, outbox.KindInvitation)
+		if err != nil {
+			return err
+		}
 		for _, gm := range members {
-			if gm.ID == m.CoordinatorID || (m.CoordinatorID == 0 && gm.Role == store.RoleCoordinator) {
+			if slices.Contains(invited, gm.ID) {
 				to = append(to, gm)
 			}
 		}
+	default:
+		to = members
 	}
-	kind, _ := outbox.FanOut(n.Kind)
+	kind, _ := outbox.FanOut(n)
+	mail := g.EmailEnabled && sc.senders[store.ChannelEmail] != nil
 	now := sc.clock.Now()
-	dms := make([]*store.Notification, 0, len(to))
+	rows := make([]*store.Notification, 0, len(to))
 	unreachable := 0
 	for _, gm := range to {
-		if gm.DiscordUserID == "" {
-			unreachable++
-			continue
+		discord, email := gm.Reach()
+		if mailOnly {
+			discord = false
 		}
-		dms = append(dms, &store.Notification{GroupID: n.GroupID, MeetingID: n.MeetingID, Kind: kind, Due: now,
-			Channel: store.ChannelDiscord, MemberID: gm.ID, IdempotencyKey: outbox.FanOutKey(n.IdempotencyKey, gm.ID),
-			Payload: n.Payload})
+		email = email && mail
+		if discord {
+			rows = append(rows, &store.Notification{GroupID: n.GroupID, MeetingID: n.MeetingID, Kind: kind, Due: now,
+				Channel: store.ChannelDiscord, MemberID: gm.ID, IdempotencyKey: outbox.FanOutKey(n.IdempotencyKey, gm.ID),
+				Payload: n.Payload})
+		}
+		if email {
+			key := outbox.FanOutKey(n.IdempotencyKey, gm.ID)
+			if !mailOnly {
+				key += ":mail"
+			}
+			rows = append(rows, &store.Notification{GroupID: n.GroupID, MeetingID: n.MeetingID, Kind: kind, Due: now,
+				Channel: store.ChannelEmail, MemberID: gm.ID, IdempotencyKey: key, Payload: n.Payload})
+		}
+		if !discord && !email {
+			unreachable++
+		}
 	}
-	if unreachable > 0 {
+	if unreachable > 0 && !mailOnly {
 		sc.logger.Info("members without a channel to reach them", "notification_id", n.ID, "kind", n.Kind, "members", unreachable)
 	}
-	_, err = sc.store.EnqueueNotifications(ctx, dms)
+	_, err = sc.store.EnqueueNotifications(ctx, rows)
 	return err
 }

@@ -39,10 +39,38 @@ type ArchiveMessage struct {
 	MeetingID  int64 // 0 when not matched ("unfiled")
 	State      string
 	// Reason says why a message is quarantined.
-	Reason      string
-	Source      string
+	Reason string
+	Source string
+	// Kind is ArchiveMinutes (default), ArchiveReply or ArchiveBounce.
+	Kind string
+	// Action is what the message asks the core to do (JSON written and
+	// read by package mail), "" for none; ActionState is "" without an
+	// action, else ActionPending until the core did it (ActionDone) or
+	// refused it (ActionRefused).
+	Action      string
+	ActionState string
 	Attachments []*Attachment
 }
+
+// Kinds of stored messages (archive_messages.kind).
+const (
+	// ArchiveMinutes is the archive proper: listed, searched, reported.
+	ArchiveMinutes = "minutes"
+	// ArchiveReply is an answer or agenda item sent by mail in reply to
+	// coordbot's own mail; kept, but searched only when asked for.
+	ArchiveReply = "reply"
+	// ArchiveBounce is a delivery status report about mail coordbot sent.
+	ArchiveBounce = "bounce"
+	// ArchiveAnyKind, in a filter, selects every kind.
+	ArchiveAnyKind = "any"
+)
+
+// States of a stored message's action.
+const (
+	ActionPending = "pending"
+	ActionDone    = "done"
+	ActionRefused = "refused"
+)
 
 // Attachment is a file that came with an archived message.
 type Attachment struct {
@@ -188,14 +216,22 @@ func (s *Store) insertArchiveTx(ctx context.Context, tx *sql.Tx, m *ArchiveMessa
 	if m.State == "" {
 		m.State = ArchiveArchived
 	}
+	if m.Kind == "" {
+		m.Kind = ArchiveMinutes
+	}
+	if m.Action != "" && m.ActionState == "" {
+		m.ActionState = ActionPending
+	}
 	m.Size = int64(len(m.Raw))
 	err := tx.QueryRowContext(ctx, `
 		INSERT INTO archive_messages (message_id, content_hash, from_addr, from_name, subject, sent_at,
-			received_at, in_reply_to, refs, body_text, raw, size, group_id, meeting_id, state, reason, source)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			received_at, in_reply_to, refs, body_text, raw, size, group_id, meeting_id, state, reason, source,
+			kind, action, action_state)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		nullString(m.MessageID), m.ContentHash, strings.ToLower(m.FromAddr), m.FromName, m.Subject,
 		timeOrNull(m.Sent), unix(m.Received), m.InReplyTo, strings.Join(m.References, " "), m.BodyText, m.Raw,
-		m.Size, nullID(m.GroupID), nullID(m.MeetingID), m.State, m.Reason, m.Source).Scan(&m.ID)
+		m.Size, nullID(m.GroupID), nullID(m.MeetingID), m.State, m.Reason, m.Source,
+		m.Kind, m.Action, m.ActionState).Scan(&m.ID)
 	if err != nil {
 		return dbError("add archive message", err)
 	}
@@ -264,7 +300,8 @@ func indexTx(ctx context.Context, tx *sql.Tx, rows []ftsRow) error {
 }
 
 const archiveColumns = `id, coalesce(message_id, ''), content_hash, from_addr, from_name, subject, sent_at, received_at,
-	in_reply_to, refs, body_text, size, coalesce(group_id, 0), coalesce(meeting_id, 0), state, reason, source`
+	in_reply_to, refs, body_text, size, coalesce(group_id, 0), coalesce(meeting_id, 0), state, reason, source,
+	kind, action, action_state`
 
 func scanArchiveMessage(sc scanner) (*ArchiveMessage, error) {
 	var m ArchiveMessage
@@ -272,7 +309,8 @@ func scanArchiveMessage(sc scanner) (*ArchiveMessage, error) {
 	var received int64
 	var refs string
 	if err := sc.Scan(&m.ID, &m.MessageID, &m.ContentHash, &m.FromAddr, &m.FromName, &m.Subject, &sent, &received,
-		&m.InReplyTo, &refs, &m.BodyText, &m.Size, &m.GroupID, &m.MeetingID, &m.State, &m.Reason, &m.Source); err != nil {
+		&m.InReplyTo, &refs, &m.BodyText, &m.Size, &m.GroupID, &m.MeetingID, &m.State, &m.Reason, &m.Source,
+		&m.Kind, &m.Action, &m.ActionState); err != nil {
 		return nil, err
 	}
 	m.Sent, m.Received = nullTime(sent), fromUnix(received)
@@ -496,7 +534,10 @@ type ArchiveFilter struct {
 	// Unfiled selects archived messages not matched to a meeting.
 	Unfiled   bool
 	MeetingID int64
-	Limit     int // default 100
+	// Kind selects one kind of message: "" means ArchiveMinutes (answers
+	// and bounces are not minutes), ArchiveAnyKind every kind.
+	Kind  string
+	Limit int // default 100
 }
 
 // ArchiveMessages lists stored messages, newest first, without their raw
@@ -512,6 +553,13 @@ func (s *Store) ArchiveMessages(ctx context.Context, f ArchiveFilter) ([]*Archiv
 	}
 	if f.MeetingID != 0 {
 		where, args = append(where, "meeting_id = ?"), append(args, f.MeetingID)
+	}
+	switch f.Kind {
+	case ArchiveAnyKind:
+	case "":
+		where, args = append(where, "kind = ?"), append(args, ArchiveMinutes)
+	default:
+		where, args = append(where, "kind = ?"), append(args, f.Kind)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100

@@ -34,6 +34,12 @@ type Group struct {
 	Nudge          time.Duration
 	// MinutesNudge is an offset after the meeting's start.
 	MinutesNudge time.Duration
+	// EmailReminders are the offsets of the e-mail reminders, longest
+	// first (fewer than in chat; nil is stored as the default 7d, 1d).
+	EmailReminders []time.Duration
+	// EmailEnabled says the group's members are reached by e-mail too
+	// (the [smtp] section is configured).
+	EmailEnabled bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -76,21 +82,24 @@ func fromSeconds(v int64) time.Duration { return time.Duration(v) * time.Second 
 
 const groupColumns = `id, slug, name, discord_channel_id, coordinator_role_id, member_role_id, time_zone, locale,
 	reminder_offsets, agenda_call_offset, agenda_deadline_offset, nudge_offset, minutes_nudge_offset,
-	created_at, updated_at`
+	email_reminder_offsets, email_enabled, created_at, updated_at`
 
 // scanner is what *sql.Row and *sql.Rows have in common.
 type scanner interface{ Scan(dest ...any) error }
 
 func scanGroup(sc scanner) (*Group, error) {
 	var g Group
-	var offsets string
+	var offsets, mailOffsets string
 	var call, deadline, nudge, minutes, created, updated int64
 	if err := sc.Scan(&g.ID, &g.Slug, &g.Name, &g.DiscordChannelID, &g.CoordinatorRoleID, &g.MemberRoleID, &g.TimeZone,
-		&g.Locale, &offsets, &call, &deadline, &nudge, &minutes, &created, &updated); err != nil {
+		&g.Locale, &offsets, &call, &deadline, &nudge, &minutes, &mailOffsets, &g.EmailEnabled, &created, &updated); err != nil {
 		return nil, err
 	}
 	var err error
 	if g.Reminders, err = decodeOffsets(offsets); err != nil {
+		return nil, err
+	}
+	if g.EmailReminders, err = decodeOffsets(mailOffsets); err != nil {
 		return nil, err
 	}
 	g.AgendaCall, g.AgendaDeadline, g.Nudge, g.MinutesNudge = fromSeconds(call), fromSeconds(deadline), fromSeconds(nudge), fromSeconds(minutes)
@@ -114,8 +123,8 @@ func (s *Store) upsertGroupTx(ctx context.Context, tx *sql.Tx, g *Group) error {
 	row := tx.QueryRowContext(ctx, `
 		INSERT INTO groups (slug, name, discord_channel_id, coordinator_role_id, member_role_id, time_zone, locale,
 			reminder_offsets, agenda_call_offset, agenda_deadline_offset, nudge_offset, minutes_nudge_offset,
-			created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			email_reminder_offsets, email_enabled, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (slug) DO UPDATE SET
 			name = excluded.name, discord_channel_id = excluded.discord_channel_id,
 			coordinator_role_id = excluded.coordinator_role_id, member_role_id = excluded.member_role_id,
@@ -124,18 +133,21 @@ func (s *Store) upsertGroupTx(ctx context.Context, tx *sql.Tx, g *Group) error {
 			agenda_call_offset = excluded.agenda_call_offset,
 			agenda_deadline_offset = excluded.agenda_deadline_offset,
 			nudge_offset = excluded.nudge_offset, minutes_nudge_offset = excluded.minutes_nudge_offset,
+			email_reminder_offsets = excluded.email_reminder_offsets, email_enabled = excluded.email_enabled,
 			updated_at = excluded.updated_at
 		-- Leave an unchanged group alone, so syncing the config at every
 		-- start writes nothing; RETURNING then yields no row.
 		WHERE (name, discord_channel_id, coordinator_role_id, member_role_id, time_zone, locale, reminder_offsets,
-			agenda_call_offset, agenda_deadline_offset, nudge_offset, minutes_nudge_offset)
+			agenda_call_offset, agenda_deadline_offset, nudge_offset, minutes_nudge_offset,
+			email_reminder_offsets, email_enabled)
 			IS NOT (excluded.name, excluded.discord_channel_id, excluded.coordinator_role_id, excluded.member_role_id,
 			excluded.time_zone, excluded.locale, excluded.reminder_offsets, excluded.agenda_call_offset,
-			excluded.agenda_deadline_offset, excluded.nudge_offset, excluded.minutes_nudge_offset)
+			excluded.agenda_deadline_offset, excluded.nudge_offset, excluded.minutes_nudge_offset,
+			excluded.email_reminder_offsets, excluded.email_enabled)
 		RETURNING id, created_at, updated_at`,
 		g.Slug, g.Name, g.DiscordChannelID, g.CoordinatorRoleID, g.MemberRoleID, g.TimeZone, g.Locale,
 		encodeOffsets(g.Reminders), seconds(g.AgendaCall), seconds(g.AgendaDeadline), seconds(g.Nudge),
-		seconds(g.MinutesNudge), now, now)
+		seconds(g.MinutesNudge), encodeOffsets(g.EmailReminders), g.EmailEnabled, now, now)
 	var created, updated int64
 	err := row.Scan(&g.ID, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {

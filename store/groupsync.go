@@ -44,6 +44,9 @@ func (g *Group) normalize() error {
 	if g.Locale == "" {
 		g.Locale = i18n.Czech
 	}
+	if g.EmailReminders == nil {
+		g.EmailReminders = DefaultEmailReminders()
+	}
 	if _, err := time.LoadLocation(g.TimeZone); err != nil {
 		return fmt.Errorf("store: group %s: %w: %w", g.Slug, ErrInvalid, err)
 	}
@@ -90,5 +93,12 @@ func sameSettings(a, b *Group) bool {
 		a.TimeZone == b.TimeZone && a.Locale == b.Locale &&
 		encodeOffsets(a.Reminders) == encodeOffsets(b.Reminders) &&
 		seconds(a.AgendaCall) == seconds(b.AgendaCall) && seconds(a.AgendaDeadline) == seconds(b.AgendaDeadline) &&
-		seconds(a.Nudge) == seconds(b.Nudge) && seconds(a.MinutesNudge) == seconds(b.MinutesNudge)
+		seconds(a.Nudge) == seconds(b.Nudge) && seconds(a.MinutesNudge) == seconds(b.MinutesNudge) &&
+		encodeOffsets(a.EmailReminders) == encodeOffsets(b.EmailReminders) && a.EmailEnabled == b.EmailEnabled
+}
+
+// DefaultEmailReminders are the e-mail reminders of a group that sets
+// none: 7 days and 1 day before the meeting.
+func DefaultEmailReminders() []time.Duration {
+	return []time.Duration{7 * 24 * time.Hour, 24 * time.Hour}
 }

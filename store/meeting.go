@@ -39,8 +39,12 @@ type Meeting struct {
 	// AgendaCall and AgendaDeadline override the group's when non-nil.
 	AgendaCall     *time.Duration
 	AgendaDeadline *time.Duration
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Sequence is the iCalendar SEQUENCE of the meeting's invitation: the
+	// core raises it when the time or the place changes and when the
+	// meeting is cancelled.
+	Sequence  int
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // End is when the meeting is planned to finish.
@@ -57,7 +61,7 @@ func (m *Meeting) LocalStart() (time.Time, error) {
 
 const meetingColumns = `id, group_id, title, starts_at, time_zone, duration_minutes, place, online_url, status,
 	coalesce(coordinator_id, 0), discord_event_id, announcement_channel_id, announcement_message_id,
-	reminder_offsets, agenda_call_offset, agenda_deadline_offset, created_at, updated_at`
+	reminder_offsets, agenda_call_offset, agenda_deadline_offset, sequence, created_at, updated_at`
 
 func scanMeeting(sc scanner) (*Meeting, error) {
 	var m Meeting
@@ -66,7 +70,7 @@ func scanMeeting(sc scanner) (*Meeting, error) {
 	var call, deadline sql.NullInt64
 	if err := sc.Scan(&m.ID, &m.GroupID, &m.Title, &start, &m.TimeZone, &minutes, &m.Place, &m.OnlineURL,
 		&m.Status, &m.CoordinatorID, &m.DiscordEventID, &m.AnnouncementChannelID, &m.AnnouncementMessageID,
-		&reminders, &call, &deadline, &created, &updated); err != nil {
+		&reminders, &call, &deadline, &m.Sequence, &created, &updated); err != nil {
 		return nil, err
 	}
 	m.Start = fromUnix(start)
@@ -107,7 +111,7 @@ func meetingArgs(m *Meeting) []any {
 		coordinator = m.CoordinatorID
 	}
 	return []any{m.Title, unix(m.Start), m.TimeZone, int64(m.Duration / time.Minute), m.Place, m.OnlineURL,
-		m.Status, coordinator, reminders, call, deadline}
+		m.Status, coordinator, reminders, call, deadline, m.Sequence}
 }
 
 func validateMeeting(m *Meeting) error {
@@ -153,9 +157,9 @@ func (t *Tx) CreateMeeting(m *Meeting) error {
 	args := append(meetingArgs(m), m.DiscordEventID, m.AnnouncementChannelID, m.AnnouncementMessageID, m.GroupID, now, now)
 	err := tx.QueryRowContext(ctx, `
 		INSERT INTO meetings (title, starts_at, time_zone, duration_minutes, place, online_url, status,
-			coordinator_id, reminder_offsets, agenda_call_offset, agenda_deadline_offset,
+			coordinator_id, reminder_offsets, agenda_call_offset, agenda_deadline_offset, sequence,
 			discord_event_id, announcement_channel_id, announcement_message_id, group_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...).Scan(&m.ID)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...).Scan(&m.ID)
 	if err != nil {
 		return dbError("create meeting", err)
 	}
@@ -180,7 +184,7 @@ func (t *Tx) UpdateMeeting(m *Meeting) error {
 	res, err := t.ExecContext(t.ctx, `
 		UPDATE meetings SET title = ?, starts_at = ?, time_zone = ?, duration_minutes = ?, place = ?,
 			online_url = ?, status = ?, coordinator_id = ?, reminder_offsets = ?,
-			agenda_call_offset = ?, agenda_deadline_offset = ?, updated_at = ?
+			agenda_call_offset = ?, agenda_deadline_offset = ?, sequence = ?, updated_at = ?
 		WHERE id = ?`, args...)
 	if err != nil {
 		return dbError("update meeting", err)
@@ -221,7 +225,10 @@ func (t *Tx) CancelMeeting(id int64) (*Meeting, error) {
 	case MeetingHeld:
 		return nil, fmt.Errorf("store: meeting %d was already held: %w", id, ErrInvalid)
 	}
-	if _, err := t.ExecContext(t.ctx, `UPDATE meetings SET status = 'cancelled', updated_at = ? WHERE id = ?`, t.now, id); err != nil {
+	// The CANCEL of the invitation must carry a SEQUENCE above the last
+	// REQUEST's.
+	if _, err := t.ExecContext(t.ctx, `UPDATE meetings SET status = 'cancelled', sequence = sequence + 1, updated_at = ?
+		WHERE id = ?`, t.now, id); err != nil {
 		return nil, dbError("cancel meeting", err)
 	}
 	if _, err := t.ExecContext(t.ctx, `
@@ -230,6 +237,7 @@ func (t *Tx) CancelMeeting(id int64) (*Meeting, error) {
 		return nil, dbError("cancel meeting notifications", err)
 	}
 	m.Status, m.UpdatedAt = MeetingCancelled, fromUnix(t.now)
+	m.Sequence++
 	return m, nil
 }
 

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,9 +28,63 @@ type Member struct {
 	// Organisation is the body they represent (a municipality, a service).
 	Organisation string
 	// Emails are lower-case addresses, sorted.
-	Emails    []string
+	Emails []string
+	// Bounced are the addresses of Emails that came back as a hard
+	// failure: no mail goes to them (read-only: set by MarkBounced).
+	Bounced []string
+	// Notify is how the member wants to be reached: NotifyAuto (default),
+	// NotifyDiscord, NotifyEmail or NotifyBoth.
+	Notify    string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// Channel preferences of a member (members.notify).
+const (
+	// NotifyAuto is Discord when a Discord id is known, else e-mail.
+	NotifyAuto    = "auto"
+	NotifyDiscord = "discord"
+	NotifyEmail   = "email"
+	NotifyBoth    = "both"
+)
+
+// ValidNotify reports whether s is a channel preference.
+func ValidNotify(s string) bool {
+	switch s {
+	case NotifyAuto, NotifyDiscord, NotifyEmail, NotifyBoth:
+		return true
+	}
+	return false
+}
+
+// MailAddress is the address mail to the member goes to: the first of
+// Emails that has not bounced, or "" when there is none.
+func (m *Member) MailAddress() string {
+	for _, e := range m.Emails {
+		if !slices.Contains(m.Bounced, e) {
+			return e
+		}
+	}
+	return ""
+}
+
+// Reach says on which channels the member is reached, by their preference
+// and what is known of them: Discord needs a Discord id, e-mail an address
+// that has not bounced.
+func (m *Member) Reach() (discord, email bool) {
+	hasDiscord, hasMail := m.DiscordUserID != "", m.MailAddress() != ""
+	switch m.Notify {
+	case NotifyDiscord:
+		return hasDiscord, false
+	case NotifyEmail:
+		return false, hasMail
+	case NotifyBoth:
+		return hasDiscord, hasMail
+	}
+	if hasDiscord {
+		return true, false
+	}
+	return false, hasMail
 }
 
 // Membership is a member's place in a group.
@@ -70,10 +126,13 @@ func (s *Store) CreateMember(ctx context.Context, m *Member) error {
 // CreateMember inserts m in the transaction; see [Store.CreateMember].
 func (t *Tx) CreateMember(m *Member) error {
 	m.Emails = normaliseEmails(m.Emails)
+	if m.Notify == "" {
+		m.Notify = NotifyAuto
+	}
 	err := t.QueryRowContext(t.ctx, `
-		INSERT INTO members (discord_user_id, display_name, organisation, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		nullString(m.DiscordUserID), m.DisplayName, m.Organisation, t.now, t.now).Scan(&m.ID)
+		INSERT INTO members (discord_user_id, display_name, organisation, notify, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullString(m.DiscordUserID), m.DisplayName, m.Organisation, m.Notify, t.now, t.now).Scan(&m.ID)
 	if err != nil {
 		return dbError("create member", err)
 	}
@@ -81,7 +140,8 @@ func (t *Tx) CreateMember(m *Member) error {
 	return t.setEmails(m.ID, m.Emails)
 }
 
-// UpdateMember saves m's Discord id, name, organisation and e-mail addresses.
+// UpdateMember saves m's Discord id, name, organisation, channel preference
+// and e-mail addresses. An address kept from before keeps its bounce mark.
 func (s *Store) UpdateMember(ctx context.Context, m *Member) error {
 	return s.Write(ctx, func(tx *Tx) error { return tx.UpdateMember(m) })
 }
@@ -89,9 +149,12 @@ func (s *Store) UpdateMember(ctx context.Context, m *Member) error {
 // UpdateMember saves m in the transaction; see [Store.UpdateMember].
 func (t *Tx) UpdateMember(m *Member) error {
 	m.Emails = normaliseEmails(m.Emails)
+	if m.Notify == "" {
+		m.Notify = NotifyAuto
+	}
 	res, err := t.ExecContext(t.ctx, `
-		UPDATE members SET discord_user_id = ?, display_name = ?, organisation = ?, updated_at = ?
-		WHERE id = ?`, nullString(m.DiscordUserID), m.DisplayName, m.Organisation, t.now, m.ID)
+		UPDATE members SET discord_user_id = ?, display_name = ?, organisation = ?, notify = ?, updated_at = ?
+		WHERE id = ?`, nullString(m.DiscordUserID), m.DisplayName, m.Organisation, m.Notify, t.now, m.ID)
 	if err != nil {
 		return dbError("update member", err)
 	}
@@ -99,27 +162,65 @@ func (t *Tx) UpdateMember(m *Member) error {
 		return fmt.Errorf("store: member %d: %w", m.ID, ErrNotFound)
 	}
 	m.UpdatedAt = fromUnix(t.now)
-	if _, err := t.ExecContext(t.ctx, `DELETE FROM member_emails WHERE member_id = ?`, m.ID); err != nil {
+	keep, err := json.Marshal(m.Emails)
+	if err != nil {
+		return fmt.Errorf("store: update member emails: %w", err)
+	}
+	if _, err := t.ExecContext(t.ctx, `
+		DELETE FROM member_emails WHERE member_id = ? AND address NOT IN (SELECT value FROM json_each(?))`,
+		m.ID, string(keep)); err != nil {
 		return dbError("update member emails", err)
 	}
-	return t.setEmails(m.ID, m.Emails)
+	if err := t.setEmails(m.ID, m.Emails); err != nil {
+		return err
+	}
+	return loadEmails(t.ctx, t, m)
 }
 
+// setEmails adds the addresses the member does not have yet; one that
+// belongs to another member gives ErrConflict.
 func (t *Tx) setEmails(memberID int64, emails []string) error {
 	for _, e := range emails {
-		if _, err := t.ExecContext(t.ctx, `INSERT INTO member_emails (address, member_id) VALUES (?, ?)`, e, memberID); err != nil {
+		// DO UPDATE of the same owner is a no-op that keeps the bounce
+		// mark; another owner fails the WHERE, so nothing is returned.
+		var owner int64
+		err := t.QueryRowContext(t.ctx, `
+			INSERT INTO member_emails (address, member_id) VALUES (?, ?)
+			ON CONFLICT (address) DO UPDATE SET member_id = member_id WHERE member_id = excluded.member_id
+			RETURNING member_id`, e, memberID).Scan(&owner)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: member email %s belongs to another member: %w", e, ErrConflict)
+		}
+		if err != nil {
 			return dbError("member email "+e, err)
 		}
 	}
 	return nil
 }
 
-const memberColumns = `m.id, coalesce(m.discord_user_id, ''), m.display_name, m.organisation, m.created_at, m.updated_at`
+// MarkBounced marks address as bouncing (a hard delivery failure) with the
+// reason, and returns its member; ErrNotFound when it is no member's.
+func (t *Tx) MarkBounced(address, reason string) (*Member, error) {
+	address = strings.ToLower(strings.TrimSpace(address))
+	var memberID int64
+	err := t.QueryRowContext(t.ctx, `
+		UPDATE member_emails SET bounced_at = coalesce(bounced_at, ?), bounce_reason = ?
+		WHERE address = ? RETURNING member_id`, t.now, reason, address).Scan(&memberID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: address %s: %w", address, ErrNotFound)
+	}
+	if err != nil {
+		return nil, dbError("mark bounced "+address, err)
+	}
+	return t.Member(memberID)
+}
+
+const memberColumns = `m.id, coalesce(m.discord_user_id, ''), m.display_name, m.organisation, m.notify, m.created_at, m.updated_at`
 
 func scanMember(sc scanner) (*Member, error) {
 	var m Member
 	var created, updated int64
-	if err := sc.Scan(&m.ID, &m.DiscordUserID, &m.DisplayName, &m.Organisation, &created, &updated); err != nil {
+	if err := sc.Scan(&m.ID, &m.DiscordUserID, &m.DisplayName, &m.Organisation, &m.Notify, &created, &updated); err != nil {
 		return nil, err
 	}
 	m.CreatedAt, m.UpdatedAt = fromUnix(created), fromUnix(updated)
@@ -127,12 +228,25 @@ func scanMember(sc scanner) (*Member, error) {
 }
 
 func loadEmails(ctx context.Context, q querier, m *Member) error {
-	var err error
-	m.Emails, err = queryAll(ctx, q, "member emails", func(sc scanner) (string, error) {
-		var e string
-		return e, sc.Scan(&e)
-	}, `SELECT address FROM member_emails WHERE member_id = ? ORDER BY address`, m.ID)
-	return err
+	type address struct {
+		addr    string
+		bounced bool
+	}
+	all, err := queryAll(ctx, q, "member emails", func(sc scanner) (address, error) {
+		var a address
+		return a, sc.Scan(&a.addr, &a.bounced)
+	}, `SELECT address, bounced_at IS NOT NULL FROM member_emails WHERE member_id = ? ORDER BY address`, m.ID)
+	if err != nil {
+		return err
+	}
+	m.Emails, m.Bounced = nil, nil
+	for _, a := range all {
+		m.Emails = append(m.Emails, a.addr)
+		if a.bounced {
+			m.Bounced = append(m.Bounced, a.addr)
+		}
+	}
+	return nil
 }
 
 func memberWhere(ctx context.Context, q querier, op, where string, args ...any) (*Member, error) {
@@ -277,7 +391,7 @@ func groupMembers(ctx context.Context, q querier, groupID int64) ([]*GroupMember
 	out, err := queryAll(ctx, q, "group members", func(sc scanner) (*GroupMember, error) {
 		var gm GroupMember
 		var created, updated int64
-		if err := sc.Scan(&gm.ID, &gm.DiscordUserID, &gm.DisplayName, &gm.Organisation, &created, &updated, &gm.Role); err != nil {
+		if err := sc.Scan(&gm.ID, &gm.DiscordUserID, &gm.DisplayName, &gm.Organisation, &gm.Notify, &created, &updated, &gm.Role); err != nil {
 			return nil, err
 		}
 		gm.CreatedAt, gm.UpdatedAt = fromUnix(created), fromUnix(updated)
@@ -370,4 +484,21 @@ func discordMemberRole(ctx context.Context, q querier, groupID int64, userID str
 		return 0, "", dbError("member with discord id "+userID, err)
 	}
 	return memberID, role, nil
+}
+
+// MemberGroups lists the groups the member belongs to, by slug.
+func (t *Tx) MemberGroups(memberID int64) ([]*Group, error) {
+	return queryAll(t.ctx, t, "member groups", scanGroup, `
+		SELECT `+prefixed("g.", groupColumns)+` FROM groups g
+		JOIN memberships ms ON ms.group_id = g.id
+		WHERE ms.member_id = ? ORDER BY g.slug`, memberID)
+}
+
+// prefixed qualifies each column of a column list with prefix.
+func prefixed(prefix, columns string) string {
+	fields := strings.Split(columns, ",")
+	for i, f := range fields {
+		fields[i] = prefix + strings.TrimSpace(f)
+	}
+	return strings.Join(fields, ", ")
 }

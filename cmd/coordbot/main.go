@@ -323,6 +323,7 @@ func storeGroups(cfg *config.Config) []*store.Group {
 			CoordinatorRoleID: cg.CoordinatorRoleID, MemberRoleID: cg.MemberRoleID, TimeZone: cg.TimeZone, Locale: i18n.Lang(cg.Locale),
 			Reminders: cg.Reminders, AgendaCall: cg.AgendaCall, AgendaDeadline: cg.AgendaDeadline,
 			Nudge: cg.Nudge, MinutesNudge: cg.MinutesNudge,
+			EmailReminders: cg.EmailReminders, EmailEnabled: cfg.SMTP != nil,
 		})
 	}
 	return out
