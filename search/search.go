@@ -26,11 +26,15 @@ var ErrNoWords = errors.New("search: the query has no words to look for (letters
 // filters
 //
 //	group:SLUG  from:ADDRESS-OR-NAME  after:DATE  before:DATE  has:attachment
+//	kind:minutes|reply|bounce|any
 //
-// (in Czech skupina:, od:, po:, před: or pred:, má:příloha or ma:priloha),
-// where DATE is 2027-03-23 or 23. 3. 2027 (one word: 23.3.2027) in loc.
-// after: includes its day, before: excludes its day. Filter names are
-// matched in any letter case. Unknown "word:" forms are searched as text.
+// (in Czech skupina:, od:, po:, před: or pred:, má:příloha or ma:priloha,
+// druh:zápis|odpověď|nedoručeno|vše), where DATE is 2027-03-23 or
+// 23. 3. 2027 (one word: 23.3.2027) in loc. after: includes its day,
+// before: excludes its day. Without kind: only minutes are searched:
+// answers and bounces are kept in the archive but are not minutes.
+// Filter names and values are matched in any letter case. Unknown "word:"
+// forms are searched as text.
 //
 // The text is normalised to NFC first, so a query typed in decomposed
 // letters (as some macOS keyboards send them) reads like the composed one.
@@ -70,6 +74,12 @@ func Parse(text string, loc *time.Location) (store.SearchQuery, error) {
 			default:
 				return q, fmt.Errorf("search: filter %s: only has:attachment is known", f)
 			}
+		case "kind", "druh":
+			kind, ok := kinds[strings.ToLower(val)]
+			if !ok {
+				return q, fmt.Errorf("search: filter %s: want kind:minutes, kind:reply, kind:bounce or kind:any", f)
+			}
+			q.Kind = kind
 		default:
 			words = append(words, f)
 		}
@@ -79,6 +89,19 @@ func Parse(text string, loc *time.Location) (store.SearchQuery, error) {
 		return q, ErrNoWords
 	}
 	return q, nil
+}
+
+// kinds maps the values of the kind: filter, lower-cased, to the store's
+// kinds; Czech with and without diacritics.
+var kinds = map[string]string{
+	"minutes": store.ArchiveMinutes, "zápis": store.ArchiveMinutes, "zapis": store.ArchiveMinutes,
+	"zápisy": store.ArchiveMinutes, "zapisy": store.ArchiveMinutes,
+	"reply": store.ArchiveReply, "replies": store.ArchiveReply, "odpověď": store.ArchiveReply,
+	"odpoved": store.ArchiveReply, "odpovědi": store.ArchiveReply, "odpovedi": store.ArchiveReply,
+	"bounce": store.ArchiveBounce, "bounces": store.ArchiveBounce, "nedoručeno": store.ArchiveBounce,
+	"nedoruceno": store.ArchiveBounce, "nedoručitelné": store.ArchiveBounce, "nedorucitelne": store.ArchiveBounce,
+	"any": store.ArchiveAnyKind, "all": store.ArchiveAnyKind, "vše": store.ArchiveAnyKind,
+	"vse": store.ArchiveAnyKind, "vsechno": store.ArchiveAnyKind, "všechno": store.ArchiveAnyKind,
 }
 
 // searchable reports whether r can be part of a word the full-text index

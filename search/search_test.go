@@ -42,6 +42,15 @@ func TestParse(t *testing.T) {
 		{"filter names in any case", "FROM:x HAS:Attachment", store.SearchQuery{From: "x", HasAttachment: true}},
 		{"unknown filter is text", "https://example.cz subject:x", store.SearchQuery{Text: "https://example.cz subject:x"}},
 		{"empty value is text", "from: prevence", store.SearchQuery{Text: "from: prevence"}},
+		{"no kind: is minutes (the store's default)", "zápis", store.SearchQuery{Text: "zápis"}},
+		{"kind reply", "kind:reply omluva", store.SearchQuery{Text: "omluva", Kind: store.ArchiveReply}},
+		{"kind bounce in any case", "KIND:Bounce", store.SearchQuery{Kind: store.ArchiveBounce}},
+		{"kind any", "kind:any", store.SearchQuery{Kind: store.ArchiveAnyKind}},
+		{"kind all", "kind:all", store.SearchQuery{Kind: store.ArchiveAnyKind}},
+		{"kind minutes", "kind:minutes", store.SearchQuery{Kind: store.ArchiveMinutes}},
+		{"czech kind reply", "druh:odpověď", store.SearchQuery{Kind: store.ArchiveReply}},
+		{"czech kind without diacritics", "druh:nedoruceno", store.SearchQuery{Kind: store.ArchiveBounce}},
+		{"czech kind all", "druh:vše", store.SearchQuery{Kind: store.ArchiveAnyKind}},
 		{"filters anywhere among the words", "a group:kraj b has:attachment c", store.SearchQuery{Text: "a b c", GroupSlug: "kraj", HasAttachment: true}},
 	}
 	for _, tt := range tests {
@@ -77,6 +86,7 @@ func TestParseErrors(t *testing.T) {
 		{"no such date", "x after:31.2.2027", "search: filter after:31.2.2027: ", true},
 		{"not a date", "before:zitra", "search: filter before:zitra: ", true},
 		{"unknown has", "has:link", "search: filter has:link: only has:attachment is known", false},
+		{"unknown kind", "kind:spam", "search: filter kind:spam: want kind:minutes, kind:reply, kind:bounce or kind:any", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

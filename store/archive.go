@@ -384,7 +384,11 @@ type SearchQuery struct {
 	From          string // substring of the sender address or name
 	After, Before time.Time
 	HasAttachment bool
-	Limit         int // default 20
+	// Kind selects one kind of message like [ArchiveFilter.Kind]: ""
+	// means ArchiveMinutes (answers and bounces are kept but are not
+	// minutes), ArchiveAnyKind every kind.
+	Kind  string
+	Limit int // default 20
 }
 
 // SearchHit is one found message.
@@ -396,6 +400,8 @@ type SearchHit struct {
 	FromName  string
 	Sent      time.Time
 	MeetingID int64
+	// Kind is the message's kind (ArchiveMinutes, ArchiveReply, ArchiveBounce).
+	Kind string
 	// Attachments are the file names.
 	Attachments []string
 	// Snippet is matching text with the matches between [ and ].
@@ -439,16 +445,25 @@ func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit,
 		// bm25 weights follow the FTS column order: subject, sender, body,
 		// attachments. snippet column -1 picks the best-matching column.
 		query = `SELECT m.id, coalesce(m.message_id, ''), m.subject, m.from_addr, m.from_name, m.sent_at,
-				coalesce(m.meeting_id, 0), snippet(archive_fts, -1, '[', ']', '…', 16)
+				coalesce(m.meeting_id, 0), m.kind, snippet(archive_fts, -1, '[', ']', '…', 16)
 			FROM archive_fts JOIN archive_messages m ON m.id = archive_fts.rowid
 			WHERE archive_fts MATCH ?`
 		args = append(args, match)
 	} else {
 		query = `SELECT m.id, coalesce(m.message_id, ''), m.subject, m.from_addr, m.from_name, m.sent_at,
-				coalesce(m.meeting_id, 0), substr(m.body_text, 1, 160)
+				coalesce(m.meeting_id, 0), m.kind, substr(m.body_text, 1, 160)
 			FROM archive_messages m WHERE 1`
 	}
 	where = append(where, "m.state = 'archived'")
+	// The index holds every archived message whatever its kind (a reply is
+	// archived too), so the kind is filtered on the joined row.
+	switch q.Kind {
+	case ArchiveAnyKind:
+	case "":
+		where, args = append(where, "m.kind = ?"), append(args, ArchiveMinutes)
+	default:
+		where, args = append(where, "m.kind = ?"), append(args, q.Kind)
+	}
 	if q.GroupID != 0 {
 		where, args = append(where, "m.group_id = ?"), append(args, q.GroupID)
 	}
@@ -488,7 +503,7 @@ func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit,
 		for rows.Next() {
 			var h SearchHit
 			var sent sql.NullInt64
-			if err := rows.Scan(&h.ID, &h.MessageID, &h.Subject, &h.FromAddr, &h.FromName, &sent, &h.MeetingID, &h.Snippet); err != nil {
+			if err := rows.Scan(&h.ID, &h.MessageID, &h.Subject, &h.FromAddr, &h.FromName, &sent, &h.MeetingID, &h.Kind, &h.Snippet); err != nil {
 				return dbError("search", err)
 			}
 			h.Sent = nullTime(sent)
