@@ -52,11 +52,14 @@ type outgoing struct {
 // once (messages carry a nonce from the row's key with enforce_nonce; the
 // card and the scheduled event are recorded on the meeting).
 func (b *Bot) Deliver(ctx context.Context, n *store.Notification) (string, error) {
-	m, err := b.store.Meeting(ctx, n.MeetingID)
+	g, err := b.store.Group(ctx, n.GroupID)
 	if err != nil {
 		return "", err
 	}
-	g, err := b.store.Group(ctx, n.GroupID)
+	if n.Kind == outbox.KindNoticeDM {
+		return b.deliverNotice(ctx, n, g)
+	}
+	m, err := b.store.Meeting(ctx, n.MeetingID)
 	if err != nil {
 		return "", err
 	}
@@ -146,6 +149,11 @@ func (b *Bot) Deliver(ctx context.Context, n *store.Notification) (string, error
 	default:
 		return "", fmt.Errorf("bot: unknown message kind %q", n.Kind)
 	}
+	return b.send(ctx, n, out)
+}
+
+// send posts out to the row's channel, or to its member's direct messages.
+func (b *Bot) send(ctx context.Context, n *store.Notification, out outgoing) (string, error) {
 	channel := n.ChannelID
 	if n.MemberID != 0 {
 		member, err := b.store.Member(ctx, n.MemberID)
@@ -166,6 +174,30 @@ func (b *Bot) Deliver(ctx context.Context, n *store.Notification) (string, error
 		return "", fmt.Errorf("bot: send %s: %w", n.Kind, err)
 	}
 	return sent.ID, nil
+}
+
+// deliverNotice tells one coordinator, in a direct message, what a
+// KindNotice row says (a bounce, an answer by mail that could not be read
+// or was refused).
+func (b *Bot) deliverNotice(ctx context.Context, n *store.Notification, g *store.Group) (string, error) {
+	notice, err := outbox.ParseNotice(n.Payload)
+	if err != nil {
+		return "", err
+	}
+	name, title := "", ""
+	if notice.MemberID != 0 {
+		if m, err := b.store.Member(ctx, notice.MemberID); err == nil {
+			name = m.DisplayName
+		}
+	}
+	if n.MeetingID != 0 {
+		if m, err := b.store.Meeting(ctx, n.MeetingID); err == nil {
+			title = m.Title
+		}
+	}
+	out := outgoing{AllowedMentions: &discordgo.MessageAllowedMentions{}, Nonce: nonce(n.IdempotencyKey), EnforceNonce: true,
+		Content: truncate("⚠️ "+escape(notice.Text(g.Locale, name, title)), 2000)}
+	return b.send(ctx, n, out)
 }
 
 // post sends a message with its nonce (discordgo's MessageSend has no

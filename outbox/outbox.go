@@ -154,6 +154,9 @@ const (
 	// refused it (the meeting was cancelled or has started, the sender is
 	// not the member the answer names...).
 	NoticeRefusedAnswer = "refused_answer"
+	// NoticeDeliveryFailed: a message failed for good in a group without
+	// a Discord channel to say so in; Detail names its kind.
+	NoticeDeliveryFailed = "delivery_failed"
 )
 
 // Tell adds a notice to the group's coordinators, due now. key makes it

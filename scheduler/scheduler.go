@@ -14,6 +14,7 @@ package scheduler
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -267,16 +268,26 @@ func (sc *Scheduler) retry(ctx context.Context, n *store.Notification, cause err
 		log.Error("record failure", "err", err)
 	}
 	log.Error("message failed for good", "err", cause)
-	if n.Kind == outbox.KindDeliveryFailed {
+	switch n.Kind {
+	case outbox.KindDeliveryFailed, outbox.KindNotice, outbox.KindNoticeDM:
 		return // do not report the failure of a report
 	}
 	g, err := sc.store.Group(ctx, n.GroupID)
-	if err != nil || g.DiscordChannelID == "" {
+	if err != nil {
 		return
 	}
 	report := &store.Notification{GroupID: n.GroupID, MeetingID: n.MeetingID, Kind: outbox.KindDeliveryFailed,
 		Due: sc.clock.Now(), ChannelID: g.DiscordChannelID, IdempotencyKey: n.IdempotencyKey + ":failed",
 		Payload: fmt.Sprintf(`{"failed_kind":%q}`, n.Kind)}
+	if g.DiscordChannelID == "" {
+		// No channel to say it in: the coordinators are told on their own
+		// channels.
+		payload, _ := json.Marshal(outbox.Notice{Subject: outbox.NoticeDeliveryFailed, MemberID: n.MemberID,
+			Detail: string(n.Kind)}) // a struct of strings and ints always marshals
+		report = &store.Notification{GroupID: n.GroupID, MeetingID: n.MeetingID, Kind: outbox.KindNotice,
+			Due: sc.clock.Now(), Channel: store.ChannelEmail, ChannelID: outbox.GroupTarget(g),
+			IdempotencyKey: "notice:" + n.IdempotencyKey + ":failed", Payload: string(payload)}
+	}
 	if _, err := sc.store.EnqueueNotifications(ctx, []*store.Notification{report}); err != nil {
 		log.Error("enqueue failure report", "err", err)
 	}
