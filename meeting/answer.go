@@ -31,32 +31,42 @@ func (s *Service) Answer(ctx context.Context, a Actor, meetingID, inGroup int64,
 	if answer != store.AnswerYes && answer != store.AnswerNo && answer != store.AnswerMaybe {
 		return nil, refuse(textBadAnswer)
 	}
-	note, substitute = cut(multiLine(note), MaxNote), cut(singleLine(substitute), MaxSubstitute)
-	var res Answered
+	var res *Answered
 	err := s.write(ctx, func(tx *store.Tx) error {
-		m, g, err := meetingIn(tx, meetingID, inGroup)
-		if err != nil {
-			return err
-		}
-		who, err := s.respondent(tx, g, a)
-		if err != nil {
-			return err
-		}
-		now := s.Now()
-		if err := open(m, now); err != nil {
-			return err
-		}
-		rs := &store.RSVP{MeetingID: m.ID, MemberID: who, Answer: answer, Note: note, Substitute: substitute, Via: a.Via}
-		if err := tx.SetRSVP(rs); err != nil {
-			return err
-		}
-		res = Answered{Result: Result{Meeting: m, Group: g}, RSVP: rs}
-		return outbox.Refresh(tx, g, m, now, s.EditDelay)
+		var err error
+		res, err = s.answerTx(tx, a, meetingID, inGroup, answer, note, substitute)
+		return err
 	})
 	if err != nil {
 		return nil, errorf("answer", err)
 	}
-	return &res, nil
+	return res, nil
+}
+
+// answerTx is Answer inside a transaction the caller owns: a mail answer
+// records it in the transaction that marks the message's action done.
+func (s *Service) answerTx(tx *store.Tx, a Actor, meetingID, inGroup int64, answer, note, substitute string) (*Answered, error) {
+	if answer != store.AnswerYes && answer != store.AnswerNo && answer != store.AnswerMaybe {
+		return nil, refuse(textBadAnswer)
+	}
+	note, substitute = cut(multiLine(note), MaxNote), cut(singleLine(substitute), MaxSubstitute)
+	m, g, err := meetingIn(tx, meetingID, inGroup)
+	if err != nil {
+		return nil, err
+	}
+	who, err := s.respondent(tx, g, a)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	if err := open(m, now); err != nil {
+		return nil, err
+	}
+	rs := &store.RSVP{MeetingID: m.ID, MemberID: who, Answer: answer, Note: note, Substitute: substitute, Via: a.Via}
+	if err := tx.SetRSVP(rs); err != nil {
+		return nil, err
+	}
+	return &Answered{Result: Result{Meeting: m, Group: g}, RSVP: rs}, outbox.Refresh(tx, g, m, now, s.EditDelay)
 }
 
 // respondent is the member a member's action is for: the actor, or for
@@ -127,49 +137,70 @@ func AgendaDeadline(g *store.Group, m *store.Meeting) time.Time {
 // not marked late.
 func (s *Service) Propose(ctx context.Context, a Actor, meetingID, inGroup int64, title, details string) (*Proposed, error) {
 	title, details = singleLine(title), multiLine(details)
-	if err := checkTitle(title); err != nil {
+	if err := checkProposal(title, details); err != nil {
 		return nil, err
 	}
-	if len([]rune(details)) > store.MaxAgendaDetails {
-		return nil, refuse(textDetailsTooLong, store.MaxAgendaDetails)
-	}
-	var res Proposed
+	var res *Proposed
 	err := s.write(ctx, func(tx *store.Tx) error {
-		m, g, err := meetingIn(tx, meetingID, inGroup)
-		if err != nil {
-			return err
-		}
-		author := a.MemberID
-		if !a.Operator || a.MemberID != 0 {
-			if author, err = s.respondent(tx, g, a); err != nil {
-				return err
-			}
-		}
-		now := s.Now()
-		// A coordinator writing a meeting up afterwards records what was
-		// discussed: items may be added to a meeting that took place.
-		writeUp := false
-		if m.Status == store.MeetingHeld || (m.Status == store.MeetingScheduled && !now.Before(m.Start)) {
-			_, role, err := actorIn(tx, g, a, store.RoleMember)
-			writeUp = err == nil && role == store.RoleCoordinator
-		}
-		if err := open(m, now); err != nil && !writeUp {
-			return err
-		}
-		it := &store.AgendaItem{MeetingID: m.ID, AuthorID: author, Title: title, Details: details}
-		if writeUp {
-			it.Status = store.AgendaAccepted // what was discussed, not a proposal
-		}
-		if err := tx.AddAgendaItem(it); err != nil {
-			return err
-		}
-		res = Proposed{Result: Result{Meeting: m, Group: g}, Item: it, Late: !writeUp && now.After(AgendaDeadline(g, m))}
-		return outbox.Refresh(tx, g, m, now, s.EditDelay)
+		var err error
+		res, err = s.proposeTx(tx, a, meetingID, inGroup, title, details)
+		return err
 	})
 	if err != nil {
 		return nil, errorf("propose", err)
 	}
-	return &res, nil
+	return res, nil
+}
+
+// checkProposal refuses an empty or too long title and too long details.
+func checkProposal(title, details string) error {
+	if err := checkTitle(title); err != nil {
+		return err
+	}
+	if len([]rune(details)) > store.MaxAgendaDetails {
+		return refuse(textDetailsTooLong, store.MaxAgendaDetails)
+	}
+	return nil
+}
+
+// proposeTx is Propose inside a transaction the caller owns: an agenda
+// item sent by mail is added in the transaction that marks the message's
+// action done, so it is added exactly once.
+func (s *Service) proposeTx(tx *store.Tx, a Actor, meetingID, inGroup int64, title, details string) (*Proposed, error) {
+	title, details = singleLine(title), multiLine(details)
+	if err := checkProposal(title, details); err != nil {
+		return nil, err
+	}
+	m, g, err := meetingIn(tx, meetingID, inGroup)
+	if err != nil {
+		return nil, err
+	}
+	author := a.MemberID
+	if !a.Operator || a.MemberID != 0 {
+		if author, err = s.respondent(tx, g, a); err != nil {
+			return nil, err
+		}
+	}
+	now := s.Now()
+	// A coordinator writing a meeting up afterwards records what was
+	// discussed: items may be added to a meeting that took place.
+	writeUp := false
+	if m.Status == store.MeetingHeld || (m.Status == store.MeetingScheduled && !now.Before(m.Start)) {
+		_, role, err := actorIn(tx, g, a, store.RoleMember)
+		writeUp = err == nil && role == store.RoleCoordinator
+	}
+	if err := open(m, now); err != nil && !writeUp {
+		return nil, err
+	}
+	it := &store.AgendaItem{MeetingID: m.ID, AuthorID: author, Title: title, Details: details}
+	if writeUp {
+		it.Status = store.AgendaAccepted // what was discussed, not a proposal
+	}
+	if err := tx.AddAgendaItem(it); err != nil {
+		return nil, err
+	}
+	res := &Proposed{Result: Result{Meeting: m, Group: g}, Item: it, Late: !writeUp && now.After(AgendaDeadline(g, m))}
+	return res, outbox.Refresh(tx, g, m, now, s.EditDelay)
 }
 
 // SetAgendaStatus withdraws (store.AgendaWithdrawn: its author or a
