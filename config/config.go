@@ -254,8 +254,8 @@ func (c *Config) Parts() []string {
 
 // RequireSecrets reports whether the secrets of the named parts are set,
 // so that a command fails before it connects rather than being refused
-// by the server. The parts are "discord" (discord.token) and "mail"
-// (mail.password). A part whose section is not configured has no secret
+// by the server. The parts are "discord" (discord.token), "mail"
+// (mail.password) and "smtp" (smtp.password, when smtp.username is set). A part whose section is not configured has no secret
 // to require and is skipped: a command that needs the section itself
 // checks that it is there. The error for the first missing secret is an
 // [*Error] naming the key and the environment variable that sets it; an
@@ -288,6 +288,13 @@ func (c *Config) secret(part string) (key, envVar string, value Secret, configur
 			value, configured = c.Mail.Password, true
 		}
 		return "mail.password", EnvIMAPPassword, value, configured, nil
+	case "smtp":
+		// A relay on loopback may need no login; a username needs its
+		// password.
+		if c.SMTP != nil && c.SMTP.Username != "" {
+			value, configured = c.SMTP.Password, true
+		}
+		return "smtp.password", EnvSMTPPassword, value, configured, nil
 	default:
 		return "", "", "", false, fmt.Errorf("config: RequireSecrets: unknown part %q", part)
 	}

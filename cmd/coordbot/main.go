@@ -373,7 +373,7 @@ func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
 	}
 	// serve connects to every configured server, so their secrets must be
 	// there; other commands load the configuration without them.
-	if err := g.cfg.RequireSecrets("discord", "mail"); err != nil {
+	if err := g.cfg.RequireSecrets("discord", "mail", "smtp"); err != nil {
 		return err
 	}
 	m := NewMain(g.cfg, g.logger)
