@@ -217,7 +217,14 @@ func (sc *Scheduler) deliver(ctx context.Context, n *store.Notification) {
 	}
 	sender := sc.senders[n.Channel]
 	if sender == nil {
-		sc.retry(ctx, n, fmt.Errorf("scheduler: no sender for channel %q", n.Channel))
+		// The channel is not configured in this run ([discord] or [smtp]
+		// missing): retrying cannot help, and a pending row would be
+		// claimed again at every wake.
+		reason := fmt.Sprintf("no sender for channel %s (not configured)", n.Channel)
+		if err := sc.store.SkipNotification(ctx, n.ID, reason); err != nil && !errors.Is(err, store.ErrNotFound) {
+			log.Error("skip", "err", err)
+		}
+		log.Warn("message skipped", "reason", reason)
 		return
 	}
 	msgID, err := sender.Deliver(ctx, n)
@@ -419,14 +426,19 @@ func (sc *Scheduler) fanOut(ctx context.Context, n *store.Notification) error {
 	}
 	kind, _ := outbox.FanOut(n)
 	mail := g.EmailEnabled && sc.senders[store.ChannelEmail] != nil
+	chat := sc.senders[store.ChannelDiscord] != nil
 	now := sc.clock.Now()
 	rows := make([]*store.Notification, 0, len(to))
 	unreachable := 0
 	for _, gm := range to {
 		discord, email := gm.Reach()
-		if mailOnly {
-			discord = false
+		if discord && !email && !chat && gm.Notify == store.NotifyAuto && gm.MailAddress() != "" {
+			// "auto" means the channel that works: no bot runs here.
+			email = true
 		}
+		// The group's own e-mail rows reach members by e-mail only: a
+		// Discord member has the channel's posts.
+		discord = discord && chat && !mailOnly
 		email = email && mail
 		if discord {
 			rows = append(rows, &store.Notification{GroupID: n.GroupID, MeetingID: n.MeetingID, Kind: kind, Due: now,
