@@ -7,8 +7,24 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"unicode"
 
+	"coordbot/i18n"
 	"coordbot/store"
+)
+
+// Sentences of the member rules (the rest are in texts.go).
+var (
+	textEmailAlone = i18n.Text{CS: "„%s“: zapište jen adresu, např. %s.",
+		EN: "“%s”: write the address alone, e.g. %s."}
+	textEmailNoDomain = i18n.Text{CS: "Adresa „%s“ není platný e-mail (za @ nenásleduje doména).",
+		EN: "“%s” is not a valid e-mail address (the part after @ is not a domain)."}
+	textBadNotify = i18n.Text{CS: "Kanál oznámení „%s“ neznám: zadejte auto, discord, email nebo both.",
+		EN: "Unknown notification channel “%s”: give auto, discord, email or both."}
+	textNotifyNoEmail = i18n.Text{CS: "%s nemá e-mailovou adresu, na kterou lze psát (žádnou nebo se vrací); zadejte ji, nebo zvolte jiný kanál.",
+		EN: "%s has no e-mail address mail can go to (none, or it bounces); give one or choose another channel."}
+	textNotifyNoDiscord = i18n.Text{CS: "%s nemá Discord účet; zadejte ho, nebo zvolte jiný kanál.",
+		EN: "%s has no Discord account; give it or choose another channel."}
 )
 
 // MemberInput is a member as a coordinator registers them.
@@ -22,6 +38,10 @@ type MemberInput struct {
 	// Role is store.RoleMember, store.RoleCoordinator, or "" to keep an
 	// existing member's role (member for a new one).
 	Role string
+	// Notify is the channel preference (store.NotifyAuto, NotifyDiscord,
+	// NotifyEmail, NotifyBoth), or "" to keep an existing member's
+	// (NotifyAuto for a new one).
+	Notify string
 }
 
 // AddedMember is a member as AddMember left them.
@@ -97,18 +117,100 @@ func (e *RowError) Error() string { return fmt.Sprintf("row %d: %v", e.Row, e.Er
 // Unwrap returns the refusal or store error of the row.
 func (e *RowError) Unwrap() error { return e.Err }
 
-// ParseEmails reads addresses separated by commas, semicolons or spaces;
-// each must be a bare address.
+// ParseEmails reads addresses separated by commas or semicolons (or spaces,
+// when every word is an address); each must be a bare address, see
+// [CheckEmail]. They come back lower-cased.
 func ParseEmails(text string) ([]string, error) {
 	var out []string
-	for _, e := range strings.FieldsFunc(text, func(c rune) bool { return c == ',' || c == ';' || c == ' ' }) {
-		a, err := mail.ParseAddress(e)
-		if err != nil || a.Name != "" {
-			return nil, refuse(textBadEmail, e)
+	for _, piece := range strings.FieldsFunc(text, func(c rune) bool { return c == ',' || c == ';' }) {
+		piece = strings.TrimSpace(piece)
+		if piece == "" {
+			continue
 		}
-		out = append(out, strings.ToLower(a.Address))
+		addr, err := CheckEmail(piece)
+		if err == nil {
+			out = append(out, addr)
+			continue
+		}
+		// "a@x.cz b@y.cz" is a list; "jana obec.cz" and "Jana <j@x.cz>"
+		// are refused whole, so the message shows what was typed.
+		words := strings.Fields(piece)
+		if len(words) < 2 || strings.ContainsAny(piece, "<>\"") {
+			return nil, err
+		}
+		var list []string
+		for _, w := range words {
+			a, werr := CheckEmail(w)
+			if werr != nil {
+				return nil, err
+			}
+			list = append(list, a)
+		}
+		out = append(out, list...)
 	}
 	return out, nil
+}
+
+// CheckEmail is the rule every door applies to a member's address: s must
+// be one bare address (no display name, angle brackets or comment), whose
+// part after @ is an Internet domain. It returns the address lower-cased,
+// or a refusal that says what is wrong ("jana@", "jana obec.cz", "a@b@c",
+// "Jana <jana@obec.cz>", "jana@obeccz").
+func CheckEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	if err != nil || len(s) > 254 {
+		return "", refuse(textBadEmail, s)
+	}
+	at := strings.LastIndexByte(a.Address, '@')
+	domainOK := at > 0 && isMailDomain(a.Address[at+1:])
+	if a.Address != s {
+		// A display name, <brackets>, a comment or a quoted local part.
+		if domainOK && !strings.ContainsAny(a.Address, " \"\\") {
+			return "", refuse(textEmailAlone, s, strings.ToLower(a.Address))
+		}
+		return "", refuse(textBadEmail, s)
+	}
+	if !domainOK {
+		return "", refuse(textEmailNoDomain, s)
+	}
+	return strings.ToLower(s), nil
+}
+
+// isMailDomain reports whether s looks like an Internet domain: at least
+// two dot-separated labels of letters, digits and inner hyphens. It catches
+// "jana@obeccz" and "jana@[10.0.0.1]", which net/mail accepts.
+func isMailDomain(s string) bool {
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return false
+		}
+		for _, c := range l {
+			if c != '-' && !unicode.IsLetter(c) && !unicode.IsDigit(c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkNotify refuses a preference that is not one, and one that cannot
+// reach the member: e-mail only without an address that works, Discord
+// only without a Discord id. "both" and "auto" reach whatever is known.
+func checkNotify(m *store.Member, notify string) error {
+	switch {
+	case !store.ValidNotify(notify):
+		return refuse(textBadNotify, notify)
+	case notify == store.NotifyEmail && m.MailAddress() == "":
+		return refuse(textNotifyNoEmail, m.DisplayName)
+	case notify == store.NotifyDiscord && m.DiscordUserID == "":
+		return refuse(textNotifyNoDiscord, m.DisplayName)
+	}
+	return nil
 }
 
 func addMember(tx *store.Tx, g *store.Group, in MemberInput) (*AddedMember, error) {
@@ -124,6 +226,10 @@ func addMember(tx *store.Tx, g *store.Group, in MemberInput) (*AddedMember, erro
 	case "", store.RoleMember, store.RoleCoordinator:
 	default:
 		return nil, refuse(textBadRole)
+	}
+	in.Notify = strings.ToLower(strings.TrimSpace(in.Notify))
+	if in.Notify != "" && !store.ValidNotify(in.Notify) {
+		return nil, refuse(textBadNotify, in.Notify)
 	}
 	// Find the one person these details point at.
 	var found *store.Member
@@ -157,7 +263,14 @@ func addMember(tx *store.Tx, g *store.Group, in MemberInput) (*AddedMember, erro
 		if in.Name == "" {
 			return nil, refuse(textNoName)
 		}
-		res.Member = &store.Member{DisplayName: in.Name, Organisation: in.Organisation, Emails: emails, DiscordUserID: in.DiscordID}
+		res.Member = &store.Member{DisplayName: in.Name, Organisation: in.Organisation, Emails: emails,
+			DiscordUserID: in.DiscordID, Notify: store.NotifyAuto}
+		if in.Notify != "" {
+			if err := checkNotify(res.Member, in.Notify); err != nil {
+				return nil, err
+			}
+			res.Member.Notify = in.Notify
+		}
 		if err := tx.CreateMember(res.Member); err != nil {
 			return nil, err
 		}
@@ -180,6 +293,12 @@ func addMember(tx *store.Tx, g *store.Group, in MemberInput) (*AddedMember, erro
 			if !slices.Contains(m.Emails, e) {
 				m.Emails = append(m.Emails, e)
 			}
+		}
+		if in.Notify != "" {
+			if err := checkNotify(m, in.Notify); err != nil {
+				return nil, err
+			}
+			m.Notify = in.Notify
 		}
 		if err := tx.UpdateMember(m); err != nil {
 			return nil, err
@@ -234,9 +353,13 @@ type Details struct {
 	Organisation *string
 	// Emails replace the member's addresses.
 	Emails *[]string
+	// Notify is the channel preference: store.NotifyAuto, NotifyDiscord,
+	// NotifyEmail or NotifyBoth.
+	Notify *string
 }
 
-// SetDetails records a member's organisation and e-mail addresses. A member
+// SetDetails records a member's organisation, e-mail addresses and channel
+// preference. A member
 // sets their own (target nil); a coordinator may set someone else's (target
 // names them by Discord id and name), which adds them to the group.
 func (s *Service) SetDetails(ctx context.Context, a Actor, groupID int64, target *Actor, d Details) (*store.Member, error) {
@@ -274,6 +397,18 @@ func (s *Service) SetDetails(ctx context.Context, a Actor, groupID int64, target
 				return err
 			}
 			m.Emails = emails
+		}
+		if d.Notify != nil {
+			notify := strings.ToLower(strings.TrimSpace(*d.Notify))
+			if notify == "" {
+				notify = store.NotifyAuto
+			}
+			// m.Bounced still holds the marks read before: a kept address
+			// keeps its mark, a new one has none, so MailAddress is right.
+			if err := checkNotify(m, notify); err != nil {
+				return err
+			}
+			m.Notify = notify
 		}
 		if err := tx.UpdateMember(m); errors.Is(err, store.ErrConflict) {
 			return refuse(textEmailTaken, strings.Join(m.Emails, ", "))
