@@ -232,16 +232,22 @@ type Group struct {
 }
 
 // Parts returns the names of the configured parts of the service, in this
-// order: "bot" and "scheduler" (when Discord is configured: the scheduler
-// delivers through Discord), "mail" (when Mail is configured) and "http"
-// (when HTTP is configured).
+// order: "bot" (when Discord is configured), "smtp" (when SMTP is), then
+// "scheduler" (when either is: it delivers through them), "mail" (when Mail
+// is configured) and "http" (when HTTP is configured).
 func (c *Config) Parts() []string {
 	if c == nil {
 		return nil
 	}
 	var parts []string
 	if c.Discord != nil {
-		parts = append(parts, "bot", "scheduler")
+		parts = append(parts, "bot")
+	}
+	if c.SMTP != nil {
+		parts = append(parts, "smtp")
+	}
+	if c.Discord != nil || c.SMTP != nil {
+		parts = append(parts, "scheduler")
 	}
 	if c.Mail != nil {
 		parts = append(parts, "mail")
@@ -255,9 +261,10 @@ func (c *Config) Parts() []string {
 // RequireSecrets reports whether the secrets of the named parts are set,
 // so that a command fails before it connects rather than being refused
 // by the server. The parts are "discord" (discord.token), "mail"
-// (mail.password) and "smtp" (smtp.password, when smtp.username is set). A part whose section is not configured has no secret
-// to require and is skipped: a command that needs the section itself
-// checks that it is there. The error for the first missing secret is an
+// (mail.password) and "smtp" (smtp.password, when smtp.username is
+// set). A part whose section is not configured has no secret to require
+// and is skipped: a command that needs the section itself checks that it
+// is there. The error for the first missing secret is an
 // [*Error] naming the key and the environment variable that sets it; an
 // unknown part name is a programming error and gets a plain error.
 func (c *Config) RequireSecrets(parts ...string) error {

@@ -145,7 +145,7 @@ func TestExampleFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := cfg.Parts(), []string{"bot", "scheduler", "mail", "http"}; !slices.Equal(got, want) {
+		if got, want := cfg.Parts(), []string{"bot", "smtp", "scheduler", "mail", "http"}; !slices.Equal(got, want) {
 			t.Errorf("Parts() = %v, want %v", got, want)
 		}
 		if cfg.Discord.Token.Reveal() != testToken || cfg.Mail.Password.Reveal() != testPassword {
@@ -914,6 +914,7 @@ func TestParts(t *testing.T) {
 		{"discord_only", &Config{Discord: &Discord{}}, []string{"bot", "scheduler"}},
 		{"mail_and_http", &Config{Mail: &Mail{}, HTTP: &HTTP{}}, []string{"mail", "http"}},
 		{"all", &Config{Discord: &Discord{}, Mail: &Mail{}, HTTP: &HTTP{}}, []string{"bot", "scheduler", "mail", "http"}},
+		{"smtp_without_discord", &Config{SMTP: &SMTP{}, Mail: &Mail{}}, []string{"smtp", "scheduler", "mail"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
