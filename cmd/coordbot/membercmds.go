@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -19,13 +20,14 @@ func (e *env) cmdMember(ctx context.Context, g *globals, args []string) error {
 }
 
 func (e *env) cmdMemberAdd(ctx context.Context, g *globals, args []string) error {
-	fs := e.newFlagSet("member add", "-group SLUG -email ADDR [-name NAME] [-organisation ORG] [-coordinator] [-discord-id ID]")
+	fs := e.newFlagSet("member add", "-group SLUG -email ADDR [-name NAME] [-organisation ORG] [-coordinator] [-discord-id ID] [-notify auto|discord|email|both]")
 	slug := fs.String("group", "", "the group's `slug`")
 	email := fs.String("email", "", "e-mail `address` (several separated by commas)")
 	name := fs.String("name", "", "full `name`, as the annual report shows it")
 	org := fs.String("organisation", "", "the `organisation` they represent (a municipality, a service)")
 	coordinator := fs.Bool("coordinator", false, "a coordinator of the group")
 	discordID := fs.String("discord-id", "", "their Discord user `id`")
+	notifyFlag := fs.String("notify", "", "how they are told: `auto` (Discord when their Discord id is known, else e-mail; the default), discord, email or both")
 	rest, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -36,6 +38,12 @@ func (e *env) cmdMemberAdd(ctx context.Context, g *globals, args []string) error
 	if *email == "" && *discordID == "" {
 		return usagef("member add: give -email (or -discord-id)")
 	}
+	var notify string
+	if *notifyFlag != "" {
+		if notify, err = parseNotify(*notifyFlag); err != nil {
+			return usagef("member add: -%v", err)
+		}
+	}
 	core, done, err := e.openCore(ctx, g)
 	if err != nil {
 		return err
@@ -45,7 +53,7 @@ func (e *env) cmdMemberAdd(ctx context.Context, g *globals, args []string) error
 	if err != nil {
 		return err
 	}
-	in := meeting.MemberInput{Name: *name, Organisation: *org, DiscordID: *discordID}
+	in := meeting.MemberInput{Name: *name, Organisation: *org, DiscordID: *discordID, Notify: notify}
 	if *email != "" {
 		in.Emails = []string{*email}
 	}
@@ -60,9 +68,44 @@ func (e *env) cmdMemberAdd(ctx context.Context, g *globals, args []string) error
 	if res.Created {
 		verb = "added"
 	}
-	fmt.Fprintf(e.stdout, "member %d %s: %s <%s>, %s, %s of %s\n", res.Member.ID, verb, res.Member.DisplayName,
-		strings.Join(res.Member.Emails, ", "), orNone(res.Member.Organisation), res.Role, grp.Slug)
+	fmt.Fprintf(e.stdout, "member %d %s: %s <%s>, %s, %s of %s; notify %s\n", res.Member.ID, verb, res.Member.DisplayName,
+		strings.Join(res.Member.Emails, ", "), orNone(res.Member.Organisation), res.Role, grp.Slug, notifyShown(res.Member))
 	return nil
+}
+
+// reachNames names the channels the member is reached on (Member.Reach).
+func reachNames(m *store.Member) []string {
+	out := []string{}
+	discord, email := m.Reach()
+	if discord {
+		out = append(out, "discord")
+	}
+	if email {
+		out = append(out, "email")
+	}
+	return out
+}
+
+// notifyShown is the member's preference and what it gives, e.g.
+// "auto → email" or "email → nowhere (no address mail can go to)".
+func notifyShown(m *store.Member) string {
+	reach := reachNames(m)
+	if len(reach) == 0 {
+		return m.Notify + " → nowhere (no Discord id or e-mail address that works)"
+	}
+	return m.Notify + " → " + strings.Join(reach, " + ")
+}
+
+// emailsShown lists the member's addresses, marking those that bounce.
+func emailsShown(m *store.Member) string {
+	shown := make([]string, len(m.Emails))
+	for i, a := range m.Emails {
+		shown[i] = a
+		if slices.Contains(m.Bounced, a) {
+			shown[i] += " (vrací se / bouncing)"
+		}
+	}
+	return strings.Join(shown, ", ")
 }
 
 func orNone(s string) string {
@@ -81,6 +124,12 @@ type memberJSON struct {
 	Organisation string   `json:"organisation"`
 	Role         string   `json:"role"`
 	DiscordID    string   `json:"discord_id"`
+	// Bounced are the addresses of Emails that bounce: no mail goes there.
+	Bounced []string `json:"bounced"`
+	// Notify is the preference (auto, discord, email, both); Reach the
+	// channels it gives with what is known ("discord", "email").
+	Notify string   `json:"notify"`
+	Reach  []string `json:"reach"`
 }
 
 func (e *env) cmdMemberList(ctx context.Context, g *globals, args []string) error {
@@ -113,8 +162,13 @@ func (e *env) cmdMemberList(ctx context.Context, g *globals, args []string) erro
 		if emails == nil {
 			emails = []string{}
 		}
+		bounced := gm.Bounced
+		if bounced == nil {
+			bounced = []string{}
+		}
 		out = append(out, memberJSON{ID: gm.ID, Email: firstEmail(&gm.Member), Emails: emails, Name: gm.DisplayName,
-			Organisation: gm.Organisation, Role: gm.Role, DiscordID: gm.DiscordUserID})
+			Organisation: gm.Organisation, Role: gm.Role, DiscordID: gm.DiscordUserID, Bounced: bounced,
+			Notify: gm.Notify, Reach: reachNames(&gm.Member)})
 	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -127,9 +181,10 @@ func (e *env) cmdMemberList(ctx context.Context, g *globals, args []string) erro
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tORGANISATION\tE-MAIL\tROLE\tDISCORD")
-	for _, m := range out {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Name, m.Organisation, strings.Join(m.Emails, ", "), m.Role, m.DiscordID)
+	fmt.Fprintln(tw, "ID\tNAME\tORGANISATION\tE-MAIL\tROLE\tDISCORD\tNOTIFY")
+	for _, gm := range members {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", gm.ID, gm.DisplayName, gm.Organisation, emailsShown(&gm.Member), gm.Role,
+			gm.DiscordUserID, notifyShown(&gm.Member))
 	}
 	fmt.Fprintf(tw, "%s\n", i18n.Count(i18n.English, len(out), "member", "members", "members"))
 	return tw.Flush()
@@ -176,14 +231,21 @@ func (e *env) cmdMemberRemove(ctx context.Context, g *globals, args []string) er
 }
 
 func (e *env) cmdMemberImport(ctx context.Context, g *globals, args []string) error {
-	fs := e.newFlagSet("member import", "-group SLUG FILE.csv (header name,organisation,email[,discord_id,role]; , or ; separated)")
+	fs := e.newFlagSet("member import", "-group SLUG [-notify auto|discord|email|both] FILE.csv (header name,organisation,email[,discord_id,role,notify]; , or ; separated)")
 	slug := fs.String("group", "", "the group's `slug`")
+	notifyFlag := fs.String("notify", "", "the channel preference of rows without a notify value: `auto`, discord, email or both (default: keep a known member's, auto for a new one)")
 	rest, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
 		return usagef("member import: give one CSV file")
+	}
+	var notify string
+	if *notifyFlag != "" {
+		if notify, err = parseNotify(*notifyFlag); err != nil {
+			return usagef("member import: -%v", err)
+		}
 	}
 	rows, err := readMemberCSV(rest[0])
 	var ce *memberCSVError
@@ -205,8 +267,12 @@ func (e *env) cmdMemberImport(ctx context.Context, g *globals, args []string) er
 	}
 	list := make([]meeting.MemberInput, 0, len(rows))
 	for _, r := range rows {
-		list = append(list, meeting.MemberInput{Name: r.Name, Organisation: r.Organisation, Emails: []string{r.Email},
-			DiscordID: r.DiscordID, Role: r.Role})
+		in := meeting.MemberInput{Name: r.Name, Organisation: r.Organisation, Emails: []string{r.Email},
+			DiscordID: r.DiscordID, Role: r.Role, Notify: r.Notify}
+		if in.Notify == "" {
+			in.Notify = notify
+		}
+		list = append(list, in)
 	}
 	added, updated, err := core.ImportMembers(ctx, meeting.Operator(), grp.ID, list)
 	if err != nil {

@@ -6,16 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"os"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/unicode/norm"
 
+	"coordbot/i18n"
+	"coordbot/meeting"
 	"coordbot/store"
 )
 
@@ -32,6 +32,9 @@ type MemberRow struct {
 	// Role is [store.RoleMember] or [store.RoleCoordinator], or "" when the
 	// file gives none; the importer decides what that means.
 	Role string
+	// Notify is the channel preference ([store.NotifyAuto] and the others),
+	// or "" when the file gives none.
+	Notify string
 	// Line is the line of the file the row starts on; the header is line 1.
 	Line int
 }
@@ -57,6 +60,7 @@ const (
 	colEmail        = "email"
 	colDiscordID    = "discord_id"
 	colRole         = "role"
+	colNotify       = "notify"
 )
 
 // memberColumns maps a header, lower-cased, to its column: the English
@@ -67,6 +71,7 @@ var memberColumns = map[string]string{
 	"email": colEmail, "e-mail": colEmail,
 	"discord_id": colDiscordID,
 	"role":       colRole,
+	"notify":     colNotify, "oznámení": colNotify, "oznameni": colNotify, "kanál": colNotify, "kanal": colNotify,
 }
 
 // memberRoles maps a role, lower-cased, to the store's; Czech in both
@@ -76,6 +81,24 @@ var memberRoles = map[string]string{
 	"členka": store.RoleMember, "clenka": store.RoleMember,
 	"coordinator": store.RoleCoordinator, "koordinátor": store.RoleCoordinator, "koordinator": store.RoleCoordinator,
 	"koordinátorka": store.RoleCoordinator, "koordinatorka": store.RoleCoordinator,
+}
+
+// memberNotify maps a channel preference, lower-cased, to the store's:
+// the English names and the Czech ones (those of the bot's /member set).
+var memberNotify = map[string]string{
+	"auto": store.NotifyAuto, "automaticky": store.NotifyAuto,
+	"discord": store.NotifyDiscord,
+	"email":   store.NotifyEmail, "e-mail": store.NotifyEmail,
+	"both": store.NotifyBoth, "oboje": store.NotifyBoth, "obojí": store.NotifyBoth, "oboji": store.NotifyBoth,
+}
+
+// parseNotify reads a channel preference as a member list or the -notify
+// flag gives it.
+func parseNotify(s string) (string, error) {
+	if n, ok := memberNotify[strings.ToLower(norm.NFC.String(strings.TrimSpace(s)))]; ok {
+		return n, nil
+	}
+	return "", fmt.Errorf("notify %q: want auto, discord, email or both (automaticky, discord, e-mail, oboje)", s)
 }
 
 // utf8BOM is what Excel's "CSV UTF-8" puts at the start of the file.
@@ -94,8 +117,8 @@ func readMemberCSV(path string) ([]MemberRow, error) {
 // is the file name used in errors.
 //
 // The first line is the header: name, organisation and email (or Czech
-// jméno, organizace, e-mail), optionally discord_id and role, in any order
-// and any case. The separator is "," or ";", whichever the header uses
+// jméno, organizace, e-mail), optionally discord_id, role and notify (the
+// channel preference, Czech oznámení or kanál), in any order and any case. The separator is "," or ";", whichever the header uses
 // (Czech Excel writes ";"). The text is UTF-8, with or without a byte order
 // mark, or else windows-1250, which is what Czech Excel's plain "CSV"
 // writes; it is decoded without comment. Fields are quoted as in RFC 4180.
@@ -265,8 +288,8 @@ func memberHeader(rec []string) ([]string, []string) {
 		}
 		col, ok := memberColumns[h]
 		if !ok {
-			problems = append(problems, fmt.Sprintf("unknown column %q: the columns are name, organisation, email, discord_id and role "+
-				"(or jméno, organizace, e-mail)", rec[i]))
+			problems = append(problems, fmt.Sprintf("unknown column %q: the columns are name, organisation, email, discord_id, role and notify "+
+				"(or jméno, organizace, e-mail, oznámení)", rec[i]))
 			continue
 		}
 		if seen[col] {
@@ -278,7 +301,7 @@ func memberHeader(rec []string) ([]string, []string) {
 	}
 	for _, col := range []string{colName, colOrganisation, colEmail} {
 		if !seen[col] {
-			problems = append(problems, fmt.Sprintf("no column %s in the header (want name, organisation and email; discord_id and role are optional)", col))
+			problems = append(problems, fmt.Sprintf("no column %s in the header (want name, organisation and email; discord_id, role and notify are optional)", col))
 		}
 	}
 	return cols, problems
@@ -290,7 +313,7 @@ func memberHeader(rec []string) ([]string, []string) {
 func memberRow(header, rec []string) (MemberRow, []string) {
 	var row MemberRow
 	var msgs []string
-	var email, discordID, role string
+	var email, discordID, role, notify string
 	for i, v := range rec {
 		v = strings.TrimSpace(v)
 		switch header[i] {
@@ -304,6 +327,8 @@ func memberRow(header, rec []string) (MemberRow, []string) {
 			discordID = v
 		case colRole:
 			role = v
+		case colNotify:
+			notify = v
 		case "":
 			if v != "" {
 				msgs = append(msgs, fmt.Sprintf("%q is in column %d, which has no header", v, i+1))
@@ -333,6 +358,12 @@ func memberRow(header, rec []string) (MemberRow, []string) {
 			msgs = append(msgs, fmt.Sprintf("role %q: want member or coordinator (člen, koordinátor), or nothing", role))
 		}
 	}
+	if notify != "" {
+		var err error
+		if row.Notify, err = parseNotify(notify); err != nil {
+			msgs = append(msgs, err.Error())
+		}
+	}
 	return row, msgs
 }
 
@@ -346,42 +377,15 @@ func blankRecord(rec []string) bool {
 	return true
 }
 
-// bareAddress checks that s is one e-mail address without a display name
-// and returns it lower-cased.
+// bareAddress checks s by the core's rule for a member's address
+// ([meeting.CheckEmail]) and returns it lower-cased, so that the whole file
+// is checked before anything is imported.
 func bareAddress(s string) (string, error) {
-	a, err := mail.ParseAddress(s)
-	if err != nil {
-		return "", fmt.Errorf("%q is not an e-mail address", s)
+	addr, err := meeting.CheckEmail(s)
+	if r, ok := meeting.IsRefusal(err); ok {
+		return "", errors.New(r.Message(i18n.English))
 	}
-	if a.Name != "" || a.Address != s {
-		return "", fmt.Errorf("%q: write the address alone, e.g. %q", s, a.Address)
-	}
-	at := strings.LastIndexByte(s, '@')
-	if !isMailDomain(s[at+1:]) {
-		return "", fmt.Errorf("%q is not an e-mail address (the part after @ is not a domain)", s)
-	}
-	return strings.ToLower(s), nil
-}
-
-// isMailDomain reports whether s looks like an Internet domain: at least
-// two dot-separated labels of letters, digits and inner hyphens. It catches
-// "jana@obeccz" and "jana@[10.0.0.1]", which net/mail accepts.
-func isMailDomain(s string) bool {
-	labels := strings.Split(s, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
-			return false
-		}
-		for _, c := range l {
-			if c != '-' && !unicode.IsLetter(c) && !unicode.IsDigit(c) {
-				return false
-			}
-		}
-	}
-	return true
+	return addr, err
 }
 
 // checkDiscordID checks that s is a Discord user ID: a snowflake, digits

@@ -28,18 +28,31 @@ func (e *env) cmdMinutes(ctx context.Context, g *globals, args []string) error {
 }
 
 func (e *env) cmdMinutesList(ctx context.Context, g *globals, args []string) error {
-	fs := e.newFlagSet("minutes list", "[-unfiled | -quarantined | -meeting ID] [-limit N]")
+	fs := e.newFlagSet("minutes list", "[-unfiled | -quarantined | -meeting ID] [-kind minutes|reply|bounce|any] [-limit N]")
 	unfiled := fs.Bool("unfiled", false, "archived minutes not matched to a meeting")
-	quarantined := fs.Bool("quarantined", false, "messages set aside, with the reason")
+	quarantined := fs.Bool("quarantined", false, "messages set aside, with the reason (every kind, unless -kind)")
 	meeting := fs.Int64("meeting", 0, "minutes filed under meeting `ID`")
+	kind := fs.String("kind", "", "what is listed: `minutes` (the default), reply (answers and agenda items sent by mail), bounce (delivery reports) or any")
 	limit := fs.Int("limit", 50, "at most `N` messages")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	f := store.ArchiveFilter{Unfiled: *unfiled, MeetingID: *meeting, Limit: *limit, State: store.ArchiveArchived}
 	if *quarantined {
-		f.State = store.ArchiveQuarantined
+		// A message set aside may be anything: show them all unless asked.
+		f.State, f.Kind = store.ArchiveQuarantined, store.ArchiveAnyKind
 	}
+	switch *kind {
+	case "":
+	case store.ArchiveMinutes, store.ArchiveReply, store.ArchiveBounce, store.ArchiveAnyKind:
+		f.Kind = *kind
+	case "all":
+		f.Kind = store.ArchiveAnyKind
+	default:
+		return usagef("minutes list: -kind %q: want minutes, reply, bounce or any", *kind)
+	}
+	// The KIND column appears whenever more than minutes may be listed.
+	showKind := f.Kind != "" && f.Kind != store.ArchiveMinutes
 	s, err := openStore(ctx, g)
 	if err != nil {
 		return err
@@ -55,7 +68,11 @@ func (e *env) cmdMinutesList(ctx context.Context, g *globals, args []string) err
 	}
 	loc := defaultLocation(g)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tDATE\tFROM\tSUBJECT\tMEETING\tATTACHMENTS\tREASON")
+	kindHead := ""
+	if showKind {
+		kindHead = "KIND\t"
+	}
+	fmt.Fprintln(tw, "ID\t"+kindHead+"DATE\tFROM\tSUBJECT\tMEETING\tATTACHMENTS\tREASON")
 	for _, m := range msgs {
 		date := "-"
 		if !m.Sent.IsZero() {
@@ -69,7 +86,11 @@ func (e *env) cmdMinutesList(ctx context.Context, g *globals, args []string) err
 		for _, a := range m.Attachments {
 			names = append(names, a.Filename)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, date, m.FromAddr, oneLine(m.Subject), meeting,
+		kindCell := ""
+		if showKind {
+			kindCell = m.Kind + "\t"
+		}
+		fmt.Fprintf(tw, "%d\t%s%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, kindCell, date, m.FromAddr, oneLine(m.Subject), meeting,
 			strings.Join(names, ", "), m.Reason)
 	}
 	return tw.Flush()
