@@ -1,0 +1,145 @@
+package mailer
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+
+	"coordbot/i18n"
+)
+
+// MessageID returns the Message-ID, without angle brackets, of the mail
+// sent for the outbox row with idempotency key key: 32 hex digits of the
+// key's SHA-256 at domain (the sender's domain; "coordbot.invalid" when
+// it is empty). The same row always gets the same Message-ID, so a resend
+// after a crash is recognisable, and the intake can match a reply's
+// In-Reply-To to the row.
+func MessageID(key, domain string) string {
+	if domain == "" {
+		domain = "coordbot.invalid"
+	}
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])[:32] + "@" + strings.ToLower(domain)
+}
+
+// domainOf returns the domain of an address, "" when it has none.
+func domainOf(address string) string {
+	if i := strings.LastIndexByte(address, '@'); i >= 0 {
+		return address[i+1:]
+	}
+	return ""
+}
+
+// content is a rendered message before MIME: its subject, its text as
+// paragraphs (lines within a paragraph separated by "\n"), and for iMIP
+// the calendar object and its method.
+type content struct {
+	Subject    string
+	Paragraphs []string
+	Calendar   []byte
+	Method     string
+}
+
+// envelope is what a message's header says beyond the content.
+type envelope struct {
+	From, ReplyTo, To *mail.Address
+	MessageID         string // without angle brackets
+	Date              time.Time
+	Lang              i18n.Lang
+}
+
+// htmlBody is the text/html part: each paragraph a <p>, its lines joined
+// by <br>; html/template escapes every piece of text.
+var htmlBody = template.Must(template.New("body").Funcs(template.FuncMap{
+	"lines": func(s string) []string { return strings.Split(s, "\n") },
+}).Parse(`<!DOCTYPE html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<body>
+{{range .Paragraphs}}<p>{{range $i, $l := lines .}}{{if $i}}<br>
+{{end}}{{$l}}{{end}}</p>
+{{end}}</body></html>
+`))
+
+// compose writes the whole message (header and body, CRLF line endings):
+// multipart/alternative with text/plain, text/html and, for iMIP, the
+// text/calendar part last (the richest alternative, RFC 2046 5.1.4).
+func compose(env envelope, c *content) ([]byte, error) {
+	var h mail.Header
+	h.SetAddressList("From", []*mail.Address{env.From})
+	if env.ReplyTo != nil {
+		h.SetAddressList("Reply-To", []*mail.Address{env.ReplyTo})
+	}
+	h.SetAddressList("To", []*mail.Address{env.To})
+	h.SetSubject(c.Subject)
+	h.SetDate(env.Date)
+	h.SetMessageID(env.MessageID)
+	lang := "cs"
+	if env.Lang == i18n.English {
+		lang = "en"
+	}
+	h.Set("Content-Language", lang)
+	// RFC 3834: out-of-office responders must not answer, so only people's
+	// replies come back to the archive.
+	h.Set("Auto-Submitted", "auto-generated")
+	h.SetContentType("multipart/alternative", nil)
+
+	var buf bytes.Buffer
+	w, err := message.CreateWriter(&buf, h.Header)
+	if err != nil {
+		return nil, fmt.Errorf("mailer: compose: %w", err)
+	}
+	plain := strings.Join(c.Paragraphs, "\n\n") + "\n"
+	if err := part(w, "text/plain", map[string]string{"charset": "UTF-8"}, "quoted-printable", func(pw io.Writer) error {
+		_, err := io.WriteString(pw, plain)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := part(w, "text/html", map[string]string{"charset": "UTF-8"}, "quoted-printable", func(pw io.Writer) error {
+		return htmlBody.Execute(pw, struct {
+			Lang, Subject string
+			Paragraphs    []string
+		}{lang, c.Subject, c.Paragraphs})
+	}); err != nil {
+		return nil, err
+	}
+	if c.Calendar != nil {
+		// base64 carries the calendar's CRLF lines and folding exactly.
+		if err := part(w, "text/calendar", map[string]string{"method": c.Method, "charset": "UTF-8"}, "base64", func(pw io.Writer) error {
+			_, err := pw.Write(c.Calendar)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("mailer: compose: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// part writes one part of a multipart writer.
+func part(w *message.Writer, mediaType string, params map[string]string, encoding string, body func(io.Writer) error) error {
+	var ph message.Header
+	ph.SetContentType(mediaType, params)
+	ph.Set("Content-Transfer-Encoding", encoding)
+	pw, err := w.CreatePart(ph)
+	if err != nil {
+		return fmt.Errorf("mailer: compose %s: %w", mediaType, err)
+	}
+	if err := body(pw); err != nil {
+		return fmt.Errorf("mailer: compose %s: %w", mediaType, err)
+	}
+	if err := pw.Close(); err != nil {
+		return fmt.Errorf("mailer: compose %s: %w", mediaType, err)
+	}
+	return nil
+}
