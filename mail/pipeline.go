@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -23,6 +24,14 @@ type Archive interface {
 	Meeting(ctx context.Context, id int64) (*store.Meeting, error)
 	Meetings(ctx context.Context, f store.MeetingFilter) ([]*store.Meeting, error)
 	ThreadMeeting(ctx context.Context, messageIDs []string) (int64, error)
+	// SentMail, MemberByEmail, Member and MembershipOf tell replies and
+	// bounces (answers to coordbot's own mail) from minutes.
+	SentMail(ctx context.Context, messageIDs []string) (*store.Notification, error)
+	MemberByEmail(ctx context.Context, address string) (*store.Member, error)
+	Member(ctx context.Context, id int64) (*store.Member, error)
+	MembershipOf(ctx context.Context, groupID, memberID int64) (*store.Membership, error)
+	// PendingMailActions lists stored messages whose action is not done.
+	PendingMailActions(ctx context.Context) ([]int64, error)
 }
 
 // MinutesNotifier hears about minutes filed under a meeting, after the
@@ -42,6 +51,14 @@ const (
 // Pipeline is the Filer that every intake uses (IMAP, .eml, mbox, Maildir):
 // it parses a message, checks its sender and size, matches it to a
 // meeting and stores it, archived or quarantined, raw bytes always kept.
+//
+// Not every message is minutes: a reply to coordbot's own mail (an iMIP
+// REPLY, a reply whose first line says yes, no or maybe, a proposal for
+// the agenda) and a delivery status report are stored as
+// store.ArchiveReply or store.ArchiveBounce with an action (store.MailAction)
+// in the same transaction, and the action is carried out by Actions after
+// the commit. A crash in between leaves the action pending; FinishPending,
+// at the next start, carries it out.
 type Pipeline struct {
 	archive Archive
 	// AllowedSenders are addresses (lower-case) or "@domain" entries whose
@@ -54,6 +71,10 @@ type Pipeline struct {
 	MatchWindow time.Duration
 	// Notifier, when set, hears about minutes filed under a meeting.
 	Notifier MinutesNotifier
+	// Actions, when set, carries out the actions of replies and bounces
+	// after they are stored (*meeting.Service). Without it they stay
+	// pending until a pipeline that has it runs FinishPending.
+	Actions Actions
 	// ParseOptions tune MIME parsing.
 	ParseOptions ParseOptions
 	Logger       *slog.Logger
@@ -165,7 +186,7 @@ func (p *Pipeline) FileBatch(ctx context.Context, ins []Incoming) ([]Outcome, er
 		if ms[i], err = p.decide(ctx, &preps[i], groups, batchThreads); err != nil {
 			return nil, fmt.Errorf("mail: file %s: %w", preps[i].in.Source, err)
 		}
-		if m := ms[i]; m.MessageID != "" && m.MeetingID != 0 {
+		if m := ms[i]; m.MessageID != "" && m.MeetingID != 0 && m.Kind == store.ArchiveMinutes {
 			batchThreads[m.MessageID] = m.MeetingID
 		}
 	}
@@ -179,7 +200,10 @@ func (p *Pipeline) FileBatch(ctx context.Context, ins []Incoming) ([]Outcome, er
 	for i, m := range ms {
 		outs[i] = outcomeOf(&store.ArchiveRef{ID: m.ID, State: m.State, Reason: m.Reason, MeetingID: m.MeetingID})
 		outs[i].Duplicate = dups[i]
-		if !dups[i] && outs[i].Disposition == Archived && outs[i].MeetingID != 0 && p.Notifier != nil {
+		if !dups[i] && m.ActionState == store.ActionPending {
+			p.act(ctx, m.ID)
+		}
+		if !dups[i] && m.Kind == store.ArchiveMinutes && outs[i].Disposition == Archived && outs[i].MeetingID != 0 && p.Notifier != nil {
 			if err := p.Notifier.MinutesArchived(ctx, outs[i].MeetingID, outs[i].ID); err != nil {
 				p.Logger.Warn("minutes announcement failed", "meeting_id", outs[i].MeetingID, "archive_id", outs[i].ID, "err", err)
 			}
@@ -207,6 +231,7 @@ func (p *Pipeline) decide(ctx context.Context, pr *prepared, groups []*store.Gro
 		Raw:         in.Raw,
 		Source:      in.Source,
 		State:       store.ArchiveArchived,
+		Kind:        store.ArchiveMinutes,
 	}
 	switch {
 	case p.MaxMessageSize > 0 && in.Size > p.MaxMessageSize:
@@ -216,6 +241,16 @@ func (p *Pipeline) decide(ctx context.Context, pr *prepared, groups []*store.Gro
 	case pr.perr != nil:
 		m.State, m.Reason = store.ArchiveQuarantined, ReasonUnreadable+": "+pr.perr.Error()
 	default:
+		c, err := p.classify(ctx, in.Raw, parsed)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			// A reply or a report: the member check of classify
+			// replaces the sender check of minutes.
+			p.fileClassified(m, c, parsed)
+			return m, nil
+		}
 		allowed, err := p.senderAllowed(ctx, parsed.From.Addr)
 		if err != nil {
 			return nil, err
@@ -228,17 +263,78 @@ func (p *Pipeline) decide(ctx context.Context, pr *prepared, groups []*store.Gro
 	if m.State != store.ArchiveArchived {
 		return m, nil
 	}
-	for _, a := range parsed.Attachments {
-		as := sha256.Sum256(a.Content)
-		m.Attachments = append(m.Attachments, &store.Attachment{Filename: a.Filename, MediaType: a.MediaType,
-			Content: a.Content, SHA256: hex.EncodeToString(as[:]), Text: a.Text})
-	}
+	m.Attachments = attachmentsOf(parsed)
 	groupID, meetingID, err := p.match(ctx, parsed, m.Received, groups, batchThreads)
 	if err != nil {
 		return nil, err
 	}
 	m.GroupID, m.MeetingID = groupID, meetingID
 	return m, nil
+}
+
+// fileClassified fills the row of a reply or a report: its kind, meeting
+// and action, or the reason it is quarantined.
+func (p *Pipeline) fileClassified(m *store.ArchiveMessage, c *classified, parsed *Parsed) {
+	m.Kind, m.GroupID, m.MeetingID = c.kind, c.groupID, c.meetingID
+	if c.quarantine != "" {
+		m.State, m.Reason = store.ArchiveQuarantined, c.quarantine
+		return
+	}
+	if c.action != nil {
+		m.Action, m.ActionState = c.action.Encode(), store.ActionPending
+	}
+	m.Attachments = attachmentsOf(parsed)
+}
+
+// attachmentsOf turns the parsed files into archive attachments.
+func attachmentsOf(parsed *Parsed) []*store.Attachment {
+	var out []*store.Attachment
+	for _, a := range parsed.Attachments {
+		as := sha256.Sum256(a.Content)
+		out = append(out, &store.Attachment{Filename: a.Filename, MediaType: a.MediaType,
+			Content: a.Content, SHA256: hex.EncodeToString(as[:]), Text: a.Text})
+	}
+	return out
+}
+
+// act carries out a stored message's action; a failure is logged and the
+// action stays pending for FinishPending.
+func (p *Pipeline) act(ctx context.Context, archiveID int64) {
+	if p.Actions == nil {
+		p.Logger.Warn("mail action left pending: no core to carry it out", "archive_id", archiveID)
+		return
+	}
+	if err := p.Actions.MailAction(ctx, archiveID); err != nil {
+		p.Logger.Error("mail action failed, left pending", "archive_id", archiveID, "err", err)
+	}
+}
+
+// FinishPending carries out the actions of stored messages that are still
+// pending: those of a process that stopped between storing a message and
+// acting on it. The intake runs it at start, before it reads new mail.
+// Each action is marked in the transaction that does it, so running this
+// twice does nothing the second time.
+func (p *Pipeline) FinishPending(ctx context.Context) error {
+	if p.Actions == nil {
+		return errors.New("mail: finish pending actions: no core to carry them out")
+	}
+	ids, err := p.archive.PendingMailActions(ctx)
+	if err != nil {
+		return fmt.Errorf("mail: finish pending actions: %w", err)
+	}
+	var errs []error
+	for _, id := range ids {
+		if err := p.Actions.MailAction(ctx, id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("mail: finish pending actions: %w", err)
+	}
+	if len(ids) > 0 {
+		p.Logger.Info("pending mail actions finished", "count", len(ids))
+	}
+	return nil
 }
 
 // wholeKept says where the whole of an oversized message is, by where it
