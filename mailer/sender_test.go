@@ -2,6 +2,7 @@ package mailer_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -425,3 +426,44 @@ func waitIdle(t *testing.T, e *env, sc *scheduler.Scheduler, idle chan time.Time
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestImplicitTLSAndLoopbackWithoutTLS(t *testing.T) {
+	for _, mode := range []string{"tls", "none"} {
+		t.Run(mode, func(t *testing.T) {
+			e := newEnv(t, i18n.Czech)
+			m := e.member("Petr Dvořák", "petr@obec.example.cz")
+			srv := startSMTPMode(t, mode)
+			cfg := config.SMTP{Addr: srv.Addr, TLS: mode, From: "Koordinace <koordinace@mesto.example.cz>",
+				FromName: "Koordinace", FromAddress: "koordinace@mesto.example.cz"}
+			if mode == "tls" {
+				cfg.Username, cfg.Password = smtpUser, config.Secret(smtpPassword)
+			}
+			snd := mailer.New(e.store, cfg, "", e.core, e.clock.Now, nil)
+			defer snd.Close()
+			snd.TLSConfig = &tls.Config{RootCAs: srv.Roots}
+			n := e.row(outbox.KindInvitation, m, `{"sequence":0}`)
+			id, err := snd.Deliver(e.ctx(), n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs := srv.Messages()
+			if len(msgs) != 1 || msgs[0].From != "koordinace@mesto.example.cz" {
+				t.Fatalf("messages %+v", msgs)
+			}
+			p := parse(t, msgs[0].Data)
+			if from := p.address(t, "From"); from.Name != "Koordinace" || from.Address != "koordinace@mesto.example.cz" {
+				t.Errorf("From = %v; want smtp.from", from)
+			}
+			if rt := p.Header.Get("Reply-To"); rt != "" {
+				t.Errorf("Reply-To %q without mail.address", rt)
+			}
+			if id != mailer.MessageID(n.IdempotencyKey, "mesto.example.cz") {
+				t.Errorf("Message-ID %q not at smtp.from's domain", id)
+			}
+			// Without mail.address, answers go to smtp.from: the organizer.
+			if _, ev := p.event(t); prop(ev, ical.PropOrganizer) != "mailto:koordinace@mesto.example.cz" {
+				t.Errorf("ORGANIZER %q", prop(ev, ical.PropOrganizer))
+			}
+		})
+	}
+}

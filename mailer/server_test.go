@@ -54,20 +54,30 @@ type smtpServer struct {
 	arrived chan struct{}
 	// logout, when set, receives a value per closed logged-in session.
 	logout chan struct{}
+	// noAuth accepts mail without a login (a loopback relay).
+	noAuth bool
 	// open are the accepted connections, for dropAll.
 	open []net.Conn
 
 	srv *smtp.Server
 }
 
-// startSMTP starts the server; it stops when the test ends.
-func startSMTP(t testing.TB) *smtpServer {
+// startSMTP starts the server with STARTTLS; it stops when the test ends.
+func startSMTP(t testing.TB) *smtpServer { return startSMTPMode(t, "starttls") }
+
+// startSMTPMode starts the server for smtp.tls mode: "starttls", "tls"
+// (implicit TLS on the listener) or "none" (no TLS, and no login needed).
+func startSMTPMode(t testing.TB, mode string) *smtpServer {
 	t.Helper()
 	cert, roots := testCertificate(t)
-	s := &smtpServer{Roots: roots, refuseRcpt: map[string]*smtp.SMTPError{}, arrived: make(chan struct{}, 10000)}
+	s := &smtpServer{Roots: roots, refuseRcpt: map[string]*smtp.SMTPError{}, arrived: make(chan struct{}, 10000),
+		noAuth: mode == "none"}
 	s.srv = smtp.NewServer(s)
 	s.srv.Domain = "localhost"
-	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}}
+	if mode == "starttls" {
+		s.srv.TLSConfig = tlsConfig
+	}
 	s.srv.ReadTimeout = 30 * time.Second
 	s.srv.WriteTimeout = 30 * time.Second
 	s.srv.MaxMessageBytes = 1 << 20
@@ -76,6 +86,9 @@ func startSMTP(t testing.TB) *smtpServer {
 		t.Fatal(err)
 	}
 	s.Addr = ln.Addr().String()
+	if mode == "tls" {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -130,7 +143,9 @@ func (s *smtpServer) Messages() []received {
 }
 
 // NewSession implements smtp.Backend.
-func (s *smtpServer) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }
+func (s *smtpServer) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return &session{s: s, auth: s.noAuth}, nil
+}
 
 // session is one connection's state.
 type session struct {
