@@ -108,6 +108,8 @@ type prepared struct {
 	hash   string
 	parsed *Parsed
 	perr   error
+	// parts are what classify reads: calendar parts, delivery reports.
+	parts *mailParts
 }
 
 // prepare hashes and parses every message, on as many goroutines as there
@@ -123,7 +125,7 @@ func (p *Pipeline) prepare(ins []Incoming) []prepared {
 			in.Size = int64(len(in.Raw))
 		}
 		sum := sha256.Sum256(in.Raw)
-		preps[i] = prepared{in: in, hash: hex.EncodeToString(sum[:]), parsed: &Parsed{}}
+		preps[i] = prepared{in: in, hash: hex.EncodeToString(sum[:]), parsed: &Parsed{}, parts: &mailParts{}}
 		// Attachments are hostile input for hand-written decoders: a panic
 		// quarantines this message instead of stopping the service (which
 		// would meet the same message again at every start).
@@ -139,6 +141,9 @@ func (p *Pipeline) prepare(ins []Incoming) []prepared {
 			parsed = &Parsed{}
 		}
 		preps[i].parsed, preps[i].perr = parsed, perr
+		if perr == nil {
+			preps[i].parts = scanParts(in.Raw)
+		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(ins))
 	if workers <= 1 {
@@ -241,7 +246,7 @@ func (p *Pipeline) decide(ctx context.Context, pr *prepared, groups []*store.Gro
 	case pr.perr != nil:
 		m.State, m.Reason = store.ArchiveQuarantined, ReasonUnreadable+": "+pr.perr.Error()
 	default:
-		c, err := p.classify(ctx, in.Raw, parsed)
+		c, err := p.classify(ctx, pr.parts, parsed)
 		if err != nil {
 			return nil, err
 		}

@@ -41,8 +41,7 @@ type classified struct {
 // coordbot's mail or a member's address, a calendar REPLY, and a reply to
 // an invitation, reminder, nudge or call for agenda items; anything else
 // is nil (minutes, decided as before).
-func (p *Pipeline) classify(ctx context.Context, raw []byte, parsed *Parsed) (*classified, error) {
-	parts := scanParts(raw)
+func (p *Pipeline) classify(ctx context.Context, parts *mailParts, parsed *Parsed) (*classified, error) {
 	if len(parts.deliveryStatus) > 0 {
 		c, err := p.classifyReport(ctx, parsed, parts)
 		if c != nil || err != nil {
@@ -261,8 +260,9 @@ const (
 	maxScanParts = 500
 )
 
-// scanParts walks a raw message's MIME tree. It does not descend into
-// attached messages: a forwarded invitation is not an answer.
+// scanParts walks a raw message's MIME tree (in the pipeline's parallel
+// prepare step, beside Parse). It does not descend into attached messages:
+// a forwarded invitation is not an answer.
 func scanParts(raw []byte) *mailParts {
 	ps := &mailParts{}
 	h, body, _ := splitHeader(raw)
@@ -290,19 +290,24 @@ func (ps *mailParts) walk(h mimeHeader, body []byte, depth int, n *int, defaultT
 		}
 		return
 	}
+	isCalendar := mt == "text/calendar" || mt == "application/ics" || strings.HasSuffix(filename, ".ics")
+	isStatus := mt == "message/delivery-status" || mt == "message/global-delivery-status"
+	isReturned := ps.returnedID == "" && (mt == "text/rfc822-headers" || mt == "message/rfc822" ||
+		mt == "message/global-headers" || mt == "message/global")
+	if !isCalendar && !isStatus && !isReturned {
+		return // not decoded: attachments can be large, and Parse has read them
+	}
 	data, _ := decodeTransfer(body, h.get("content-transfer-encoding"))
 	switch {
-	case mt == "text/calendar" || mt == "application/ics" || strings.HasSuffix(filename, ".ics"):
+	case isCalendar:
 		text, _ := decodeText(data, params["charset"])
 		ps.calendars = append(ps.calendars, calendarPart{method: params["method"], data: []byte(text)})
-	case mt == "message/delivery-status" || mt == "message/global-delivery-status":
+	case isStatus:
 		ps.deliveryStatus = append(ps.deliveryStatus, data)
-	case mt == "text/rfc822-headers" || mt == "message/rfc822" || mt == "message/global-headers" || mt == "message/global":
-		if ps.returnedID == "" {
-			rh, _, _ := splitHeader(bytes.TrimLeft(data, "\r\n"))
-			if ids := parseMsgIDs(rh.get("message-id")); len(ids) > 0 {
-				ps.returnedID = ids[0]
-			}
+	default:
+		rh, _, _ := splitHeader(bytes.TrimLeft(data, "\r\n"))
+		if ids := parseMsgIDs(rh.get("message-id")); len(ids) > 0 {
+			ps.returnedID = ids[0]
 		}
 	}
 }
