@@ -41,7 +41,9 @@ func (e *env) cmdImport(ctx context.Context, g *globals, args []string) error {
 	defer s.Close()
 	p := newPipeline(g.cfg, s, g.logger)
 	p.Now = e.now
-	p.Notifier = e.core(s) // minutes filed here are announced by a running serve
+	core := e.core(s)
+	p.Notifier = core // minutes filed here are announced by a running serve
+	p.Actions = core  // and answers by mail are recorded
 	im := mail.NewImporter(p, g.logger.With("component", "import"))
 	im.MaxMessageSize = p.MaxMessageSize
 	// The whole bytes of a message over the limit are kept beside the
@@ -106,7 +108,9 @@ func (e *env) cmdFetchMail(ctx context.Context, g *globals, args []string) error
 	defer s.Close()
 	p := newPipeline(g.cfg, s, g.logger)
 	p.Now = e.now
-	p.Notifier = e.core(s) // minutes filed here are announced by a running serve
+	core := e.core(s)
+	p.Notifier = core // minutes filed here are announced by a running serve
+	p.Actions = core  // and answers by mail are recorded
 	in := mail.NewIntake(imapConfig(g.cfg.Mail), p, g.logger.With("component", "imap"))
 	sum, err := in.FetchOnce(ctx)
 	fmt.Fprintln(e.stdout, sum)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"coordbot/bot"
 	"coordbot/config"
 	"coordbot/mail"
+	"coordbot/mailer"
 	"coordbot/meeting"
 	"coordbot/scheduler"
 	"coordbot/store"
@@ -31,6 +33,9 @@ type Main struct {
 	BotEditDelay time.Duration
 	// Clock drives the scheduler; tests replace it.
 	Clock scheduler.Clock
+	// SMTPTLS, when set, is the TLS configuration of the e-mail sender
+	// (tests trust their server's certificate with it).
+	SMTPTLS *tls.Config
 	// HTTPAddr is where the calendar feeds listen, once running.
 	HTTPAddr string
 
@@ -76,10 +81,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.BotEditDelay > 0 {
 		core.EditDelay = m.BotEditDelay
 	}
-	if cfg.Discord != nil {
-		if err := m.startBot(ctx, core); err != nil {
-			return err
-		}
+	if err := m.startSenders(ctx, core); err != nil {
+		return err
 	}
 	if cfg.Mail != nil {
 		m.startMail(s, core)
@@ -133,33 +136,53 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// startBot connects the Discord bot and starts the scheduler that
-// delivers the outbox through it; both run until Close. When Discord is
-// unreachable at start, the bot keeps trying in the background (see
-// bot.Start) and serve runs meanwhile, as it does while IMAP is down.
-func (m *Main) startBot(ctx context.Context, core *meeting.Service) error {
+// startSenders starts what delivers the outbox: the Discord bot (when
+// [discord] is configured), the e-mail sender (when [smtp] is) and the
+// scheduler that hands each due row to the sender of its channel; they
+// run until Close. When Discord is unreachable at start, the bot keeps
+// trying in the background (see bot.Start) and serve runs meanwhile, as
+// it does while IMAP or SMTP is down.
+func (m *Main) startSenders(ctx context.Context, core *meeting.Service) error {
 	s := core.Store()
-	dc := m.Config.Discord
-	cfg := bot.Config{Token: dc.Token.Reveal(), GuildID: dc.GuildID, ApplicationID: dc.ApplicationID, APIURL: dc.APIURL}
-	if m.Config.Mail != nil {
-		cfg.ArchiveAddress = m.Config.Mail.Address
+	senders := map[string]scheduler.Sender{}
+	var b *bot.Bot
+	if dc := m.Config.Discord; dc != nil {
+		cfg := bot.Config{Token: dc.Token.Reveal(), GuildID: dc.GuildID, ApplicationID: dc.ApplicationID, APIURL: dc.APIURL}
+		if m.Config.Mail != nil {
+			cfg.ArchiveAddress = m.Config.Mail.Address
+		}
+		var err error
+		if b, err = bot.New(cfg, core, m.Logger.With("component", "bot")); err != nil {
+			return err
+		}
+		b.Now = m.Now
+		senders[store.ChannelDiscord] = b
 	}
-	b, err := bot.New(cfg, core, m.Logger.With("component", "bot"))
-	if err != nil {
-		return err
+	var smtpSender *mailer.Sender
+	if m.Config.SMTP != nil {
+		smtpSender = m.newMailer(core)
+		senders[store.ChannelEmail] = smtpSender
 	}
-	b.Now = m.Now
-	sched := scheduler.New(s, map[string]scheduler.Sender{store.ChannelDiscord: b}, m.Clock, m.Logger.With("component", "scheduler"))
+	if len(senders) == 0 {
+		return nil
+	}
+	sched := scheduler.New(s, senders, m.Clock, m.Logger.With("component", "scheduler"))
 	// A use case that wrote outbox rows wakes the scheduler at once;
 	// another process's commits reach it through the store's watcher.
+	// Set before the bot takes its first click.
 	core.Changed = sched.Wake
-	if err := b.Start(ctx); err != nil {
-		return err
+	if b != nil {
+		if err := b.Start(ctx); err != nil {
+			return err
+		}
+		m.parts = append(m.parts, part{name: "bot", stop: b.Stop})
 	}
-	m.parts = append(m.parts, part{name: "bot", stop: b.Stop})
+	if smtpSender != nil {
+		m.parts = append(m.parts, part{name: "smtp", stop: func(context.Context) error { return smtpSender.Close() }})
+	}
 
-	// The scheduler sends through the bot, so it stops first (parts stop
-	// in reverse order).
+	// The scheduler sends through the others, so it stops first (parts
+	// stop in reverse order).
 	sctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -180,18 +203,23 @@ func (m *Main) startBot(ctx context.Context, core *meeting.Service) error {
 	return nil
 }
 
-// startMail runs the IMAP intake until Close; filed minutes are announced
-// through notifier when the bot runs.
-func (m *Main) startMail(s *store.Store, notifier mail.MinutesNotifier) {
+// startMail runs the IMAP intake until Close: filed minutes are announced
+// and answers by mail recorded through the core.
+func (m *Main) startMail(s *store.Store, core *meeting.Service) {
 	logger := m.Logger.With("component", "mail")
 	p := newPipeline(m.Config, s, m.Logger)
 	p.Now = m.Now
-	p.Notifier = notifier
+	p.Notifier = core
+	p.Actions = core
 	intake := mail.NewIntake(imapConfig(m.Config.Mail), p, logger)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		// Answers stored by a run that died before carrying them out.
+		if err := p.FinishPending(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("finishing answers left by an earlier run", "err", err)
+		}
 		if err := intake.Run(ctx); err != nil {
 			logger.Error("mail intake stopped", "err", err)
 		}
@@ -214,4 +242,16 @@ func fileName(cfg *config.Config) string {
 		return "the configuration"
 	}
 	return cfg.File
+}
+
+// newMailer is the e-mail sender of the [smtp] section; replies go to the
+// archive address of [mail].
+func (m *Main) newMailer(core *meeting.Service) *mailer.Sender {
+	archive := ""
+	if m.Config.Mail != nil {
+		archive = m.Config.Mail.Address
+	}
+	ms := mailer.New(core.Store(), *m.Config.SMTP, archive, core, m.Now, m.Logger.With("component", "smtp"))
+	ms.TLSConfig = m.SMTPTLS
+	return ms
 }

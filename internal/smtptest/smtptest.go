@@ -1,0 +1,244 @@
+// Package smtptest runs an SMTP server on a loopback socket for tests: the
+// real protocol (emersion/go-smtp's server) with STARTTLS on a certificate
+// made for the test and AUTH PLAIN, recording every message it accepts.
+// Tests of coordbot's e-mail sender talk to it as they would to a
+// submission server; Deliver can pass each message on (into a Dovecot
+// test instance, so a test reads it back over IMAP as a member would).
+package smtptest
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// Message is one message the server accepted.
+type Message struct {
+	From string
+	To   []string
+	Data []byte
+	// MessageID is the Message-ID header without angle brackets.
+	MessageID string
+}
+
+// Server is a running test server. Its hooks must be set before mail
+// arrives.
+type Server struct {
+	// Addr is "127.0.0.1:port".
+	Addr string
+	// User and Password are the one account AUTH PLAIN accepts.
+	User, Password string
+	// ClientTLS trusts the server's certificate: give it to the client.
+	ClientTLS *tls.Config
+
+	// Deliver, when set, is called with each message before it is
+	// accepted; an error refuses the message with 451 (try again).
+	Deliver func(m Message) error
+	// BeforeAccept, when set, runs when a message's data has been read
+	// and before the server answers; a test can hold the client there.
+	BeforeAccept func(m Message)
+	// RefuseRcpt, when set, may refuse a recipient with an SMTP error
+	// (a 550 is a hard bounce, a 450 a temporary refusal).
+	RefuseRcpt func(to string) *smtp.SMTPError
+
+	srv      *smtp.Server
+	mu       sync.Mutex
+	msgs     []Message
+	conns    int
+	arrived  chan struct{}
+	accepted int
+}
+
+// Start starts a server on a free loopback port with STARTTLS and AUTH
+// PLAIN; Close stops it.
+func Start() (*Server, error) {
+	cert, pool, err := certificate()
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("smtptest: %w", err)
+	}
+	s := &Server{Addr: l.Addr().String(), User: "coordbot", Password: "smtp-test-heslo",
+		ClientTLS: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}, arrived: make(chan struct{}, 1<<16)}
+	s.srv = smtp.NewServer(smtp.BackendFunc(s.newSession))
+	s.srv.Domain = "smtptest.localhost"
+	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	s.srv.ReadTimeout = 30 * time.Second
+	s.srv.WriteTimeout = 30 * time.Second
+	s.srv.MaxMessageBytes = 50 << 20
+	s.srv.ErrorLog = quietLogger{}
+	// A client configured with tls = "none" on loopback still logs in.
+	s.srv.AllowInsecureAuth = true
+	go s.srv.Serve(l) //nolint:errcheck // ends with Close
+	return s, nil
+}
+
+// Close stops the server and its connections.
+func (s *Server) Close() error { return s.srv.Close() }
+
+// Messages returns the messages accepted so far, in order.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.msgs...)
+}
+
+// Connections is how many connections the server has taken.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
+}
+
+// WaitFor waits until at least n messages were accepted in all, or ctx
+// ends, and returns the messages.
+func (s *Server) WaitFor(ctx context.Context, n int) ([]Message, error) {
+	for {
+		s.mu.Lock()
+		got := s.accepted
+		s.mu.Unlock()
+		if got >= n {
+			return s.Messages(), nil
+		}
+		select {
+		case <-s.arrived:
+		case <-ctx.Done():
+			return s.Messages(), fmt.Errorf("smtptest: %d of %d messages: %w", got, n, ctx.Err())
+		}
+	}
+}
+
+func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
+	s.mu.Lock()
+	s.conns++
+	s.mu.Unlock()
+	return &session{s: s}, nil
+}
+
+// session is one SMTP connection's state.
+type session struct {
+	s      *Server
+	authed bool
+	from   string
+	to     []string
+}
+
+func (ss *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (ss *session) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(identity, username, password string) error {
+		if username != ss.s.User || password != ss.s.Password {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "authentication failed"}
+		}
+		ss.authed = true
+		return nil
+	}), nil
+}
+
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	if !ss.authed {
+		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "authentication required"}
+	}
+	ss.from = from
+	return nil
+}
+
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if ss.s.RefuseRcpt != nil {
+		if err := ss.s.RefuseRcpt(to); err != nil {
+			return err
+		}
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *session) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	m := Message{From: ss.from, To: ss.to, Data: data}
+	if msg, err := mail.ReadMessage(bytes.NewReader(data)); err == nil {
+		m.MessageID = strings.Trim(strings.TrimSpace(msg.Header.Get("Message-Id")), "<>")
+	}
+	if ss.s.BeforeAccept != nil {
+		ss.s.BeforeAccept(m)
+	}
+	if ss.s.Deliver != nil {
+		if err := ss.s.Deliver(m); err != nil {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "delivery failed: " + err.Error()}
+		}
+	}
+	ss.s.mu.Lock()
+	ss.s.msgs = append(ss.s.msgs, m)
+	ss.s.accepted++
+	ss.s.mu.Unlock()
+	select {
+	case ss.s.arrived <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (ss *session) Reset() { ss.from, ss.to = "", nil }
+
+func (ss *session) Logout() error { return nil }
+
+// certificate makes a self-signed certificate for 127.0.0.1 and
+// localhost, and a pool that trusts it.
+func certificate() (tls.Certificate, *x509.CertPool, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, fmt.Errorf("smtptest: key: %w", err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "smtptest"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:              []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, nil, fmt.Errorf("smtptest: certificate: %w", err)
+	}
+	parsed, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, nil, errors.Join(errors.New("smtptest: certificate"), err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(parsed)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: parsed}, pool, nil
+}
+
+// quietLogger drops the server's connection errors (a client killed by a
+// test is expected).
+type quietLogger struct{}
+
+func (quietLogger) Printf(string, ...any) {}
+func (quietLogger) Println(...any)        {}
