@@ -58,8 +58,9 @@ func (p *Pipeline) classify(ctx context.Context, parts *mailParts, parsed *Parse
 
 // classifyReport reads a delivery status notification (RFC 3464). It is a
 // bounce when the mail it returns is one coordbot sent or the recipient is
-// a member's address; else nil. A permanent failure carries a bounce
-// action; a delay or a success report is kept and does nothing.
+// a member's address; else nil. A permanent failure of mail coordbot sent
+// carries a bounce action; a delay, a success report or a report on mail
+// coordbot did not send is kept and does nothing.
 func (p *Pipeline) classifyReport(ctx context.Context, parsed *Parsed, parts *mailParts) (*classified, error) {
 	var reports []deliveryReport
 	for _, ds := range parts.deliveryStatus {
@@ -95,7 +96,9 @@ func (p *Pipeline) classifyReport(ctx context.Context, parsed *Parsed, parts *ma
 			c.groupID = sent.GroupID
 		}
 	}
-	if r.Failed() {
+	// Only a report on mail coordbot sent stops mail to the address: a
+	// report anyone can forge about someone else's mail must not.
+	if r.Failed() && sent != nil {
 		c.action = &store.MailAction{Type: store.MailBounce, MeetingID: c.meetingID, Address: r.Address,
 			Status: r.Status, Diagnostic: r.Diagnostic}
 	}

@@ -441,4 +441,22 @@ func TestMinutesAreNotReplies(t *testing.T) {
 	if row, _ := f.s.ArchiveMessageByID(context.Background(), out.ID); row.Kind != store.ArchiveMinutes || row.State != store.ArchiveQuarantined {
 		t.Errorf("foreign DSN filed as kind %q state %q, want minutes quarantined (sender not allowed)", row.Kind, row.State)
 	}
+
+	// A report on a member's address about mail coordbot did not send
+	// (anyone can write one) is kept as a bounce but stops nothing.
+	forged := bytes.ReplaceAll(mustRead(t, "dsn-5.1.1.eml"), []byte("inv-1.karel@coordbot.example"), []byte("other@elsewhere"))
+	out, err = f.p.File(context.Background(), Incoming{Raw: forged, Source: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row, _ := f.s.ArchiveMessageByID(context.Background(), out.ID); row.Kind != store.ArchiveBounce || row.Action != "" {
+		t.Errorf("forged DSN filed as kind %q action %q, want a bounce without action", row.Kind, row.Action)
+	}
+	karel, err := f.s.MemberByEmail(context.Background(), "karel.hruby@obec-lom.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(karel.Bounced) != 0 {
+		t.Errorf("a forged DSN marked %q as bouncing", karel.Bounced)
+	}
 }
