@@ -61,7 +61,7 @@ type Server struct {
 	srv      *smtp.Server
 	mu       sync.Mutex
 	msgs     []Message
-	conns    int
+	conns    map[*smtp.Conn]bool
 	arrived  chan struct{}
 	accepted int
 }
@@ -78,7 +78,8 @@ func Start() (*Server, error) {
 		return nil, fmt.Errorf("smtptest: %w", err)
 	}
 	s := &Server{Addr: l.Addr().String(), User: "coordbot", Password: "smtp-test-heslo",
-		ClientTLS: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}, arrived: make(chan struct{}, 1<<16)}
+		ClientTLS: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}, arrived: make(chan struct{}, 1<<16),
+		conns: map[*smtp.Conn]bool{}}
 	s.srv = smtp.NewServer(smtp.BackendFunc(s.newSession))
 	s.srv.Domain = "smtptest.localhost"
 	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
@@ -102,11 +103,11 @@ func (s *Server) Messages() []Message {
 	return append([]Message(nil), s.msgs...)
 }
 
-// Connections is how many connections the server has taken.
+// Connections is how many connections have started a session.
 func (s *Server) Connections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.conns
+	return len(s.conns)
 }
 
 // WaitFor waits until at least n messages were accepted in all, or ctx
@@ -128,8 +129,10 @@ func (s *Server) WaitFor(ctx context.Context, n int) ([]Message, error) {
 }
 
 func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
+	// go-smtp starts a new session at the EHLO after STARTTLS too: the
+	// connection, not the session, is counted.
 	s.mu.Lock()
-	s.conns++
+	s.conns[c] = true
 	s.mu.Unlock()
 	return &session{s: s}, nil
 }
