@@ -206,10 +206,16 @@ type serveProcess struct {
 
 func startServe(t *testing.T, dir, cfgPath, token string) *serveProcess {
 	t.Helper()
+	return startServeEnv(t, dir, cfgPath, "COORDBOT_DISCORD_TOKEN="+token)
+}
+
+// startServeEnv starts serve with environ added to the environment.
+func startServeEnv(t *testing.T, dir, cfgPath string, environ ...string) *serveProcess {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "COORDBOT_TEST_RUN_MAIN=1", "COORDBOT_DISCORD_TOKEN="+token,
-		"COORDBOT_TEST_ARGS=-config "+cfgPath+" -log-format json serve")
+	cmd.Env = append(append(os.Environ(), "COORDBOT_TEST_RUN_MAIN=1",
+		"COORDBOT_TEST_ARGS=-config "+cfgPath+" -log-format json serve"), environ...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
