@@ -65,6 +65,13 @@ func commands() []*discordgo.ApplicationCommand {
 		{Name: "no", NameLocalizations: map[discordgo.Locale]string{discordgo.Czech: "nepřijdu"}, Value: "no"},
 		{Name: "maybe", NameLocalizations: map[discordgo.Locale]string{discordgo.Czech: "možná"}, Value: "maybe"},
 	}
+	notify := strOpt("notify", "How you are told of meetings (default: automatic)", "Jak vám dáváme vědět o schůzkách (výchozí: automaticky)", false, false)
+	notify.Choices = []*discordgo.ApplicationCommandOptionChoice{
+		{Name: "automatic (Discord if known, else e-mail)", NameLocalizations: map[discordgo.Locale]string{discordgo.Czech: "automaticky (Discord, jinak e-mail)"}, Value: "auto"},
+		{Name: "discord", NameLocalizations: map[discordgo.Locale]string{discordgo.Czech: "discord"}, Value: "discord"},
+		{Name: "e-mail", NameLocalizations: map[discordgo.Locale]string{discordgo.Czech: "e-mail"}, Value: "email"},
+		{Name: "both", NameLocalizations: map[discordgo.Locale]string{discordgo.Czech: "oboje"}, Value: "both"},
+	}
 	user := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionUser, Name: "user",
 		Description: "Someone else (coordinators only)", DescriptionLocalizations: locm("Někdo jiný (jen koordinátoři)")}
 	return []*discordgo.ApplicationCommand{
@@ -110,10 +117,10 @@ func commands() []*discordgo.ApplicationCommand {
 			}},
 		{Name: "member", NameLocalizations: loc("clen"), Description: "Your details",
 			DescriptionLocalizations: loc("Vaše údaje"), Options: []*discordgo.ApplicationCommandOption{
-				sub("set", "Record organisation and e-mail", "Uložit organizaci a e-mail",
+				sub("set", "Record organisation, e-mail and how you are told", "Uložit organizaci, e-mail a způsob oznámení",
 					strOpt("organisation", "The organisation you represent", "Organizace, kterou zastupujete", false, false),
 					strOpt("email", "E-mail addresses, comma-separated", "E-mailové adresy oddělené čárkou", false, false),
-					user),
+					notify, user),
 			}},
 	}
 }

@@ -3,9 +3,11 @@ package bot
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/bwmarrin/discordgo"
 
+	"coordbot/i18n"
 	"coordbot/meeting"
 	"coordbot/store"
 )
@@ -119,4 +121,97 @@ func (b *Bot) onMemberRemove(_ *discordgo.Session, ev *discordgo.GuildMemberRemo
 	if ev.Member != nil && ev.GuildID == b.cfg.GuildID {
 		b.memberChanged(ev.User, "", nil) // left the server: holds no role
 	}
+}
+
+// Sentences of /member set.
+var (
+	// msgMemberNotify follows msgMemberSaved.
+	msgMemberNotify = i18n.Text{CS: " Oznámení: %s – %s.", EN: " Notifications: %s – %s."}
+	msgBouncing     = i18n.Text{CS: "vrací se", EN: "bouncing"}
+	msgNone         = i18n.Text{CS: "žádné", EN: "none"}
+
+	msgReachDiscord = i18n.Text{CS: "chodí na Discord", EN: "sent on Discord"}
+	msgReachEmail   = i18n.Text{CS: "chodí e-mailem", EN: "sent by e-mail"}
+	msgReachBoth    = i18n.Text{CS: "chodí na Discord i e-mailem", EN: "sent on Discord and by e-mail"}
+	msgReachNowhere = i18n.Text{CS: "nikam nechodí: chybí Discord účet nebo e-mail, který funguje",
+		EN: "sent nowhere: no Discord account or working e-mail"}
+)
+
+// notifyNames names the channel preferences as the /member set choices do.
+var notifyNames = map[string]i18n.Text{
+	store.NotifyAuto:    {CS: "automaticky", EN: "automatic"},
+	store.NotifyDiscord: {CS: "Discord", EN: "Discord"},
+	store.NotifyEmail:   {CS: "e-mail", EN: "e-mail"},
+	store.NotifyBoth:    {CS: "oboje", EN: "both"},
+}
+
+// memberSetCommand records a member's organisation, e-mail addresses and
+// channel preference; a coordinator may set them for someone else (and so
+// adds them to the group). The core checks the addresses and whether the
+// preference can reach the member.
+func (b *Bot) memberSetCommand(r *request, o options) (*reply, error) {
+	if err := r.needGroup(); err != nil {
+		return nil, err
+	}
+	var target *meeting.Actor
+	if opt, ok := o["user"]; ok {
+		u := opt.UserValue(nil)
+		name := u.ID
+		if res := r.ic.ApplicationCommandData().Resolved; res != nil {
+			if ru, ok := res.Users[u.ID]; ok {
+				name = displayName(ru)
+			}
+			if rm, ok := res.Members[u.ID]; ok && rm.Nick != "" {
+				name = rm.Nick
+			}
+		}
+		target = &meeting.Actor{Via: store.ViaDiscord, DiscordUserID: u.ID, DiscordName: name}
+	}
+	var d meeting.Details
+	if _, ok := o["organisation"]; ok {
+		org := o.str("organisation")
+		d.Organisation = &org
+	}
+	if _, ok := o["email"]; ok {
+		emails := []string{o.str("email")}
+		d.Emails = &emails
+	}
+	if _, ok := o["notify"]; ok {
+		notify := o.str("notify")
+		d.Notify = &notify
+	}
+	m, err := b.core.SetDetails(r.ctx, r.actor(), r.group.ID, target, d)
+	if err != nil {
+		return nil, err
+	}
+	return private(tr(r.lang, msgMemberSaved, escape(m.DisplayName), escape(m.Organisation), memberEmails(r.lang, m)) +
+		tr(r.lang, msgMemberNotify, notifyNames[m.Notify].In(r.lang), reachText(m).In(r.lang))), nil
+}
+
+// memberEmails lists a member's addresses, marking those that bounce.
+func memberEmails(lang i18n.Lang, m *store.Member) string {
+	if len(m.Emails) == 0 {
+		return tr(lang, msgNone)
+	}
+	shown := make([]string, len(m.Emails))
+	for i, a := range m.Emails {
+		shown[i] = a // as before: the answer is ephemeral, seen by the member alone
+		if slices.Contains(m.Bounced, a) {
+			shown[i] += " (" + tr(lang, msgBouncing) + ")"
+		}
+	}
+	return strings.Join(shown, ", ")
+}
+
+// reachText says where the member's notifications go (store.Member.Reach).
+func reachText(m *store.Member) i18n.Text {
+	switch discord, email := m.Reach(); {
+	case discord && email:
+		return msgReachBoth
+	case discord:
+		return msgReachDiscord
+	case email:
+		return msgReachEmail
+	}
+	return msgReachNowhere
 }
