@@ -35,7 +35,10 @@
 // period ([Sender.IdleTimeout]) or at [Sender.Close]. Dialling and every
 // command are bounded by [Sender.Timeout], and the connection is closed
 // when the delivery's context ends, so a stalled server cannot hang the
-// scheduler.
+// scheduler. After a failed connection attempt, deliveries fail at once for
+// [Sender.DownPause] (the scheduler retries them with backoff), so a server
+// that is down delays the scheduler's other channels by one Timeout, not
+// one per recipient.
 //
 // # Errors
 //

@@ -30,6 +30,14 @@ func MessageID(key, domain string) string {
 	return hex.EncodeToString(sum[:])[:32] + "@" + strings.ToLower(domain)
 }
 
+// boundary is the MIME boundary of the message with that Message-ID. Its
+// hex digits and dashes never occur in a quoted-printable or base64 line
+// as a whole line starting with "--coordbot-".
+func boundary(messageID string) string {
+	sum := sha256.Sum256([]byte("boundary:" + messageID))
+	return "coordbot-" + hex.EncodeToString(sum[:12])
+}
+
 // domainOf returns the domain of an address, "" when it has none.
 func domainOf(address string) string {
 	if i := strings.LastIndexByte(address, '@'); i >= 0 {
@@ -72,24 +80,28 @@ var htmlBody = template.Must(template.New("body").Funcs(template.FuncMap{
 // multipart/alternative with text/plain, text/html and, for iMIP, the
 // text/calendar part last (the richest alternative, RFC 2046 5.1.4).
 func compose(env envelope, c *content) ([]byte, error) {
-	var h mail.Header
-	h.SetAddressList("From", []*mail.Address{env.From})
-	if env.ReplyTo != nil {
-		h.SetAddressList("Reply-To", []*mail.Address{env.ReplyTo})
-	}
-	h.SetAddressList("To", []*mail.Address{env.To})
-	h.SetSubject(c.Subject)
-	h.SetDate(env.Date)
-	h.SetMessageID(env.MessageID)
 	lang := "cs"
 	if env.Lang == i18n.English {
 		lang = "en"
 	}
-	h.Set("Content-Language", lang)
+	// go-message puts each new field on top, so the fields are set in
+	// reverse of the order they are read in.
+	var h mail.Header
+	// A boundary from the Message-ID rather than a random one: the same
+	// row and state give the same bytes.
+	h.SetContentType("multipart/alternative", map[string]string{"boundary": boundary(env.MessageID)})
 	// RFC 3834: out-of-office responders must not answer, so only people's
 	// replies come back to the archive.
 	h.Set("Auto-Submitted", "auto-generated")
-	h.SetContentType("multipart/alternative", nil)
+	h.Set("Content-Language", lang)
+	h.SetMessageID(env.MessageID)
+	h.SetDate(env.Date)
+	h.SetSubject(c.Subject)
+	h.SetAddressList("To", []*mail.Address{env.To})
+	if env.ReplyTo != nil {
+		h.SetAddressList("Reply-To", []*mail.Address{env.ReplyTo})
+	}
+	h.SetAddressList("From", []*mail.Address{env.From})
 
 	var buf bytes.Buffer
 	w, err := message.CreateWriter(&buf, h.Header)

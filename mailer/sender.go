@@ -29,6 +29,9 @@ const (
 	// DefaultIdleTimeout is how long an unused connection stays open for
 	// the next message of a fan-out.
 	DefaultIdleTimeout = 10 * time.Second
+	// DefaultDownPause is how long deliveries fail at once, without
+	// dialling, after connecting failed.
+	DefaultDownPause = time.Minute
 )
 
 // Sender delivers e-mail outbox rows; it implements scheduler.Sender. It
@@ -51,11 +54,19 @@ type Sender struct {
 	// IdleTimeout closes the connection once no message has been sent
 	// for that long (DefaultIdleTimeout).
 	IdleTimeout time.Duration
+	// DownPause is how long, after connecting failed (the server is down,
+	// stalls or refuses the login), deliveries fail at once instead of
+	// dialling again (DefaultDownPause, measured on the Now clock): the
+	// scheduler delivers every channel from one loop, so a dead server
+	// costs it one Timeout, not one per recipient of a fan-out.
+	DownPause time.Duration
 
-	mu     sync.Mutex
-	conn   *conn // nil when closed
-	idle   *time.Timer
-	closed bool
+	mu        sync.Mutex
+	conn      *conn // nil when closed
+	idle      *time.Timer
+	closed    bool
+	downUntil time.Time // no dialling before
+	downErr   error     // why
 }
 
 // conn is an open, authenticated SMTP session.
@@ -77,7 +88,8 @@ func New(s *store.Store, cfg config.SMTP, archive string, core *meeting.Service,
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Sender{store: s, cfg: cfg, archive: strings.ToLower(strings.TrimSpace(archive)), core: core, now: now,
-		log: logger.With("component", "mailer"), Timeout: DefaultTimeout, IdleTimeout: DefaultIdleTimeout}
+		log: logger.With("component", "mailer"), Timeout: DefaultTimeout, IdleTimeout: DefaultIdleTimeout,
+		DownPause: DefaultDownPause}
 }
 
 // Deliver renders one e-mail row (one recipient) from the store's current
@@ -97,6 +109,9 @@ func (s *Sender) Deliver(ctx context.Context, n *store.Notification) (string, er
 		return "", fmt.Errorf("mailer: member %d has no address mail can go to: %w", v.member.ID, scheduler.ErrPermanent)
 	}
 	from := s.from(v.g)
+	if from.Address == "" {
+		return "", fmt.Errorf("mailer: no sender address (smtp.from or mail.address): %w", scheduler.ErrPermanent)
+	}
 	c, err := s.render(ctx, v)
 	if errors.Is(err, errPayload) {
 		return "", fmt.Errorf("%w: %w", err, scheduler.ErrPermanent)
@@ -315,10 +330,20 @@ func (s *Sender) connect(ctx context.Context) (*conn, error) {
 	if s.conn != nil {
 		return s.conn, nil
 	}
+	if now := s.now(); now.Before(s.downUntil) {
+		return nil, fmt.Errorf("mailer: not connecting to %s again before %s: %w", s.cfg.Addr,
+			s.downUntil.Format(time.RFC3339), s.downErr)
+	}
 	c, err := s.dial(ctx)
 	if err != nil {
+		if ctx.Err() == nil {
+			s.downUntil, s.downErr = s.now().Add(s.DownPause), err
+			s.log.Warn("cannot reach the mail server; e-mail waits", "addr", s.cfg.Addr, "err", err,
+				"pause", s.DownPause.String())
+		}
 		return nil, err
 	}
+	s.downUntil, s.downErr = time.Time{}, nil
 	s.conn = c
 	return c, nil
 }

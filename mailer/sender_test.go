@@ -296,6 +296,20 @@ func TestServerDownFailsWithinTheTimeout(t *testing.T) {
 			if took > 5*time.Second {
 				t.Errorf("Deliver took %v with a 300 ms timeout", took)
 			}
+			// The next row of the fan-out does not wait again.
+			began = time.Now()
+			_, err = snd.Deliver(e.ctx(), n)
+			if err == nil || errors.Is(err, scheduler.ErrPermanent) || !strings.Contains(err.Error(), "not connecting") {
+				t.Errorf("second Deliver: %v; want a retryable error without dialling", err)
+			}
+			if took := time.Since(began); took >= snd.Timeout {
+				t.Errorf("second Deliver took %v: it dialled again", took)
+			}
+			// Once the pause is over, it tries the server again.
+			e.clock.Set(e.clock.Now().Add(snd.DownPause + time.Second))
+			if _, err = snd.Deliver(e.ctx(), n); err == nil || strings.Contains(err.Error(), "not connecting") {
+				t.Errorf("Deliver after the pause: %v; want a fresh attempt that fails", err)
+			}
 		})
 	}
 }

@@ -95,6 +95,9 @@ func startSMTPMode(t testing.TB, mode string) *smtpServer {
 		_ = s.srv.Serve(&countingListener{Listener: ln, s: s})
 	}()
 	t.Cleanup(func() {
+		// Closing the listener too: a server closed before Serve has
+		// registered it would otherwise serve on.
+		ln.Close()
 		s.srv.Close()
 		<-done
 	})
