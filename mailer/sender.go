@@ -88,7 +88,7 @@ func New(s *store.Store, cfg config.SMTP, archive string, core *meeting.Service,
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Sender{store: s, cfg: cfg, archive: strings.ToLower(strings.TrimSpace(archive)), core: core, now: now,
-		log: logger.With("component", "mailer"), Timeout: DefaultTimeout, IdleTimeout: DefaultIdleTimeout,
+		log: logger, Timeout: DefaultTimeout, IdleTimeout: DefaultIdleTimeout,
 		DownPause: DefaultDownPause}
 }
 
