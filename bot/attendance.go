@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"coordbot/i18n"
-	"coordbot/meeting"
 	"coordbot/store"
 )
 
@@ -113,41 +112,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n-1]) + "…"
-}
-
-// memberSet records a member's organisation and e-mail addresses; a
-// coordinator may set them for someone else (and so adds them to the group).
-func (b *Bot) memberSet(r *request, o options) (*reply, error) {
-	if err := r.needGroup(); err != nil {
-		return nil, err
-	}
-	var target *meeting.Actor
-	if opt, ok := o["user"]; ok {
-		u := opt.UserValue(nil)
-		name := u.ID
-		if res := r.ic.ApplicationCommandData().Resolved; res != nil {
-			if ru, ok := res.Users[u.ID]; ok {
-				name = displayName(ru)
-			}
-			if rm, ok := res.Members[u.ID]; ok && rm.Nick != "" {
-				name = rm.Nick
-			}
-		}
-		target = &meeting.Actor{Via: store.ViaDiscord, DiscordUserID: u.ID, DiscordName: name}
-	}
-	var d meeting.Details
-	if _, ok := o["organisation"]; ok {
-		org := o.str("organisation")
-		d.Organisation = &org
-	}
-	if _, ok := o["email"]; ok {
-		emails := []string{o.str("email")}
-		d.Emails = &emails
-	}
-	m, err := b.core.SetDetails(r.ctx, r.actor(), r.group.ID, target, d)
-	if err != nil {
-		return nil, err
-	}
-	return private(tr(r.lang, msgMemberSaved, escape(m.DisplayName), escape(m.Organisation),
-		strings.Join(m.Emails, ", "))), nil
 }

@@ -45,7 +45,7 @@ func (b *Bot) handleCommand(r *request) (*reply, error) {
 	case "minutes":
 		return b.minutesCommand(r, sub, opts)
 	case "member":
-		return b.memberSet(r, opts)
+		return b.memberSetCommand(r, opts)
 	}
 	return nil, refuse(msgUnknownCommand)
 }

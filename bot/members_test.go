@@ -211,3 +211,113 @@ func TestJoiningMemberWithTheRoleIsRecorded(t *testing.T) {
 		t.Errorf("members %v, want only Lucie", got)
 	}
 }
+
+// TestMemberSetNotify: /member set records the channel preference (the
+// choice's value), answers with the channel actually used and the
+// addresses that bounce, and refuses a preference that cannot reach the
+// member and an address that is not one.
+func TestMemberSetNotify(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "cs")
+	set := func(u discordtest.User, opts ...*discordgo.ApplicationCommandInteractionDataOption) string {
+		t.Helper()
+		return e.text(e.do(e.fake.SlashCommand(u, channelID, "member", discordtest.SubCommand("set", opts...))), true)
+	}
+	stored := func(discordID string) *store.Member {
+		t.Helper()
+		m, err := e.store.MemberByDiscordID(context.Background(), discordID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+
+	text := set(member, str("notify", store.NotifyEmail))
+	if !strings.Contains(text, "nemá e-mailovou adresu") {
+		t.Errorf("e-mail only without an address: %q", text)
+	}
+	text = set(member, str("email", "petr@obec.cz"), str("notify", store.NotifyEmail))
+	if !strings.Contains(text, "petr@obec.cz") || !strings.Contains(text, "Oznámení: e-mail – chodí e-mailem.") {
+		t.Errorf("e-mail only: %q", text)
+	}
+	if m := stored(member.ID); m.Notify != store.NotifyEmail {
+		t.Errorf("stored preference %q, want email", m.Notify)
+	}
+	text = set(member, str("notify", store.NotifyAuto))
+	if !strings.Contains(text, "Oznámení: automaticky – chodí na Discord.") {
+		t.Errorf("automatic for a Discord member: %q", text)
+	}
+
+	// The address bounces: the answer says so, and "both" reaches Discord only.
+	if err := e.store.Write(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.MarkBounced("petr@obec.cz", "550 5.1.1 user unknown")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	text = set(member, str("notify", store.NotifyBoth))
+	if !strings.Contains(text, "petr@obec.cz (vrací se)") || !strings.Contains(text, "Oznámení: oboje – chodí na Discord.") {
+		t.Errorf("both with a bouncing address: %q", text)
+	}
+
+	// A coordinator sets someone else's preference.
+	text = set(coordinator, discordtest.UserOpt("user", outsider.ID), str("email", "host@kraj.cz"), str("notify", store.NotifyBoth))
+	if !strings.Contains(text, "chodí na Discord i e-mailem") {
+		t.Errorf("coordinator for someone else: %q", text)
+	}
+	if m := stored(outsider.ID); m.Notify != store.NotifyBoth {
+		t.Errorf("stored preference %q, want both", m.Notify)
+	}
+	text = set(member, discordtest.UserOpt("user", outsider.ID), str("notify", store.NotifyDiscord))
+	if !strings.Contains(text, "jen koordinátor") || stored(outsider.ID).Notify != store.NotifyBoth {
+		t.Errorf("a member setting someone else's preference: %q", text)
+	}
+
+	for _, bad := range []string{"jana obec.cz", "a@b@c", "jana@"} {
+		if text := set(member, str("email", bad)); !strings.Contains(text, "není platný e-mail") {
+			t.Errorf("email %q: %q", bad, text)
+		}
+	}
+	if text := set(member, str("email", "Petr <petr.novy@obec.cz>")); !strings.Contains(text, "zapište jen adresu, např. petr.novy@obec.cz") {
+		t.Errorf("address with a name: %q", text)
+	}
+	if m := stored(member.ID); len(m.Emails) != 1 || m.Emails[0] != "petr@obec.cz" {
+		t.Errorf("refused addresses changed the stored ones: %v", m.Emails)
+	}
+}
+
+// TestMemberSetOffersNotifyChoices: the registered /member set has an
+// optional notify option whose choices carry the store's values and Czech
+// names.
+func TestMemberSetOffersNotifyChoices(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "cs")
+	var notify *discordgo.ApplicationCommandOption
+	for _, c := range e.fake.Commands() {
+		if c.Name != "member" {
+			continue
+		}
+		for _, sub := range c.Options {
+			for _, o := range sub.Options {
+				if sub.Name == "set" && o.Name == "notify" {
+					notify = o
+				}
+			}
+		}
+	}
+	if notify == nil {
+		t.Fatal("/member set has no notify option")
+	}
+	if notify.Required || notify.Type != discordgo.ApplicationCommandOptionString {
+		t.Errorf("notify: required %v, type %v; want an optional string", notify.Required, notify.Type)
+	}
+	got := map[string]string{}
+	for _, c := range notify.Choices {
+		got[fmt.Sprint(c.Value)] = c.NameLocalizations[discordgo.Czech]
+	}
+	want := map[string]string{store.NotifyAuto: "automaticky (Discord, jinak e-mail)", store.NotifyDiscord: "discord",
+		store.NotifyEmail: "e-mail", store.NotifyBoth: "oboje"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("choices %v, want %v", got, want)
+	}
+}
