@@ -228,11 +228,16 @@ func (sc *Scheduler) deliver(ctx context.Context, n *store.Notification) {
 		return
 	}
 	msgID, err := sender.Deliver(ctx, n)
+	// What happened is recorded even when shutdown began meanwhile: a
+	// message that went out and is not marked would go out again after
+	// the restart.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	if err != nil {
-		sc.retry(ctx, n, err)
+		sc.retry(rctx, n, err)
 		return
 	}
-	if err := sc.store.MarkNotificationSent(ctx, n.ID, msgID, sc.clock.Now()); err != nil {
+	if err := sc.store.MarkNotificationSent(rctx, n.ID, msgID, sc.clock.Now()); err != nil {
 		// ErrNotFound: cancelled while it was being sent. The message is
 		// out; the row keeps saying cancelled.
 		if !errors.Is(err, store.ErrNotFound) {

@@ -38,7 +38,7 @@ func runCLI(t *testing.T, dir string, environ map[string]string, args ...string)
 }
 
 // runCLIClock runs the real command line on the clock now.
-func runCLIClock(t *testing.T, now func() time.Time, dir string, environ map[string]string, args ...string) result {
+func runCLIClock(t testing.TB, now func() time.Time, dir string, environ map[string]string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	old, err := os.Getwd()

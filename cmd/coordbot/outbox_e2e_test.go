@@ -210,7 +210,7 @@ func startServe(t *testing.T, dir, cfgPath, token string) *serveProcess {
 }
 
 // startServeEnv starts serve with environ added to the environment.
-func startServeEnv(t *testing.T, dir, cfgPath string, environ ...string) *serveProcess {
+func startServeEnv(t testing.TB, dir, cfgPath string, environ ...string) *serveProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = dir
