@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
-	netmail "net/mail"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -66,7 +65,7 @@ func checkAPIURL(s string) error {
 // buildSMTP converts and checks [smtp]; envPassword, when non-empty, wins
 // over smtp.password. Without smtp.from the sender is mail.address, so one
 // of them is required.
-func buildSMTP(c *checker, r *rawSMTP, envPassword string, mail *Mail) *SMTP {
+func buildSMTP(c *checker, r *rawSMTP, envPassword string, mc *Mail) *SMTP {
 	s := &SMTP{}
 	var host, port string
 	hostOK := false
@@ -98,14 +97,14 @@ func buildSMTP(c *checker, r *rawSMTP, envPassword string, mail *Mail) *SMTP {
 	}
 	s.Password = Secret(password)
 	if c.str("smtp.from", r.From, &s.From) && s.From != "" {
-		a, err := netmail.ParseAddress(s.From)
+		a, err := mail.ParseAddress(s.From)
 		if err != nil {
 			c.add("smtp.from", "must be an address such as \"Krajská síť <koordinace@example.cz>\": %v", err)
 		} else {
 			s.FromName, s.FromAddress = a.Name, strings.ToLower(a.Address)
 		}
 	}
-	if s.From == "" && (mail == nil || mail.Address == "") {
+	if s.From == "" && (mc == nil || mc.Address == "") {
 		c.add("smtp.from", "required when mail.address is not set: the address mail is sent from")
 	}
 	return s
