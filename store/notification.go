@@ -237,12 +237,53 @@ func (t *Tx) SkipNotification(id int64, reason string) error {
 // no other caller gets them until the lease runs out. A sender that crashed
 // after claiming thus has its rows claimed again once the lease expires.
 func (s *Store) ClaimDueNotifications(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Notification, error) {
+	return s.ClaimDueNotificationsIn(ctx, ChannelFilter{}, now, lease, limit)
+}
+
+// ChannelFilter narrows the outbox rows ClaimDueNotificationsIn and
+// NextNotificationDueIn look at by the channel they leave by: Only, when
+// not empty, keeps the rows of those channels; Except leaves out the rows
+// of those. The zero filter keeps every row. The scheduler gives each
+// channel's sender its own worker and claims per channel with it.
+type ChannelFilter struct {
+	Only   []string
+	Except []string
+}
+
+// sql returns the filter as " AND ..." conditions on the channel column,
+// with their arguments ("" when it keeps every row).
+func (f ChannelFilter) sql() (string, []any) {
+	var cond string
+	var args []any
+	in := func(op string, chans []string) {
+		cond += " AND channel " + op + " (?" + strings.Repeat(", ?", len(chans)-1) + ")"
+		for _, c := range chans {
+			args = append(args, c)
+		}
+	}
+	if len(f.Only) > 0 {
+		in("IN", f.Only)
+	}
+	if len(f.Except) > 0 {
+		in("NOT IN", f.Except)
+	}
+	return cond, args
+}
+
+// ClaimDueNotificationsIn is ClaimDueNotifications for the rows the
+// filter keeps: up to limit rows of those channels due at now, oldest
+// first, claimed for lease.
+func (s *Store) ClaimDueNotificationsIn(ctx context.Context, f ChannelFilter, now time.Time, lease time.Duration, limit int) ([]*Notification, error) {
 	var out []*Notification
+	cond, condArgs := f.sql()
 	err := s.update(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		t := unix(now)
-		// The inner SELECT uses the partial index on open rows; max() is
-		// SQLite's scalar max: a retry may not happen before retry_at.
+		// The inner SELECT walks the partial index on open rows in due
+		// order (the channel is checked on each row; due_at <= now bounds
+		// the walk to what is due); max() is SQLite's scalar max: a retry
+		// may not happen before retry_at.
+		args := append([]any{unix(now.Add(lease)), s.now(), t, t, t}, condArgs...)
 		rows, err := tx.QueryContext(ctx, `
 			UPDATE notifications
 			SET state = 'claimed', attempts = attempts + 1, claimed_until = ?, updated_at = ?
@@ -250,10 +291,10 @@ func (s *Store) ClaimDueNotifications(ctx context.Context, now time.Time, lease 
 				SELECT id FROM notifications
 				WHERE state IN ('pending', 'claimed') AND due_at <= ?
 				  AND ((state = 'pending' AND coalesce(retry_at, 0) <= ?)
-				    OR (state = 'claimed' AND claimed_until <= ?))
+				    OR (state = 'claimed' AND claimed_until <= ?))`+cond+`
 				ORDER BY due_at, id LIMIT ?)
 			RETURNING `+notificationColumns,
-			unix(now.Add(lease)), s.now(), t, t, t, limit)
+			append(args, limit)...)
 		if err != nil {
 			return dbError("claim notifications", err)
 		}
@@ -325,11 +366,22 @@ func (s *Store) SkipNotification(ctx context.Context, id int64, reason string) e
 // NextNotificationDue returns the earliest instant at which some open
 // notification can be claimed, and false when there is none.
 func (s *Store) NextNotificationDue(ctx context.Context) (time.Time, bool, error) {
+	return s.NextNotificationDueIn(ctx, ChannelFilter{})
+}
+
+// NextNotificationDueIn is NextNotificationDue for the rows the filter
+// keeps. The scheduler leaves out the channels whose worker is busy: their
+// due rows wait for it, and counting them would wake the loop for rows it
+// cannot claim yet.
+func (s *Store) NextNotificationDueIn(ctx context.Context, f ChannelFilter) (time.Time, bool, error) {
 	var next sql.NullInt64
+	cond, args := f.sql()
+	// A pending row can be claimed at its due instant or its retry_at,
+	// whichever is later; a claimed one when its lease runs out.
 	err := s.rdb.QueryRowContext(ctx, `
 		SELECT min(CASE state WHEN 'pending' THEN max(due_at, coalesce(retry_at, 0))
 		                      ELSE max(due_at, claimed_until) END)
-		FROM notifications WHERE state IN ('pending', 'claimed')`).Scan(&next)
+		FROM notifications WHERE state IN ('pending', 'claimed')`+cond, args...).Scan(&next)
 	if err != nil {
 		return time.Time{}, false, dbError("next due", err)
 	}
