@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"coordbot/internal/dovecot"
+	"coordbot/internal/testutil"
 	"coordbot/store"
 )
 
@@ -52,28 +53,6 @@ var (
 		"petra.svobodova@mostknadeji.example.cz", "marie.dvorakova@mostknadeji.example.cz",
 		"petr.cerny@khsvy.example.cz"}
 )
-
-// dvStart starts a throwaway Dovecot, or skips the test when it is not
-// installed and COORDBOT_REQUIRE_DOVECOT is not 1.
-func dvStart(t *testing.T) *dovecot.Server {
-	t.Helper()
-	srv, err := dovecot.Start(t.TempDir())
-	if errors.Is(err, dovecot.ErrNotInstalled) {
-		if os.Getenv("COORDBOT_REQUIRE_DOVECOT") == "1" {
-			t.Fatal("dovecot not installed but COORDBOT_REQUIRE_DOVECOT=1: install dovecot-imapd")
-		}
-		t.Skip("dovecot not installed; install dovecot-imapd or set COORDBOT_REQUIRE_DOVECOT=1 to make this fail")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	return srv
-}
 
 // dvCRLF turns bare LFs into CRLF, as a message is on the wire; Dovecot
 // serves a stored bare LF as CRLF, so only CRLF text comes back unchanged.
@@ -252,7 +231,7 @@ func dvCount(fx []dvFixture) (archived, quarantined int) {
 }
 
 func TestDovecotIntegration(t *testing.T) {
-	srv := dvStart(t)
+	srv := testutil.Dovecot(t)
 	fx := dvDeliverFixtures(t, srv)
 	wantArchived, wantQuarantined := dvCount(fx)
 	e := newDvEnv(t)
@@ -300,7 +279,7 @@ func TestDovecotIntegration(t *testing.T) {
 }
 
 func TestDovecotCrashBetweenCommitAndMove(t *testing.T) {
-	srv := dvStart(t)
+	srv := testutil.Dovecot(t)
 	fx := dvDeliverFixtures(t, srv)
 	wantArchived, wantQuarantined := dvCount(fx)
 	e := newDvEnv(t)

@@ -2,8 +2,6 @@ package mailer_test
 
 import (
 	"bytes"
-	"errors"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,40 +11,18 @@ import (
 
 	"coordbot/calendar"
 	"coordbot/i18n"
-	"coordbot/internal/dovecot"
+	"coordbot/internal/testutil"
 	"coordbot/mailer"
 	"coordbot/meeting"
 	"coordbot/outbox"
 )
-
-// startDovecot starts a throwaway Dovecot, or skips the test when it is
-// not installed and COORDBOT_REQUIRE_DOVECOT is not 1.
-func startDovecot(t *testing.T) *dovecot.Server {
-	t.Helper()
-	srv, err := dovecot.Start(t.TempDir())
-	if errors.Is(err, dovecot.ErrNotInstalled) {
-		if os.Getenv("COORDBOT_REQUIRE_DOVECOT") == "1" {
-			t.Fatal("dovecot not installed but COORDBOT_REQUIRE_DOVECOT=1: install dovecot-imapd")
-		}
-		t.Skip("dovecot not installed; install dovecot-imapd or set COORDBOT_REQUIRE_DOVECOT=1 to make this fail")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	return srv
-}
 
 // TestInvitationsReadBackOverIMAP sends invitations and a cancellation
 // through the SMTP server, which delivers what it accepts into Dovecot,
 // and reads them back over IMAP as a member's mail client would: each
 // message once, with its Message-ID, and a calendar part go-ical parses.
 func TestInvitationsReadBackOverIMAP(t *testing.T) {
-	dv := startDovecot(t)
+	dv := testutil.Dovecot(t)
 	e := newEnv(t, i18n.Czech)
 	e.smtp.mu.Lock()
 	e.smtp.deliver = func(raw []byte) error { return dv.Deliver("INBOX", raw) }

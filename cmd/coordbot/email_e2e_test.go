@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,28 +31,6 @@ const (
 	mailArchive = "archiv@kr-ustecky.example"
 	mailGroup   = "mistni-koordinatori"
 )
-
-// startDovecotOrSkip starts a throwaway Dovecot, or skips the test when it
-// is not installed and COORDBOT_REQUIRE_DOVECOT is not 1.
-func startDovecotOrSkip(t *testing.T) *dovecot.Server {
-	t.Helper()
-	srv, err := dovecot.Start(t.TempDir())
-	if errors.Is(err, dovecot.ErrNotInstalled) {
-		if os.Getenv("COORDBOT_REQUIRE_DOVECOT") == "1" {
-			t.Fatal("dovecot not installed but COORDBOT_REQUIRE_DOVECOT=1: install dovecot-imapd")
-		}
-		t.Skip("dovecot not installed; install dovecot-imapd or set COORDBOT_REQUIRE_DOVECOT=1 to make this fail")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	return srv
-}
 
 // emailTOML is the configuration of a service that reads its mailbox on
 // the Dovecot dv and sends through the SMTP server at smtpAddr.
@@ -217,7 +193,7 @@ func plainReply(from, name, inReplyTo, text string) []byte {
 // a new REQUEST with a higher SEQUENCE and cancelling it a CANCEL above
 // that.
 func TestEmailChannelRoundTrip(t *testing.T) {
-	dv := startDovecotOrSkip(t)
+	dv := testutil.Dovecot(t)
 	smtpSrv, err := smtptest.Start()
 	if err != nil {
 		t.Fatal(err)

@@ -1,5 +1,6 @@
 // Package testutil holds small helpers that several packages' tests share:
-// a clock the test moves, and a log buffer safe for concurrent writers.
+// a clock the test moves, a log buffer safe for concurrent writers, and a
+// throwaway Dovecot. Only tests import it (it imports "testing").
 package testutil
 
 import (
