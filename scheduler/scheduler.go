@@ -5,11 +5,21 @@
 // Due messages live in the store's outbox, never only in memory. The
 // scheduler sleeps until the earliest due row (a timer re-armed whenever
 // the outbox changes, not a poll), claims due rows in a transaction with a
-// lease, hands each to a Sender (the Discord bot) and records the result.
-// A row whose sender died is claimed again when its lease runs out; the
-// Discord message carries a nonce derived from the row's idempotency key
-// with enforce_nonce, so the retry cannot post twice. Periodic jobs run on
-// robfig/cron/v3.
+// lease, hands each to the Sender of its channel (the Discord bot, the
+// e-mail sender) and records the result. A row whose sender died is
+// claimed again when its lease runs out; the Discord message carries a
+// nonce derived from the row's idempotency key with enforce_nonce, so the
+// retry cannot post twice. Periodic jobs run on robfig/cron/v3.
+//
+// Goroutines: Run's loop owns the timer, all claiming and the Idle hook.
+// Each channel with a sender has one worker goroutine that delivers the
+// batches the loop hands it, one row after another, and reports back when
+// done; the loop claims a channel's rows only while its worker is idle, so
+// no row is in two hands, and a slow channel (an SMTP server that does not
+// answer) delays only its own rows, never Discord's. Rows of a channel
+// with no sender in this run are claimed and handled by the loop itself
+// (skipped, or a fan-out expanded: no network). A store watcher goroutine
+// wakes the loop on commits by another process.
 package scheduler
 
 import (
@@ -18,7 +28,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -68,8 +80,11 @@ type Scheduler struct {
 	MaxAttempts int
 	// Backoff is the wait before attempt n+1 after n failed ones.
 	Backoff func(attempts int) time.Duration
-	// Idle, when set, is called each time the loop has handled every row
-	// due at now and goes to sleep; tests wait on it instead of sleeping.
+	// Idle, when set, is called by the loop each time every row due at
+	// now has been handled (none is left to claim and no channel's worker
+	// is busy delivering) and the loop goes to sleep; tests wait on it
+	// instead of sleeping. It runs on the loop's goroutine: it must not
+	// block.
 	Idle func(now time.Time)
 	// WatchEvery is how often the loop looks for commits by another
 	// process (the command line), which do not call Wake (default 1 s).
@@ -135,16 +150,50 @@ func (sc *Scheduler) Run(ctx context.Context) error {
 	sc.cron.Start()
 	defer func() { <-sc.cron.Stop().Done() }()
 
+	// One worker per channel with a sender. On shutdown the loop returns
+	// (no more claiming) and then waits here for the workers: each
+	// finishes the row it is delivering, bounded by its sender's timeouts
+	// and ctx, and records the outcome.
+	var workers []*worker
+	done := make(chan *worker, len(sc.senders)) // one report per worker at most: never blocks
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for _, ch := range slices.Sorted(maps.Keys(sc.senders)) {
+		if sc.senders[ch] == nil {
+			continue
+		}
+		w := &worker{channel: ch, rows: make(chan []*store.Notification, 1)}
+		workers = append(workers, w)
+		wg.Go(func() { sc.work(ctx, w, done) })
+	}
+	inline := store.ChannelFilter{}
+	for _, w := range workers {
+		inline.Except = append(inline.Except, w.channel)
+	}
+
 	for {
+		// Workers that finished since the last round take rows again.
+		for finished := true; finished; {
+			select {
+			case w := <-done:
+				w.busy = false
+			default:
+				finished = false
+			}
+		}
 		now := sc.clock.Now()
-		if err := sc.deliverDue(ctx); err != nil && ctx.Err() == nil {
+		if err := sc.dispatch(ctx, now, workers, inline); err != nil && ctx.Err() == nil {
 			sc.logger.Error("delivering due messages", "err", err)
 		}
-		if sc.Idle != nil {
+		busy := busyChannels(workers)
+		if len(busy) == 0 && sc.Idle != nil {
 			sc.Idle(now)
 		}
+		// A busy channel's due rows wait for its worker's report, not for
+		// the timer: counting them would spin the loop on rows it cannot
+		// claim yet.
 		var timer <-chan time.Time
-		next, ok, err := sc.store.NextNotificationDue(ctx)
+		next, ok, err := sc.store.NextNotificationDueIn(ctx, store.ChannelFilter{Except: busy})
 		switch {
 		case err != nil && ctx.Err() == nil:
 			sc.logger.Error("next due message", "err", err)
@@ -157,37 +206,99 @@ func (sc *Scheduler) Run(ctx context.Context) error {
 			return nil
 		case <-timer:
 		case <-sc.wake:
+		case w := <-done:
+			w.busy = false
 		}
 	}
 }
 
-// deliverDue claims and delivers every row due now, in due order.
-func (sc *Scheduler) deliverDue(ctx context.Context) error {
+// worker delivers the rows of one channel in its own goroutine, so that
+// a slow channel holds up only itself. The loop hands it a batch only
+// while it is idle.
+type worker struct {
+	channel string
+	// rows carries the next batch (buffered: handing one over never
+	// blocks the loop).
+	rows chan []*store.Notification
+	// busy: a batch was handed over and its report has not come back.
+	// Read and written by the loop only.
+	busy bool
+}
+
+// busyChannels lists the channels whose worker is delivering.
+func busyChannels(workers []*worker) []string {
+	var busy []string
+	for _, w := range workers {
+		if w.busy {
+			busy = append(busy, w.channel)
+		}
+	}
+	return busy
+}
+
+// work delivers each batch handed to w in order and reports back on done,
+// until ctx ends. Rows of a batch left when ctx ends stay claimed: the
+// next run releases them when it starts (store.ReleaseClaims).
+func (sc *Scheduler) work(ctx context.Context, w *worker, done chan<- *worker) {
 	for {
-		now := sc.clock.Now()
-		// A read first: most wakes find nothing due, and claiming takes
-		// the write lock that clicks are waiting for.
-		next, ok, err := sc.store.NextNotificationDue(ctx)
-		if err != nil {
-			return err
+		select {
+		case <-ctx.Done():
+			return
+		case rows := <-w.rows:
+			for _, n := range rows {
+				if ctx.Err() != nil {
+					break
+				}
+				sc.deliver(ctx, n)
+			}
+			done <- w
 		}
-		if !ok || next.After(now) {
-			return nil
-		}
-		rows, err := sc.store.ClaimDueNotifications(ctx, now, sc.Lease, 50)
+	}
+}
+
+// dispatch claims what is due at now: first the rows of channels without
+// a sender (inline keeps those), handled here at once since that is fast
+// (a skip, or a fan-out expanded into rows of the running channels), then
+// a batch of up to 50 rows for each idle worker, oldest first.
+func (sc *Scheduler) dispatch(ctx context.Context, now time.Time, workers []*worker, inline store.ChannelFilter) error {
+	// A read first: most wakes find nothing due, and claiming takes the
+	// write lock that clicks are waiting for.
+	next, ok, err := sc.store.NextNotificationDueIn(ctx, store.ChannelFilter{Except: busyChannels(workers)})
+	if err != nil {
+		return err
+	}
+	if !ok || next.After(now) {
+		return nil
+	}
+	for {
+		rows, err := sc.store.ClaimDueNotificationsIn(ctx, inline, now, sc.Lease, 50)
 		if err != nil {
 			return err
 		}
 		if len(rows) == 0 {
-			return nil
+			break
 		}
 		for _, n := range rows {
 			if ctx.Err() != nil {
-				return nil // the lease brings the rest back after a restart
+				return nil // the next run releases the rest
 			}
 			sc.deliver(ctx, n)
 		}
 	}
+	for _, w := range workers {
+		if w.busy || ctx.Err() != nil {
+			continue
+		}
+		rows, err := sc.store.ClaimDueNotificationsIn(ctx, store.ChannelFilter{Only: []string{w.channel}}, now, sc.Lease, 50)
+		if err != nil {
+			return err
+		}
+		if len(rows) > 0 {
+			w.busy = true
+			w.rows <- rows
+		}
+	}
+	return nil
 }
 
 // deliver handles one claimed row: skip it when its moment has passed,
@@ -213,6 +324,9 @@ func (sc *Scheduler) deliver(ctx context.Context, n *store.Notification) {
 		if err := sc.store.MarkNotificationSent(ctx, n.ID, "", sc.clock.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
 			log.Error("mark fan-out done", "err", err)
 		}
+		// The new rows may be another channel's: the loop looks again
+		// (a worker's report would make it look too).
+		sc.Wake()
 		return
 	}
 	sender := sc.senders[n.Channel]
