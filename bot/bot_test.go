@@ -123,10 +123,13 @@ func (e *env) startBot() *bot.Bot {
 	}
 	e.sched = scheduler.New(e.store, map[string]scheduler.Sender{store.ChannelDiscord: b}, e.clock, logger)
 	e.core.Changed = e.sched.Wake
-	e.idle = make(chan struct{}, 1)
+	// The hook keeps its own channel: a restart replaces e.idle while the
+	// earlier scheduler still runs until cleanup.
+	idle := make(chan struct{}, 1)
+	e.idle = idle
 	e.sched.Idle = func(time.Time) {
 		select {
-		case e.idle <- struct{}{}:
+		case idle <- struct{}{}:
 		default:
 		}
 	}
@@ -225,6 +228,15 @@ func dump(ms []*discordgo.Message) string {
 			}
 			sb.WriteString("]")
 		}
+	}
+	return sb.String()
+}
+
+// dumpEvents shows scheduled events by value (their fields, not pointers).
+func dumpEvents(evs []*discordgo.GuildScheduledEvent) string {
+	var sb strings.Builder
+	for _, ev := range evs {
+		fmt.Fprintf(&sb, "\n- %s %q status %d start %s", ev.ID, ev.Name, ev.Status, ev.ScheduledStartTime.UTC().Format(time.RFC3339))
 	}
 	return sb.String()
 }

@@ -34,11 +34,11 @@ func TestCoordinatorCreatesMeetingWithAnnouncementAndEvent(t *testing.T) {
 	if got := strings.Join(labels, "|"); got != "Přijdu|Nepřijdu|Možná|Navrhnout bod programu" {
 		t.Errorf("buttons %q", got)
 	}
-	// The announcement and the scheduled event are recorded on the meeting
-	// by the work after the answer, which Stop waits for.
-	if err := e.bot.Stop(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
+	// The card and the scheduled event are recorded on the meeting by the
+	// scheduler as it delivers the announcement and event_sync rows, after
+	// the card is visible on the fake; Bot.Stop does not wait for the
+	// scheduler, settled does.
+	e.settled()
 	got, err := e.store.Meeting(context.Background(), m.ID)
 	if err != nil || got.AnnouncementMessageID != ann.ID || got.AnnouncementChannelID != channelID || got.DiscordEventID == "" {
 		t.Errorf("ids not recorded: %+v %v", got, err)
@@ -351,6 +351,15 @@ func TestEditAndCancelKeepTheAnnouncementAndEventInStep(t *testing.T) {
 	e.announcement(func(em *discordgo.MessageEmbed) bool {
 		return strings.Contains(field(em, "Kdy"), "st 24. 3. 2027 13:30") && field(em, "Kde") == "Online"
 	})
+	// The move's event sync is claimed with the card edit and reads the
+	// meeting only after the card is out: let it run before the cancel, or
+	// it would find the meeting cancelled and only cancel the event.
+	e.settled()
+	moved := time.Date(2027, 3, 24, 12, 30, 0, 0, time.UTC)
+	if evs := e.fake.ScheduledEvents(); len(evs) != 1 || evs[0].Status != discordgo.GuildScheduledEventStatusScheduled ||
+		!evs[0].ScheduledStartTime.Equal(moved) || evs[0].EntityMetadata.Location != "Online" {
+		t.Errorf("events after the move: %s", dumpEvents(evs))
+	}
 	text = e.text(e.do(e.fake.SlashCommand(member, channelID, "meeting", discordtest.SubCommand("cancel", str("meeting", fmt.Sprint(m.ID))))), true)
 	if !strings.Contains(text, "jen koordinátor") {
 		t.Errorf("member cancelling: %q", text)
@@ -365,13 +374,14 @@ func TestEditAndCancelKeepTheAnnouncementAndEventInStep(t *testing.T) {
 			t.Errorf("button %q still enabled on a cancelled meeting", c.(*discordgo.Button).Label)
 		}
 	}
-	if err := e.bot.Stop(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
+	// The cancelled card is the cancel's announcement_edit row; its
+	// event_sync row comes after it. Bot.Stop does not wait for the
+	// scheduler, settled does.
+	e.settled()
 	evs := e.fake.ScheduledEvents()
 	if len(evs) != 1 || evs[0].Status != discordgo.GuildScheduledEventStatusCanceled ||
-		!evs[0].ScheduledStartTime.Equal(time.Date(2027, 3, 24, 12, 30, 0, 0, time.UTC)) {
-		t.Errorf("event %+v", evs)
+		!evs[0].ScheduledStartTime.Equal(moved) {
+		t.Errorf("events %s", dumpEvents(evs))
 	}
 	got, _ := e.store.Meeting(context.Background(), m.ID)
 	if got.Status != store.MeetingCancelled {
