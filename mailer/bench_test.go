@@ -51,7 +51,7 @@ func BenchmarkInvitationFanOut2000(b *testing.B) {
 	if got := len(e.smtp.Messages()); got != recipients*b.N {
 		b.Fatalf("%d messages arrived, want %d", got, recipients*b.N)
 	}
-	if got := e.smtp.Conns(); got != 1 {
+	if got := e.smtp.Connections(); got != 1 {
 		b.Errorf("%d connections, want 1", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"coordbot/calendar"
 	"coordbot/i18n"
+	"coordbot/internal/smtptest"
 	"coordbot/internal/testutil"
 	"coordbot/mailer"
 	"coordbot/meeting"
@@ -24,9 +25,7 @@ import (
 func TestInvitationsReadBackOverIMAP(t *testing.T) {
 	dv := testutil.Dovecot(t)
 	e := newEnv(t, i18n.Czech)
-	e.smtp.mu.Lock()
-	e.smtp.deliver = func(raw []byte) error { return dv.Deliver("INBOX", raw) }
-	e.smtp.mu.Unlock()
+	e.smtp.Deliver = func(m smtptest.Message) error { return dv.Deliver("INBOX", m.Data) }
 
 	members := e.members(3)
 	want := map[string]string{} // Message-ID → attendee address

@@ -3,7 +3,6 @@ package mailer_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 
 	"coordbot/config"
 	"coordbot/i18n"
+	"coordbot/internal/smtptest"
 	"coordbot/internal/testutil"
 	"coordbot/mailer"
 	"coordbot/meeting"
@@ -53,7 +53,7 @@ type env struct {
 	clock   *testutil.Clock
 	group   *store.Group
 	meeting *store.Meeting
-	smtp    *smtpServer
+	smtp    *smtptest.Server
 	sender  *mailer.Sender
 	logs    *testutil.SyncBuffer
 	keys    int
@@ -118,17 +118,29 @@ func newEnv(t testing.TB, lang i18n.Lang) *env {
 		t.Fatal(err)
 	}
 	e.meeting = res.Meeting
-	e.smtp = startSMTP(t)
-	e.sender = e.newSender(smtpPassword)
+	e.smtp = startSMTP(t, smtptest.Options{})
+	e.sender = e.newSender(e.smtp.Password)
 	return e
+}
+
+// startSMTP starts the test SMTP server as o says; it stops when the test
+// ends.
+func startSMTP(t testing.TB, o smtptest.Options) *smtptest.Server {
+	t.Helper()
+	srv, err := smtptest.StartWith(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
 }
 
 // newSender is a Sender for the env's server with that password.
 func (e *env) newSender(password string) *mailer.Sender {
-	cfg := config.SMTP{Addr: e.smtp.Addr, TLS: "starttls", Username: smtpUser, Password: config.Secret(password)}
+	cfg := config.SMTP{Addr: e.smtp.Addr, TLS: "starttls", Username: e.smtp.User, Password: config.Secret(password)}
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	snd := mailer.New(e.store, cfg, archiveAddr, e.core, e.clock.Now, logger)
-	snd.TLSConfig = &tls.Config{RootCAs: e.smtp.Roots}
+	snd.TLSConfig = e.smtp.ClientTLS
 	snd.Timeout = 5 * time.Second
 	e.t.Cleanup(func() { snd.Close() })
 	return snd

@@ -2,12 +2,12 @@ package mailer_test
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +17,7 @@ import (
 	"coordbot/calendar"
 	"coordbot/config"
 	"coordbot/i18n"
+	"coordbot/internal/smtptest"
 	"coordbot/mailer"
 	"coordbot/meeting"
 	"coordbot/outbox"
@@ -36,7 +37,7 @@ func TestInvitationFanOutOnOneConnection(t *testing.T) {
 		ids[m.Emails[0]] = e.deliver(n)
 		keys[m.Emails[0]] = n.IdempotencyKey
 	}
-	if got := e.smtp.Conns(); got != 1 {
+	if got := e.smtp.Connections(); got != 1 {
 		t.Errorf("%d SMTP connections for a fan-out of %d, want 1", got, len(members))
 	}
 	msgs := e.smtp.Messages()
@@ -143,9 +144,14 @@ func TestCancellationCarriesAHigherSequence(t *testing.T) {
 func TestTemporaryFailureIsRetriedWithTheSameMessageID(t *testing.T) {
 	e := newEnv(t, i18n.Czech)
 	m := e.member("Petr Dvořák", "petr@obec.example.cz")
-	e.smtp.mu.Lock()
-	e.smtp.tempData = 1
-	e.smtp.mu.Unlock()
+	// The server refuses the first message for now, and takes the next.
+	var refused atomic.Bool
+	e.smtp.Deliver = func(smtptest.Message) error {
+		if refused.CompareAndSwap(false, true) {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Zkuste to později"}
+		}
+		return nil
+	}
 	n := e.row(outbox.KindInvitation, m, `{"sequence":0}`)
 	_, err := e.sender.Deliver(e.ctx(), n)
 	if err == nil || errors.Is(err, scheduler.ErrPermanent) || smtpCode(err) != 451 {
@@ -159,7 +165,7 @@ func TestTemporaryFailureIsRetriedWithTheSameMessageID(t *testing.T) {
 	if got, _ := parse(t, msgs[0].Data).Header.MessageID(); got != id || id != mailer.MessageID(n.IdempotencyKey, senderDomain) {
 		t.Errorf("Message-ID %q, sent id %q", got, id)
 	}
-	if got := e.smtp.Conns(); got != 1 {
+	if got := e.smtp.Connections(); got != 1 {
 		t.Errorf("%d connections: a 4xx reply must not cost the connection", got)
 	}
 }
@@ -172,9 +178,7 @@ func TestRefusedRecipientIsABounce(t *testing.T) {
 	}
 	gone := e.member("Petr Dvořák", "petr@zruseno.example.cz")
 	other := e.member("Lucie Černá", "lucie@obec.example.cz")
-	e.smtp.mu.Lock()
-	e.smtp.refuseRcpt["petr@zruseno.example.cz"] = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "Mailbox neexistuje"}
-	e.smtp.mu.Unlock()
+	e.smtp.RefuseRcpt = refuse("petr@zruseno.example.cz", "Mailbox neexistuje")
 	n := e.row(outbox.KindInvitation, gone, `{"sequence":0}`)
 	_, err := e.sender.Deliver(e.ctx(), n)
 	if !errors.Is(err, scheduler.ErrPermanent) || smtpCode(err) != 550 {
@@ -205,7 +209,7 @@ func TestRefusedRecipientIsABounce(t *testing.T) {
 	if msgs := e.smtp.Messages(); len(msgs) != 1 || msgs[0].To[0] != "lucie@obec.example.cz" {
 		t.Errorf("messages %v", msgs)
 	}
-	if got := e.smtp.Conns(); got != 1 {
+	if got := e.smtp.Connections(); got != 1 {
 		t.Errorf("%d connections, want 1", got)
 	}
 	// A later row for the bounced member has nowhere to go.
@@ -221,7 +225,7 @@ func TestMemberWithoutAddressIsPermanent(t *testing.T) {
 	if !errors.Is(err, scheduler.ErrPermanent) {
 		t.Fatalf("Deliver: %v; want a permanent error", err)
 	}
-	if got := e.smtp.Conns(); got != 0 {
+	if got := e.smtp.Connections(); got != 0 {
 		t.Errorf("%d connections for nothing to send", got)
 	}
 }
@@ -283,8 +287,8 @@ func TestServerDownFailsWithinTheTimeout(t *testing.T) {
 
 	for name, addr := range map[string]string{"silent": ln.Addr().String(), "refused": deadAddr} {
 		t.Run(name, func(t *testing.T) {
-			snd := mailer.New(e.store, config.SMTP{Addr: addr, TLS: "starttls", Username: smtpUser,
-				Password: config.Secret(smtpPassword)}, archiveAddr, e.core, e.clock.Now, nil)
+			snd := mailer.New(e.store, config.SMTP{Addr: addr, TLS: "starttls", Username: e.smtp.User,
+				Password: config.Secret(e.smtp.Password)}, archiveAddr, e.core, e.clock.Now, nil)
 			defer snd.Close()
 			snd.Timeout = 300 * time.Millisecond
 			began := time.Now()
@@ -330,23 +334,17 @@ func TestCancelledContextAbortsTheDelivery(t *testing.T) {
 func TestDroppedConnectionIsRedialled(t *testing.T) {
 	e := newEnv(t, i18n.Czech)
 	m := e.member("Petr Dvořák", "petr@obec.example.cz")
-	loggedOut := make(chan struct{}, 4)
-	e.smtp.mu.Lock()
-	e.smtp.logout = loggedOut
-	e.smtp.mu.Unlock()
 	e.deliver(e.row(outbox.KindInvitation, m, `{"sequence":0}`))
 	// The server drops the idle connection (as after its own timeout).
-	e.smtp.dropAll()
-	select {
-	case <-loggedOut:
-	case <-e.ctx().Done():
-		t.Fatal("the server did not close the connection")
+	e.smtp.DropAll()
+	if err := e.smtp.WaitClosed(e.ctx(), 1); err != nil {
+		t.Fatalf("the server did not close the connection: %v", err)
 	}
 	e.deliver(e.row(outbox.KindReminder, m, `{"offset":"7d"}`))
 	if got := len(e.smtp.Messages()); got != 2 {
 		t.Errorf("%d messages, want 2", got)
 	}
-	if got := e.smtp.Conns(); got != 2 {
+	if got := e.smtp.Connections(); got != 2 {
 		t.Errorf("%d connections, want 2 (one redial)", got)
 	}
 }
@@ -354,19 +352,13 @@ func TestDroppedConnectionIsRedialled(t *testing.T) {
 func TestIdleConnectionIsClosed(t *testing.T) {
 	e := newEnv(t, i18n.Czech)
 	m := e.member("Petr Dvořák", "petr@obec.example.cz")
-	loggedOut := make(chan struct{}, 4)
-	e.smtp.mu.Lock()
-	e.smtp.logout = loggedOut
-	e.smtp.mu.Unlock()
 	e.sender.IdleTimeout = 20 * time.Millisecond
 	e.deliver(e.row(outbox.KindInvitation, m, `{"sequence":0}`))
-	select {
-	case <-loggedOut:
-	case <-e.ctx().Done():
-		t.Fatal("the idle connection was not closed")
+	if err := e.smtp.WaitClosed(e.ctx(), 1); err != nil {
+		t.Fatalf("the idle connection was not closed: %v", err)
 	}
 	e.deliver(e.row(outbox.KindReminder, m, `{"offset":"7d"}`))
-	if got := e.smtp.Conns(); got != 2 {
+	if got := e.smtp.Connections(); got != 2 {
 		t.Errorf("%d connections, want 2", got)
 	}
 }
@@ -374,9 +366,7 @@ func TestIdleConnectionIsClosed(t *testing.T) {
 func TestFanOutThroughTheScheduler(t *testing.T) {
 	e := newEnv(t, i18n.Czech)
 	members := e.members(6)
-	e.smtp.mu.Lock()
-	e.smtp.refuseRcpt[members[2].Emails[0]] = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}
-	e.smtp.mu.Unlock()
+	e.smtp.RefuseRcpt = refuse(members[2].Emails[0], "No such user")
 	sc := scheduler.New(e.store, map[string]scheduler.Sender{store.ChannelEmail: e.sender}, e.clock, discardLogger())
 	idle := make(chan time.Time, 100)
 	sc.Idle = func(now time.Time) {
@@ -390,15 +380,11 @@ func TestFanOutThroughTheScheduler(t *testing.T) {
 	go func() { defer close(done); _ = sc.Run(ctx) }()
 	defer func() { cancel(); <-done }()
 	// The meeting's timeline has the invitation fan-out due now.
-	for arrived := 0; arrived < len(members)-1; arrived++ {
-		select {
-		case <-e.smtp.arrived:
-		case <-e.ctx().Done():
-			t.Fatalf("%d of %d invitations arrived", arrived, len(members)-1)
-		}
+	if _, err := e.smtp.WaitFor(e.ctx(), len(members)-1); err != nil {
+		t.Fatalf("invitations: %v", err)
 	}
 	waitIdle(t, e, sc, idle)
-	if got := e.smtp.Conns(); got != 1 {
+	if got := e.smtp.Connections(); got != 1 {
 		t.Errorf("%d connections for the fan-out, want 1", got)
 	}
 	rows, err := e.store.Notifications(e.ctx(), store.NotificationFilter{MeetingID: e.meeting.ID})
@@ -439,6 +425,25 @@ func waitIdle(t *testing.T, e *env, sc *scheduler.Scheduler, idle chan time.Time
 	}
 }
 
+// refuse refuses RCPT TO address with a 550 (a hard bounce).
+func refuse(address, msg string) func(to string) *smtp.SMTPError {
+	return func(to string) *smtp.SMTPError {
+		if strings.EqualFold(to, address) {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: msg}
+		}
+		return nil
+	}
+}
+
+// smtpCode is the code of an SMTP reply err carries (0 for none).
+func smtpCode(err error) int {
+	var e *smtp.SMTPError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return 0
+}
+
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func TestImplicitTLSAndLoopbackWithoutTLS(t *testing.T) {
@@ -446,15 +451,16 @@ func TestImplicitTLSAndLoopbackWithoutTLS(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			e := newEnv(t, i18n.Czech)
 			m := e.member("Petr Dvořák", "petr@obec.example.cz")
-			srv := startSMTPMode(t, mode)
+			// A loopback relay without TLS takes mail without a login.
+			srv := startSMTP(t, smtptest.Options{TLS: mode, AuthOptional: mode == "none"})
 			cfg := config.SMTP{Addr: srv.Addr, TLS: mode, From: "Koordinace <koordinace@mesto.example.cz>",
 				FromName: "Koordinace", FromAddress: "koordinace@mesto.example.cz"}
 			if mode == "tls" {
-				cfg.Username, cfg.Password = smtpUser, config.Secret(smtpPassword)
+				cfg.Username, cfg.Password = srv.User, config.Secret(srv.Password)
 			}
 			snd := mailer.New(e.store, cfg, "", e.core, e.clock.Now, nil)
 			defer snd.Close()
-			snd.TLSConfig = &tls.Config{RootCAs: srv.Roots}
+			snd.TLSConfig = srv.ClientTLS
 			n := e.row(outbox.KindInvitation, m, `{"sequence":0}`)
 			id, err := snd.Deliver(e.ctx(), n)
 			if err != nil {

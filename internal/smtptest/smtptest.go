@@ -3,7 +3,9 @@
 // made for the test and AUTH PLAIN, recording every message it accepts.
 // Tests of coordbot's e-mail sender talk to it as they would to a
 // submission server; Deliver can pass each message on (into a Dovecot
-// test instance, so a test reads it back over IMAP as a member would).
+// test instance, so a test reads it back over IMAP as a member would) or
+// refuse it, RefuseRcpt refuses recipients, and DropAll cuts the
+// connections as a server's own timeout would.
 package smtptest
 
 import (
@@ -49,7 +51,9 @@ type Server struct {
 	ClientTLS *tls.Config
 
 	// Deliver, when set, is called with each message before it is
-	// accepted; an error refuses the message with 451 (try again).
+	// accepted; an error refuses the message: an *smtp.SMTPError is the
+	// reply as it is (a 4xx or 5xx of the test's choosing), any other
+	// error a 451 (try again).
 	Deliver func(m Message) error
 	// BeforeAccept, when set, runs when a message's data has been read
 	// and before the server answers; a test can hold the client there.
@@ -59,42 +63,88 @@ type Server struct {
 	RefuseRcpt func(to string) *smtp.SMTPError
 
 	srv      *smtp.Server
+	ln       net.Listener
+	served   chan struct{}
+	authOpt  bool
 	mu       sync.Mutex
 	msgs     []Message
-	conns    map[*smtp.Conn]bool
+	conns    int
+	open     map[net.Conn]bool
+	closed   int
 	arrived  chan struct{}
+	ended    chan struct{}
 	accepted int
+}
+
+// Options choose how a server started by StartWith listens.
+type Options struct {
+	// TLS is as the sender's smtp.tls: "starttls" (also ""), "tls"
+	// (implicit TLS from the first byte) or "none" (no TLS offered).
+	TLS string
+	// AuthOptional accepts mail without a login, as a loopback relay
+	// does; AUTH PLAIN still works.
+	AuthOptional bool
 }
 
 // Start starts a server on a free loopback port with STARTTLS and AUTH
 // PLAIN; Close stops it.
-func Start() (*Server, error) {
+func Start() (*Server, error) { return StartWith(Options{}) }
+
+// StartWith starts a server on a free loopback port as o says; Close
+// stops it.
+func StartWith(o Options) (*Server, error) {
 	cert, pool, err := certificate()
 	if err != nil {
 		return nil, err
 	}
+	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("smtptest: %w", err)
 	}
 	s := &Server{Addr: l.Addr().String(), User: "coordbot", Password: "smtp-test-heslo",
 		ClientTLS: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}, arrived: make(chan struct{}, 1<<16),
-		conns: map[*smtp.Conn]bool{}}
+		ended: make(chan struct{}, 1<<16), open: map[net.Conn]bool{}, served: make(chan struct{}),
+		authOpt: o.AuthOptional}
 	s.srv = smtp.NewServer(smtp.BackendFunc(s.newSession))
 	s.srv.Domain = "smtptest.localhost"
-	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 	s.srv.ReadTimeout = 30 * time.Second
 	s.srv.WriteTimeout = 30 * time.Second
 	s.srv.MaxMessageBytes = 50 << 20
 	s.srv.ErrorLog = quietLogger{}
 	// A client configured with tls = "none" on loopback still logs in.
 	s.srv.AllowInsecureAuth = true
-	go s.srv.Serve(l) //nolint:errcheck // ends with Close
+	// The counting listener sees the TCP connections under any TLS, so
+	// it counts connections where go-smtp's sessions would count the
+	// plain one before STARTTLS and the encrypted one after it twice.
+	s.ln = &listener{Listener: l, s: s}
+	switch o.TLS {
+	case "", "starttls":
+		s.srv.TLSConfig = tlsConfig
+	case "tls":
+		s.ln = tls.NewListener(s.ln, tlsConfig)
+	case "none":
+	default:
+		l.Close()
+		return nil, fmt.Errorf("smtptest: unknown TLS mode %q", o.TLS)
+	}
+	go func() {
+		defer close(s.served)
+		s.srv.Serve(s.ln) //nolint:errcheck // ends with Close
+	}()
 	return s, nil
 }
 
-// Close stops the server and its connections.
-func (s *Server) Close() error { return s.srv.Close() }
+// Close stops the server and its connections, and waits until it no
+// longer accepts any.
+func (s *Server) Close() error {
+	err := s.srv.Close()
+	// Closing the listener too: a server closed before Serve has
+	// registered it would otherwise serve on.
+	s.ln.Close()
+	<-s.served
+	return err
+}
 
 // Messages returns the messages accepted so far, in order.
 func (s *Server) Messages() []Message {
@@ -103,11 +153,43 @@ func (s *Server) Messages() []Message {
 	return append([]Message(nil), s.msgs...)
 }
 
-// Connections is how many connections have started a session.
+// Connections is how many connections the server has accepted in all.
 func (s *Server) Connections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.conns)
+	return s.conns
+}
+
+// DropAll closes every open connection from the server's side, as a
+// server does after its own idle timeout.
+func (s *Server) DropAll() {
+	s.mu.Lock()
+	open := make([]net.Conn, 0, len(s.open))
+	for c := range s.open {
+		open = append(open, c)
+	}
+	s.mu.Unlock()
+	for _, c := range open {
+		c.Close()
+	}
+}
+
+// WaitClosed waits until at least n connections have been closed in all
+// (by the client, the server or DropAll), or ctx ends.
+func (s *Server) WaitClosed(ctx context.Context, n int) error {
+	for {
+		s.mu.Lock()
+		got := s.closed
+		s.mu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-s.ended:
+		case <-ctx.Done():
+			return fmt.Errorf("smtptest: %d of %d connections closed: %w", got, n, ctx.Err())
+		}
+	}
 }
 
 // WaitFor waits until at least n messages were accepted in all, or ctx
@@ -128,13 +210,50 @@ func (s *Server) WaitFor(ctx context.Context, n int) ([]Message, error) {
 	}
 }
 
-func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
-	// go-smtp starts a new session at the EHLO after STARTTLS too: the
-	// connection, not the session, is counted.
-	s.mu.Lock()
-	s.conns[c] = true
-	s.mu.Unlock()
-	return &session{s: s}, nil
+func (s *Server) newSession(*smtp.Conn) (smtp.Session, error) {
+	return &session{s: s, authed: s.authOpt}, nil
+}
+
+// listener counts and keeps the connections it accepts.
+type listener struct {
+	net.Listener
+	s *Server
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	cc := &conn{Conn: c, s: l.s}
+	l.s.mu.Lock()
+	l.s.conns++
+	l.s.open[cc] = true
+	l.s.mu.Unlock()
+	return cc, nil
+}
+
+// conn is an accepted connection that reports its closing once, however
+// often it is closed (go-smtp closes it again after DropAll).
+type conn struct {
+	net.Conn
+	s    *Server
+	once sync.Once
+}
+
+func (c *conn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.s.mu.Lock()
+		delete(c.s.open, c)
+		c.s.closed++
+		c.s.mu.Unlock()
+		select {
+		case c.s.ended <- struct{}{}:
+		default:
+		}
+	})
+	return err
 }
 
 // session is one SMTP connection's state.
@@ -189,6 +308,9 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	if ss.s.Deliver != nil {
 		if err := ss.s.Deliver(m); err != nil {
+			if reply := (*smtp.SMTPError)(nil); errors.As(err, &reply) {
+				return reply
+			}
 			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "delivery failed: " + err.Error()}
 		}
 	}
