@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/emersion/go-ical"
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"coordbot/calendar"
 	"coordbot/i18n"
@@ -38,33 +36,13 @@ func TestInvitationsReadBackOverIMAP(t *testing.T) {
 	}
 	cancelID := e.deliver(e.row(outbox.KindCancellation, members[0], `{"sequence":1}`))
 
-	c, err := imapclient.DialInsecure(dv.Addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login(dv.User, dv.Password).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	msgs, err := c.Fetch(imap.SeqSetNum(1, 2, 3, 4), &imap.FetchOptions{
-		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
-	}).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
+	msgs := testutil.Mailbox(t, dv, "INBOX")
 	if len(msgs) != 4 {
 		t.Fatalf("%d messages in INBOX, want 4", len(msgs))
 	}
 	seen := map[string]int{}
 	sequences := map[string]int{}
-	for _, msg := range msgs {
-		var raw []byte
-		for _, b := range msg.BodySection {
-			raw = b.Bytes
-		}
+	for _, raw := range msgs {
 		if !bytes.Equal(raw, msgBytes(e, raw)) {
 			t.Error("the message read over IMAP differs from what the SMTP server accepted")
 		}
@@ -114,9 +92,6 @@ func TestInvitationsReadBackOverIMAP(t *testing.T) {
 	}
 	if !strings.HasSuffix(cancelID, "@"+senderDomain) || cancelID == mailer.MessageID("", senderDomain) {
 		t.Errorf("cancellation Message-ID %q", cancelID)
-	}
-	if err := c.Logout().Wait(); err != nil {
-		t.Error(err)
 	}
 }
 
