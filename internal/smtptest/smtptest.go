@@ -62,18 +62,18 @@ type Server struct {
 	// (a 550 is a hard bounce, a 450 a temporary refusal).
 	RefuseRcpt func(to string) *smtp.SMTPError
 
-	srv      *smtp.Server
-	ln       net.Listener
-	served   chan struct{}
-	authOpt  bool
-	mu       sync.Mutex
-	msgs     []Message
-	conns    int
-	open     map[net.Conn]bool
-	closed   int
-	arrived  chan struct{}
-	ended    chan struct{}
-	accepted int
+	srv     *smtp.Server
+	ln      net.Listener
+	served  chan struct{}
+	authOpt bool
+	// mu guards msgs, conns (connections accepted) and open (those
+	// not yet closed).
+	mu    sync.Mutex
+	msgs  []Message
+	conns int
+	open  map[net.Conn]bool
+	// accepted counts messages, closed connections that have ended.
+	accepted, closed counter
 }
 
 // Options choose how a server started by StartWith listens.
@@ -103,8 +103,8 @@ func StartWith(o Options) (*Server, error) {
 		return nil, fmt.Errorf("smtptest: %w", err)
 	}
 	s := &Server{Addr: l.Addr().String(), User: "coordbot", Password: "smtp-test-heslo",
-		ClientTLS: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}, arrived: make(chan struct{}, 1<<16),
-		ended: make(chan struct{}, 1<<16), open: map[net.Conn]bool{}, served: make(chan struct{}),
+		ClientTLS: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}, accepted: newCounter(),
+		closed: newCounter(), open: map[net.Conn]bool{}, served: make(chan struct{}),
 		authOpt: o.AuthOptional}
 	s.srv = smtp.NewServer(smtp.BackendFunc(s.newSession))
 	s.srv.Domain = "smtptest.localhost"
@@ -177,35 +177,54 @@ func (s *Server) DropAll() {
 // WaitClosed waits until at least n connections have been closed in all
 // (by the client, the server or DropAll), or ctx ends.
 func (s *Server) WaitClosed(ctx context.Context, n int) error {
-	for {
-		s.mu.Lock()
-		got := s.closed
-		s.mu.Unlock()
-		if got >= n {
-			return nil
-		}
-		select {
-		case <-s.ended:
-		case <-ctx.Done():
-			return fmt.Errorf("smtptest: %d of %d connections closed: %w", got, n, ctx.Err())
-		}
+	if got, err := s.closed.wait(ctx, n); err != nil {
+		return fmt.Errorf("smtptest: %d of %d connections closed: %w", got, n, err)
 	}
+	return nil
 }
 
 // WaitFor waits until at least n messages were accepted in all, or ctx
 // ends, and returns the messages.
 func (s *Server) WaitFor(ctx context.Context, n int) ([]Message, error) {
+	if got, err := s.accepted.wait(ctx, n); err != nil {
+		return s.Messages(), fmt.Errorf("smtptest: %d of %d messages: %w", got, n, err)
+	}
+	return s.Messages(), nil
+}
+
+// counter counts events, such as accepted messages, that tests wait for.
+type counter struct {
+	mu sync.Mutex
+	n  int
+	// changed is closed, and replaced, at each event: it wakes every
+	// waiter, however many.
+	changed chan struct{}
+}
+
+func newCounter() counter { return counter{changed: make(chan struct{})} }
+
+func (c *counter) add() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+// wait waits until the count reaches n, or ctx ends; it returns the
+// count it saw last.
+func (c *counter) wait(ctx context.Context, n int) (int, error) {
 	for {
-		s.mu.Lock()
-		got := s.accepted
-		s.mu.Unlock()
+		c.mu.Lock()
+		got, changed := c.n, c.changed
+		c.mu.Unlock()
 		if got >= n {
-			return s.Messages(), nil
+			return got, nil
 		}
 		select {
-		case <-s.arrived:
+		case <-changed:
 		case <-ctx.Done():
-			return s.Messages(), fmt.Errorf("smtptest: %d of %d messages: %w", got, n, ctx.Err())
+			return got, ctx.Err()
 		}
 	}
 }
@@ -246,12 +265,8 @@ func (c *conn) Close() error {
 	c.once.Do(func() {
 		c.s.mu.Lock()
 		delete(c.s.open, c)
-		c.s.closed++
 		c.s.mu.Unlock()
-		select {
-		case c.s.ended <- struct{}{}:
-		default:
-		}
+		c.s.closed.add()
 	})
 	return err
 }
@@ -316,12 +331,8 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	ss.s.mu.Lock()
 	ss.s.msgs = append(ss.s.msgs, m)
-	ss.s.accepted++
 	ss.s.mu.Unlock()
-	select {
-	case ss.s.arrived <- struct{}{}:
-	default:
-	}
+	ss.s.accepted.add()
 	return nil
 }
 
