@@ -13,13 +13,10 @@ import (
 	"time"
 
 	"github.com/emersion/go-ical"
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 	gomail "github.com/emersion/go-message/mail"
 
 	"coordbot/calendar"
 	"coordbot/config"
-	"coordbot/internal/dovecot"
 	"coordbot/internal/smtptest"
 	"coordbot/internal/testutil"
 	"coordbot/store"
@@ -56,39 +53,6 @@ username = %q
 slug = %q
 name = "Místní protidrogoví koordinátoři"
 `, filepath.Join(dir, "coordbot.db"), imapAddr, imapUser, mailArchive, smtpAddr, smtpTLS, smtpUser, mailGroup)
-}
-
-// mailbox reads every message of a mailbox over IMAP, as a member's mail
-// client would.
-func mailbox(t *testing.T, dv *dovecot.Server, name string) [][]byte {
-	t.Helper()
-	c, err := imapclient.DialInsecure(dv.Addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login(dv.User, dv.Password).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	sel, err := c.Select(name, &imap.SelectOptions{ReadOnly: true}).Wait()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sel.NumMessages == 0 {
-		return nil
-	}
-	msgs, err := c.Fetch(imap.SeqSet{imap.SeqRange{Start: 1, Stop: sel.NumMessages}},
-		&imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for _, m := range msgs {
-		for _, b := range m.BodySection {
-			out = append(out, b.Bytes)
-		}
-	}
-	return out
 }
 
 // invitation is what a mail client sees of one message coordbot sent.
@@ -241,7 +205,7 @@ func TestEmailChannelRoundTrip(t *testing.T) {
 		t.Errorf("%d SMTP connections for a fan-out of 2, want 1; logs:\n%s", n, logs.String())
 	}
 	invs := map[string]invitation{}
-	for _, raw := range mailbox(t, dv, "Members") {
+	for _, raw := range testutil.Mailbox(t, dv, "Members") {
 		inv := readInvitation(t, raw)
 		invs[inv.to] = inv
 	}
@@ -318,7 +282,7 @@ func TestEmailChannelRoundTrip(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	perMember := map[string][]string{}
-	for _, raw := range mailbox(t, dv, "Members") {
+	for _, raw := range testutil.Mailbox(t, dv, "Members") {
 		inv := readInvitation(t, raw)
 		if seen[inv.messageID] {
 			t.Errorf("Message-ID %s twice", inv.messageID)
