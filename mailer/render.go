@@ -69,18 +69,13 @@ var (
 	txtMinutesSend    = i18n.Text{CS: "Pošlete ho prosím na %s.", EN: "Please send them to %s."}
 
 	txtBounceSubject     = i18n.Text{CS: "Nedoručitelná adresa: %s", EN: "Undeliverable address: %s"}
-	txtBounce            = i18n.Text{CS: "pošta pro %s na adresu %s se vrátila jako nedoručitelná, proto na ni coordbot už nic neposílá. Opravte prosím členovi adresu, nebo mu dejte vědět jinak.", EN: "mail to %s at %s came back as undeliverable, so coordbot sends nothing more to that address. Please correct the member's address, or reach them another way."}
 	txtUnreadableSubject = i18n.Text{CS: "Nečitelná odpověď: %s", EN: "Answer could not be read: %s"}
-	txtUnreadable        = i18n.Text{CS: "%s odpověděl(a) na poštu coordbotu, ale odpověď se nepodařilo přečíst jako Přijdu / Nepřijdu / Možná ani jako bod programu. Nic se nezapsalo; podívejte se prosím na ni.", EN: "%s replied to coordbot's mail, but the reply could not be read as yes / no / maybe nor as an agenda item. Nothing was recorded; please have a look at it."}
 	txtRefusedSubject    = i18n.Text{CS: "Odpověď nebyla zapsána: %s", EN: "Answer not recorded: %s"}
-	txtRefused           = i18n.Text{CS: "odpověď, kterou poslal(a) %s e-mailem, coordbot přečetl, ale nezapsal.", EN: "coordbot read the answer %s sent by e-mail but did not record it."}
-	txtNoticeMeeting     = i18n.Text{CS: "Schůzka: „%s“ (%s)", EN: "Meeting: “%s” (%s)"}
-	txtNoticeDetail      = i18n.Text{CS: "Podrobnosti: %s", EN: "Details: %s"}
-	txtNoticeArchive     = i18n.Text{CS: "Zpráva je v archivu pod číslem %d (coordbot minutes list -quarantined).", EN: "The message is in the archive as number %d (coordbot minutes list -quarantined)."}
 	txtNoticeOther       = i18n.Text{CS: "Upozornění coordbotu", EN: "Notice from coordbot"}
 	txtSomeone           = i18n.Text{CS: "neznámý odesílatel", EN: "an unknown sender"}
 
 	txtFailedSubject = i18n.Text{CS: "Nedoručeno: %s", EN: "Not delivered: %s"}
+	txtFailedNotice  = i18n.Text{CS: "Zprávu se nepodařilo doručit: %s", EN: "A message could not be delivered: %s"}
 	txtFailed        = i18n.Text{CS: "zprávu „%s“ ke schůzce „%s“ se nepodařilo doručit ani po několika pokusech; podrobnosti jsou v logu.", EN: "the “%s” message for “%s” could not be delivered after several attempts; the log has the details."}
 )
 
@@ -214,64 +209,52 @@ func (s *Sender) render(ctx context.Context, v *view) (*content, error) {
 	return nil, fmt.Errorf("mailer: row %d: kind %q is not sent by e-mail: %w", n.ID, n.Kind, errPayload)
 }
 
-// renderNotice tells a coordinator what happened (outbox.Notice), whom it
-// concerns, and where to look.
+// renderNotice tells a coordinator what happened (outbox.Notice): the
+// sentence every channel uses (outbox.Notice.Text), under a subject that
+// names the case and whom it concerns.
 func (s *Sender) renderNotice(ctx context.Context, v *view) (*content, error) {
-	var p outbox.Notice
-	if err := json.Unmarshal([]byte(v.n.Payload), &p); err != nil {
+	p, err := outbox.ParseNotice(v.n.Payload)
+	if err != nil {
 		return nil, fmt.Errorf("mailer: notice row %d: %w: %v", v.n.ID, errPayload, err)
 	}
-	who := oneLine(p.Address)
+	name := ""
 	if p.MemberID != 0 {
 		mem, err := s.store.Member(ctx, p.MemberID)
 		switch {
-		case err == nil && p.Address != "":
-			who = oneLine(mem.DisplayName) + " <" + oneLine(p.Address) + ">"
 		case err == nil:
-			who = oneLine(mem.DisplayName)
+			name = oneLine(mem.DisplayName)
 		case !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		}
 	}
+	who := name
+	switch {
+	case who != "" && p.Address != "":
+		who += " <" + oneLine(p.Address) + ">"
+	case who == "":
+		who = oneLine(p.Address)
+	}
 	if who == "" {
 		who = v.tr(txtSomeone)
 	}
-	hello := v.tr(txtHello)
+	title := ""
+	if v.m != nil {
+		title = oneLine(v.m.Title)
+	}
 	c := &content{}
 	switch p.Subject {
 	case outbox.NoticeBounce:
-		name := who
-		if p.MemberID != 0 {
-			if mem, err := s.store.Member(ctx, p.MemberID); err == nil {
-				name = oneLine(mem.DisplayName)
-			}
-		}
 		c.Subject = v.tr(txtBounceSubject, oneLine(p.Address))
-		c.Paragraphs = []string{hello + "\n" + v.tr(txtBounce, name, oneLine(p.Address))}
 	case outbox.NoticeUnreadableAnswer:
 		c.Subject = v.tr(txtUnreadableSubject, who)
-		c.Paragraphs = []string{hello + "\n" + v.tr(txtUnreadable, who)}
 	case outbox.NoticeRefusedAnswer:
 		c.Subject = v.tr(txtRefusedSubject, who)
-		c.Paragraphs = []string{hello + "\n" + v.tr(txtRefused, who)}
+	case outbox.NoticeDeliveryFailed:
+		c.Subject = v.tr(txtFailedNotice, title)
 	default:
 		c.Subject = v.tr(txtNoticeOther)
-		c.Paragraphs = []string{hello + "\n" + who}
 	}
-	var facts []string
-	if v.m != nil {
-		facts = append(facts, v.tr(txtNoticeMeeting, oneLine(v.m.Title), v.when()))
-	}
-	if d := oneLine(p.Detail); d != "" {
-		facts = append(facts, v.tr(txtNoticeDetail, d))
-	}
-	if p.ArchiveID != 0 {
-		facts = append(facts, v.tr(txtNoticeArchive, p.ArchiveID))
-	}
-	if len(facts) > 0 {
-		c.Paragraphs = append(c.Paragraphs, strings.Join(facts, "\n"))
-	}
-	c.Paragraphs = append(c.Paragraphs, v.signature())
+	c.Paragraphs = []string{v.tr(txtHello) + "\n" + oneLine(p.Text(v.lang, name, title)), v.signature()}
 	return c, nil
 }
 

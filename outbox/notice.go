@@ -10,8 +10,8 @@ import (
 
 var (
 	noticeBounce = i18n.Text{
-		CS: "Pošta pro %s na adresu %s se vrátila jako nedoručitelná (%s). Na tuto adresu už coordbot nic neposílá; opravte ji příkazem coordbot member add nebo /clen set.",
-		EN: "Mail to %s at %s came back as undeliverable (%s). coordbot sends nothing more to that address; correct it with coordbot member add or /member set.",
+		CS: "Pošta pro %s na adresu %s%s se vrátila jako nedoručitelná (%s). Na tuto adresu už coordbot nic neposílá; opravte ji příkazem coordbot member add nebo /clen set.",
+		EN: "Mail to %s at %s%s came back as undeliverable (%s). coordbot sends nothing more to that address; correct it with coordbot member add or /member set.",
 	}
 	noticeUnreadable = i18n.Text{
 		CS: "Odpověď od %s%s se nepodařilo přečíst jako účast ani jako bod programu. Zpráva je v archivu pod číslem %d (coordbot minutes list -kind reply).",
@@ -55,7 +55,7 @@ func (n Notice) Text(lang i18n.Lang, memberName, meetingTitle string) string {
 	}
 	switch n.Subject {
 	case NoticeBounce:
-		return noticeBounce.In(lang, who, n.Address, strings.TrimSpace(n.Detail))
+		return noticeBounce.In(lang, who, n.Address, about, strings.TrimSpace(n.Detail))
 	case NoticeDeliveryFailed:
 		return noticeFailed.In(lang, n.Detail, about)
 	case NoticeRefusedAnswer:
