@@ -99,3 +99,57 @@ func TestClaimAndNextDueFilteredByChannel(t *testing.T) {
 		t.Error("a filter that keeps no channel found a row")
 	}
 }
+
+// The next instant is the earliest at which any open row can be claimed:
+// a row due early but waiting for its retry or its lease counts at that
+// later instant, and a row due later may come first.
+func TestNextDueCountsRetriesAndLeases(t *testing.T) {
+	s, _ := MustOpenStore(t)
+	ctx := context.Background()
+	g := mustGroup(t, s, "pracovni-skupina")
+	m := mustMeeting(t, s, g, t0.Add(30*24*time.Hour))
+	row := func(key string, due time.Duration) *store.Notification {
+		return &store.Notification{GroupID: g.ID, MeetingID: m.ID, Kind: "reminder", Due: t0.Add(due), ChannelID: "111", IdempotencyKey: key}
+	}
+	if _, err := s.EnqueueNotifications(ctx, []*store.Notification{row("a", time.Hour), row("b", 2*time.Hour), row("c", 5*time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	want := func(at time.Time, why string) {
+		t.Helper()
+		next, ok, err := s.NextNotificationDue(ctx)
+		if err != nil || !ok || !next.Equal(at) {
+			t.Errorf("%s: next due = %v %v %v, want %v", why, next, ok, err, at)
+		}
+	}
+	want(t0.Add(time.Hour), "nothing claimed")
+	a, err := s.ClaimDueNotifications(ctx, t0.Add(time.Hour), time.Minute, 1)
+	if err != nil || len(a) != 1 || a[0].IdempotencyKey != "a" {
+		t.Fatalf("claim a = %+v, %v", a, err)
+	}
+	want(t0.Add(time.Hour+time.Minute), "a's lease ends before b is due")
+	if err := s.RetryNotification(ctx, a[0].ID, "500", t0.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	want(t0.Add(2*time.Hour), "a's retry after b's due instant")
+	b, err := s.ClaimDueNotifications(ctx, t0.Add(2*time.Hour), 4*time.Hour, 1)
+	if err != nil || len(b) != 1 || b[0].IdempotencyKey != "b" {
+		t.Fatalf("claim b = %+v, %v", b, err)
+	}
+	want(t0.Add(3*time.Hour), "a's retry, before c is due and b's lease ends")
+	if err := s.RetryNotification(ctx, a[0].ID, "500", t0.Add(7*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	want(t0.Add(5*time.Hour), "c, due before a's retry and b's lease end (6h)")
+	all, err := s.Notifications(ctx, store.NotificationFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range all {
+		if n.IdempotencyKey == "c" {
+			if err := s.SkipNotification(ctx, n.ID, "gone"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want(t0.Add(6*time.Hour), "only waiting rows left: b's lease ends first")
+}

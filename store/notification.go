@@ -377,11 +377,20 @@ func (s *Store) NextNotificationDueIn(ctx context.Context, f ChannelFilter) (tim
 	var next sql.NullInt64
 	cond, args := f.sql()
 	// A pending row can be claimed at its due instant or its retry_at,
-	// whichever is later; a claimed one when its lease runs out.
+	// whichever is later; a claimed one when its lease runs out. No row
+	// due after the first pending row without a later retry_at (found by
+	// walking the partial index on open rows in due order) can be
+	// claimed before that one, so only rows due up to it are read: a
+	// full pass over tens of thousands of planned rows at every wake is
+	// what this avoids.
 	err := s.rdb.QueryRowContext(ctx, `
 		SELECT min(CASE state WHEN 'pending' THEN max(due_at, coalesce(retry_at, 0))
 		                      ELSE max(due_at, claimed_until) END)
-		FROM notifications WHERE state IN ('pending', 'claimed')`+cond, args...).Scan(&next)
+		FROM notifications
+		WHERE state IN ('pending', 'claimed')`+cond+` AND due_at <= coalesce((
+			SELECT due_at FROM notifications
+			WHERE state IN ('pending', 'claimed') AND state = 'pending' AND coalesce(retry_at, 0) <= due_at`+cond+`
+			ORDER BY due_at LIMIT 1), 9223372036854775807)`, append(args, args...)...).Scan(&next)
 	if err != nil {
 		return time.Time{}, false, dbError("next due", err)
 	}
