@@ -56,9 +56,9 @@ type Sender struct {
 	IdleTimeout time.Duration
 	// DownPause is how long, after connecting failed (the server is down,
 	// stalls or refuses the login), deliveries fail at once instead of
-	// dialling again (DefaultDownPause, measured on the Now clock): the
-	// scheduler delivers every channel from one loop, so a dead server
-	// costs it one Timeout, not one per recipient of a fan-out.
+	// dialling again (DefaultDownPause, measured on the Now clock): a dead
+	// server costs the e-mail worker one Timeout, not one per recipient
+	// of a fan-out; Discord has its own worker and is not held up.
 	DownPause time.Duration
 
 	mu        sync.Mutex
