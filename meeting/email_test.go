@@ -1,6 +1,7 @@
 package meeting_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -115,5 +116,46 @@ func TestAddressBouncedTellsTheCoordinatorsOnce(t *testing.T) {
 	}
 	if m, err := e.core.AddressBounced(e.ctx(), "stranger@elsewhere.example", "550", 0, "k2"); err != nil || m != nil {
 		t.Errorf("bounce of a stranger's address = %+v, %v; want nil, nil", m, err)
+	}
+}
+
+func TestMemberWhoJoinsLateIsInvitedOnce(t *testing.T) {
+	e := newEnv(t)
+	g := e.emailGroup()
+	res, err := e.core.Create(e.ctx(), meeting.Operator(), g.ID, meeting.Draft{Title: title, Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := meeting.MemberInput{Name: "Jana Nováková", Emails: []string{"jana@obec.example"}}
+	added, err := e.core.AddMember(e.ctx(), meeting.Operator(), g.ID, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Registering her again (an update) adds nothing.
+	if _, err := e.core.AddMember(e.ctx(), meeting.Operator(), g.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	var mine []*store.Notification
+	for _, n := range e.notes(res.Meeting.ID) {
+		if n.Kind == outbox.KindInvitation && n.MemberID == added.Member.ID {
+			mine = append(mine, n)
+		}
+	}
+	if len(mine) != 1 {
+		t.Fatalf("%d invitation rows for the late member, want 1", len(mine))
+	}
+	want := "m1:invitation:q0:mail:u" + fmt.Sprint(added.Member.ID)
+	if n := mine[0]; n.Channel != store.ChannelEmail || n.IdempotencyKey != want || outbox.Sequence(n) != 0 {
+		t.Errorf("late invitation = %+v, want key %s on e-mail", n, want)
+	}
+	// A Discord member (auto, with a Discord id) gets none by mail.
+	d, err := e.core.AddMember(e.ctx(), meeting.Operator(), g.ID, meeting.MemberInput{Name: "Petr", DiscordID: "123456789012345678"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range e.notes(res.Meeting.ID) {
+		if n.MemberID == d.Member.ID {
+			t.Errorf("a Discord member got %s %s", n.Kind, n.IdempotencyKey)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"coordbot/i18n"
+	"coordbot/outbox"
 	"coordbot/store"
 )
 
@@ -65,8 +66,10 @@ func (s *Service) AddMember(ctx context.Context, a Actor, groupID int64, in Memb
 		if _, _, err := actorIn(tx, g, a, store.RoleCoordinator); err != nil {
 			return err
 		}
-		res, err = addMember(tx, g, in)
-		return err
+		if res, err = addMember(tx, g, in); err != nil {
+			return err
+		}
+		return outbox.InviteLate(tx, g, res.Member, s.Now())
 	})
 	if err != nil {
 		return nil, errorf("add member", err)
@@ -90,6 +93,9 @@ func (s *Service) ImportMembers(ctx context.Context, a Actor, groupID int64, lis
 			res, err := addMember(tx, g, in)
 			if err != nil {
 				return &RowError{Row: i + 1, Err: err}
+			}
+			if err := outbox.InviteLate(tx, g, res.Member, s.Now()); err != nil {
+				return err
 			}
 			if res.Created {
 				added++

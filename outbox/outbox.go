@@ -264,3 +264,30 @@ func MinutesFiled(tx *store.Tx, g *store.Group, m *store.Meeting, messageID int6
 		Payload: fmt.Sprintf(`{"message_id":%d}`, messageID)})
 	return err
 }
+
+// InviteLate adds, for a member who joins group g after its meetings were
+// planned, the e-mail invitation to each scheduled meeting still ahead,
+// due now, when the member is reached by e-mail. The row's key is the one
+// the invitation's fan-out gives this member, so a member the fan-out
+// reaches too (it had not run yet) gets one invitation, not two.
+func InviteLate(tx *store.Tx, g *store.Group, member *store.Member, now time.Time) error {
+	if !g.EmailEnabled {
+		return nil
+	}
+	if _, email := member.Reach(); !email {
+		return nil
+	}
+	meetings, err := tx.ScheduledAfter(g.ID, now)
+	if err != nil {
+		return err
+	}
+	for _, m := range meetings {
+		parent := MailKey(m.ID, time.Time{}, KindInvitation, "q"+strconv.Itoa(m.Sequence))
+		if _, err := tx.Enqueue(&store.Notification{GroupID: g.ID, MeetingID: m.ID, Kind: KindInvitation,
+			Due: now.UTC(), Channel: store.ChannelEmail, MemberID: member.ID,
+			IdempotencyKey: FanOutKey(parent, member.ID), Payload: sequencePayload(m.Sequence)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

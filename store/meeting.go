@@ -326,3 +326,10 @@ func (s *Store) setMeetingColumns(ctx context.Context, id int64, set string, arg
 		return nil
 	})
 }
+
+// ScheduledAfter lists the group's scheduled meetings that start after
+// from, by start, in the transaction.
+func (t *Tx) ScheduledAfter(groupID int64, from time.Time) ([]*Meeting, error) {
+	return queryAll(t.ctx, t, "scheduled meetings", scanMeeting, `SELECT `+meetingColumns+` FROM meetings
+		WHERE group_id = ? AND status = 'scheduled' AND starts_at > ? ORDER BY starts_at, id`, groupID, unix(from))
+}
