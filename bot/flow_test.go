@@ -471,6 +471,12 @@ func TestAttendanceConfirmAndYearReport(t *testing.T) {
 	if !strings.Contains(text, "jen koordinátor") {
 		t.Errorf("member asking for the report: %q", text)
 	}
+	// Years beyond the supported range are refused as on the shell.
+	for _, year := range []int64{1899, 3000, 9999} {
+		if text := e.text(e.do(e.fake.SlashCommand(coordinator, channelID, "report", discordtest.IntOpt("year", year))), true); !strings.Contains(text, "od 1900 do 2999") {
+			t.Errorf("report for %d: %q", year, text)
+		}
+	}
 	resp = e.do(e.fake.SlashCommand(coordinator, channelID, "report", discordtest.IntOpt("year", 2027)))
 	if text := e.text(resp, true); !strings.Contains(text, "v příloze") {
 		t.Errorf("report answer %q", text)

@@ -20,7 +20,7 @@ var (
 	msgConfirmNoOne  = i18n.Text{CS: "Skupina zatím nemá žádné členy, není koho zapsat.", EN: "The group has no members yet; there is nobody to record."}
 	msgConfirmFuture = i18n.Text{CS: "Schůzka „%s“ ještě neproběhla.", EN: "“%s” has not taken place yet."}
 	msgReportReady   = i18n.Text{CS: "Výroční přehled skupiny %s za rok %d je v příloze (Markdown a CSV).", EN: "The %d overview of %s is attached (Markdown and CSV)."}
-	msgReportYear    = i18n.Text{CS: "Rok zadejte čtyřmístně, např. 2027.", EN: "Give a four-digit year, e.g. 2027."}
+	msgReportYear    = i18n.Text{CS: "Rok zadejte čtyřmístně, od 1900 do 2999, např. 2027.", EN: "Give a four-digit year from 1900 to 2999, e.g. 2027."}
 )
 
 // attendanceConfirm offers coordinators a list of the group's members to
@@ -104,7 +104,7 @@ func (b *Bot) yearReport(r *request, o options) (*reply, error) {
 		return nil, err
 	}
 	year, _ := o.int("year")
-	if year < 1000 || year > 9999 {
+	if !i18n.ValidYear(int(year)) {
 		return nil, refuse(msgReportYear)
 	}
 	rep, err := report.BuildAt(r.ctx, b.store, r.group.Slug, int(year), b.Now())

@@ -39,3 +39,11 @@ func TestYearsBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestValidYear(t *testing.T) {
+	for y, want := range map[int]bool{1899: false, 1900: true, 2027: true, 2999: true, 3000: false, 9999: false, 0: false} {
+		if got := ValidYear(y); got != want {
+			t.Errorf("ValidYear(%d) = %v, want %v", y, got, want)
+		}
+	}
+}

@@ -19,6 +19,10 @@ const (
 	maxYear = 2999
 )
 
+// ValidYear reports whether year lies in the supported range, 1900 to
+// 2999: every door that takes a year (report -year, /report) checks it.
+func ValidYear(year int) bool { return year >= minYear && year <= maxYear }
+
 // maxInputLen bounds the work done on a single input; nobody types a date
 // longer than this.
 const maxInputLen = 256

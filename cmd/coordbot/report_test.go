@@ -134,3 +134,17 @@ func TestServeOffersTheCalendarOverHTTPWithAToken(t *testing.T) {
 		t.Errorf("logs:\n%s", logs.String())
 	}
 }
+
+func TestReportYearOutsideTheSupportedRange(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "coordbot.toml", groupsTOML)
+	if r := runCLI(t, dir, nil, "migrate"); r.code != 0 {
+		t.Fatal(r)
+	}
+	for _, year := range []string{"1899", "3000", "9999"} {
+		r := runCLI(t, dir, nil, "report", "-group", "pracovni-skupina", "-year", year)
+		if r.code != 2 || !strings.Contains(r.stderr, "outside the supported years 1900 to 2999") {
+			t.Errorf("report -year %s: %+v", year, r)
+		}
+	}
+}

@@ -25,8 +25,11 @@ func (e *env) cmdReport(ctx context.Context, g *globals, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *slug == "" || *year < 1000 || *year > 9999 {
+	if *slug == "" || *year == 0 {
 		return usagef("report: give -group SLUG and -year YYYY")
+	}
+	if !i18n.ValidYear(*year) {
+		return usagef("report: -year %d is outside the supported years 1900 to 2999", *year)
 	}
 	// write renders the built report in the chosen format.
 	var write func(r *report.Report) error
