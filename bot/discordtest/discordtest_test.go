@@ -639,6 +639,12 @@ func TestEnforceNonce(t *testing.T) {
 	if c == a || len(srv.Messages(ch)) != 2 {
 		t.Errorf("nonce without enforce_nonce must create a new message")
 	}
+	if got := srv.MessageNonce(a); got != "rem-42" {
+		t.Errorf("MessageNonce = %q, want rem-42", got)
+	}
+	if got := srv.MessageNonce("1"); got != "" {
+		t.Errorf("MessageNonce of an unknown id = %q, want none", got)
+	}
 }
 
 func TestButtonUpdateMessage(t *testing.T) {

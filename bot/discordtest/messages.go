@@ -295,6 +295,18 @@ func (s *Server) Message(id string) *discordgo.Message {
 	return nil
 }
 
+// MessageNonce returns the nonce the message with id was created with (as
+// text; "" for none or an unknown id), which discordgo.Message does not
+// carry: a soak run matches posted messages to outbox rows by it.
+func (s *Server) MessageNonce(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.msgs[id]; m != nil {
+		return m.nonce
+	}
+	return ""
+}
+
 // WaitMessages waits until pred holds on the messages of channelID (as
 // Messages returns them), re-checking after every change, and returns them.
 // pred runs with the Server locked: it must not call the Server.

@@ -290,6 +290,41 @@ func (s *Server) stop() error {
 	}
 }
 
+// Restart stops Dovecot (as Stop does, without removing anything) and
+// starts it again with the same configuration, directory, account and
+// port, and returns once the port answers again; clients see their
+// connections cut and must reconnect. Messages delivered while it was down
+// are in the Maildir when it is back. It must not be called after or
+// concurrently with Stop. A master that has exited by itself is just
+// started again.
+func (s *Server) Restart() error {
+	if s.cmd == nil {
+		return errors.New("dovecot: restart of a server that was never started")
+	}
+	select {
+	case <-s.exited:
+		// Already gone (killed from outside): just start it again.
+	default:
+		if err := s.stop(); err != nil {
+			return err
+		}
+	}
+	bin, err := findBinary("dovecot")
+	if err != nil {
+		return err
+	}
+	// The master listens with SO_REUSEADDR, so the port is free again at
+	// once; a bind that still fails is retried briefly.
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		err := s.launch(bin)
+		if err == nil || !strings.Contains(err.Error(), "in use") || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // kill ends the master's process group and waits for the master.
 func (s *Server) kill() {
 	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)

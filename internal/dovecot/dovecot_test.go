@@ -156,3 +156,49 @@ func TestEncodeMUTF7(t *testing.T) {
 		}
 	}
 }
+
+// TestDovecotRestart restarts a server: the open session is cut, the same
+// address answers again with the same account, and INBOX holds the message
+// delivered before and the one delivered after the restart.
+func TestDovecotRestart(t *testing.T) {
+	s := start(t)
+	if err := s.Deliver("INBOX", message(1)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := imapclient.DialInsecure(s.Addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(s.User, s.Password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	addr := s.Addr
+	if err := s.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Noop().Wait(); err == nil {
+		t.Error("the session from before the restart still answers")
+	}
+	if s.Addr != addr {
+		t.Errorf("Addr after Restart = %q, want %q", s.Addr, addr)
+	}
+	if err := s.Deliver("INBOX", message(2)); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := imapclient.DialInsecure(s.Addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if err := c2.Login(s.User, s.Password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	sel, err := c2.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sel.NumMessages != 2 {
+		t.Errorf("INBOX has %d messages after the restart, want 2", sel.NumMessages)
+	}
+}
