@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Archive message states.
@@ -431,6 +433,20 @@ func ftsQuery(text string) string {
 	return strings.Join(parts, " ")
 }
 
+// senderQuery turns a from: value into an FTS5 query of the sender
+// column: its words, in order, the last one a prefix ("jana@" finds
+// jana.novakova@…, "novakova@obec" the address of that name). "" when it
+// has no letter or digit.
+func senderQuery(from string) string {
+	words := strings.FieldsFunc(norm.NFC.String(from), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	if len(words) == 0 {
+		return ""
+	}
+	return `sender : "` + strings.Join(words, " ") + `" *`
+}
+
 // SearchArchive finds archived messages, best match first (bm25 with the
 // subject weighted most), with a snippet of where the words occur.
 func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit, error) {
@@ -472,8 +488,15 @@ func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit,
 		args = append(args, q.GroupSlug)
 	}
 	if q.From != "" {
-		where = append(where, "(instr(lower(m.from_addr), lower(?)) > 0 OR instr(lower(m.from_name), lower(?)) > 0)")
-		args = append(args, q.From, q.From)
+		// The index's sender column holds the name and the address,
+		// folded like the text (case, diacritics, Unicode forms), so
+		// from:novakova finds "Nováková" and from:NOVÁKOVÁ too.
+		if m := senderQuery(q.From); m != "" {
+			where = append(where, "m.id IN (SELECT rowid FROM archive_fts WHERE archive_fts MATCH ?)")
+			args = append(args, m)
+		} else {
+			where = append(where, "0") // no letter or digit: nobody sends as that
+		}
 	}
 	if !q.After.IsZero() {
 		where, args = append(where, "coalesce(m.sent_at, m.received_at) >= ?"), append(args, unix(q.After))
