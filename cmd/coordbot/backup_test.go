@@ -56,3 +56,30 @@ func TestBackupCommand(t *testing.T) {
 		t.Errorf("backup -h: %+v", r)
 	}
 }
+
+// TestBackupCopiesKeptMail: the whole bytes of oversized imported mail,
+// kept beside the database, are copied beside the backup.
+func TestBackupCopiesKeptMail(t *testing.T) {
+	dir := newCLIDir(t)
+	mustRun(t, dir, "meeting", "add", "-group", cliGroup, "-title", "Porada", "-start", "2. 12. 2026 10:00")
+	kept := filepath.Join(dir, "coordbot.db.d", "quarantine")
+	if err := os.MkdirAll(kept, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	raw := []byte("From: a@b.cz\r\nSubject: velká příloha\r\n\r\n" + strings.Repeat("x", 1000))
+	if err := os.WriteFile(filepath.Join(kept, "abc123.eml"), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(t, dir, "backup", "zaloha.db")
+	if !strings.Contains(out, "1 oversized messages") {
+		t.Errorf("stdout %q does not count the kept mail", out)
+	}
+	copied := filepath.Join(dir, "zaloha.db.d", "quarantine", "abc123.eml")
+	got, err := os.ReadFile(copied)
+	if err != nil || string(got) != string(raw) {
+		t.Fatalf("kept mail in the backup: %v, %d bytes", err, len(got))
+	}
+	if fi, _ := os.Stat(copied); fi.Mode().Perm() != 0o600 {
+		t.Errorf("copied mail mode %v, want 0600", fi.Mode().Perm())
+	}
+}
