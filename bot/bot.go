@@ -20,6 +20,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -228,18 +229,27 @@ func (b *Bot) apiBase() string {
 
 // dialled makes an HTTP error name the server really dialled: discordgo
 // builds its URLs from discord.com and the rewrite transport sends them to
-// the configured API, but http.Client reports the URL it was given.
+// the configured API, but http.Client reports the URL it was given. The
+// text of every error wrapping it was made from that URL too, so the
+// message is rewritten whole; errors.Is and errors.As still see the
+// original.
 func (b *Bot) dialled(err error) error {
 	var ue *url.Error
-	if b.apiURL == nil || !errors.As(err, &ue) {
+	if err == nil || b.apiURL == nil || !errors.As(err, &ue) {
 		return err
 	}
-	if u, perr := url.Parse(ue.URL); perr == nil {
-		u.Scheme, u.Host = b.apiURL.Scheme, b.apiURL.Host
-		ue.URL = u.String()
-	}
-	return err
+	const discord = "https://discord.com"
+	return &renamed{msg: strings.ReplaceAll(err.Error(), discord, b.apiBase()), err: err}
 }
+
+// renamed is an error with its message rewritten; see dialled.
+type renamed struct {
+	msg string
+	err error
+}
+
+func (r *renamed) Error() string { return r.msg }
+func (r *renamed) Unwrap() error { return r.err }
 
 // Stop stops answering new interactions, waits for those in flight and
 // pending announcement edits until ctx ends, and disconnects.

@@ -52,6 +52,14 @@ type outgoing struct {
 // once (messages carry a nonce from the row's key with enforce_nonce; the
 // card and the scheduled event are recorded on the meeting).
 func (b *Bot) Deliver(ctx context.Context, n *store.Notification) (string, error) {
+	id, err := b.deliver(ctx, n)
+	// The error is kept on the row and logged: it names the server that
+	// was really dialled, not discord.com.
+	return id, b.dialled(err)
+}
+
+// deliver is Deliver before its error is given the real server's name.
+func (b *Bot) deliver(ctx context.Context, n *store.Notification) (string, error) {
 	g, err := b.store.Group(ctx, n.GroupID)
 	if err != nil {
 		return "", err
