@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -27,7 +28,7 @@ type Parsed struct {
 	Date        time.Time    // zero when missing or unparsable
 	Body        string       // readable text, forwarded messages appended
 	Attachments []Attachment // files, including those of forwarded messages
-	Problems    []string     // notes on what was malformed; parsing went on
+	Problems    []Problem    // what was malformed; parsing went on
 }
 
 // Attachment is one file attached to a message (or to a forwarded message
@@ -80,7 +81,7 @@ type partText struct {
 
 // Parse reads one RFC 5322 message. It returns an error only when nothing
 // at all can be read (empty input); everything else is recovered, with a
-// note in Problems.
+// Problem in Problems.
 func Parse(raw []byte, opts ParseOptions) (*Parsed, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, ErrEmpty
@@ -98,7 +99,7 @@ func (p *msgParser) message(raw []byte, depth int) *Parsed {
 	st := &msgState{msg: m, depth: depth}
 	h, body, notes := splitHeader(raw)
 	for _, n := range notes {
-		st.problem(n)
+		st.add(n)
 	}
 	p.envelope(st, h)
 	c := p.entity(st, h, body, 0, "text/plain")
@@ -113,19 +114,30 @@ func (p *msgParser) message(raw []byte, depth int) *Parsed {
 	return m
 }
 
-// problem records a note once.
-func (st *msgState) problem(note string) {
-	if note == "" {
+// add records a problem once. The zero Problem (no problem) is ignored.
+func (st *msgState) add(p Problem) {
+	if p.Kind == 0 {
 		return
 	}
-	note = strings.ToValidUTF8(note, "?")
-	for _, p := range st.msg.Problems {
-		if p == note {
-			return
-		}
+	p.Detail = strings.ToValidUTF8(p.Detail, "?")
+	if slices.Contains(st.msg.Problems, p) {
+		return
 	}
 	if len(st.msg.Problems) < maxProblems {
-		st.msg.Problems = append(st.msg.Problems, note)
+		st.msg.Problems = append(st.msg.Problems, p)
+	}
+}
+
+// note records a problem of kind k.
+func (st *msgState) note(k ProblemKind, detail string) {
+	st.add(Problem{Kind: k, Detail: detail})
+}
+
+// problem records a note on an attachment's content (winmail.dat) as a
+// ProblemAttachment; the parser's own notes go through note with their kind.
+func (st *msgState) problem(detail string) {
+	if detail != "" {
+		st.note(ProblemAttachment, detail)
 	}
 }
 
@@ -138,10 +150,10 @@ func (p *msgParser) envelope(st *msgState, h mimeHeader) {
 		if ids := parseMsgIDs(v); len(ids) > 0 {
 			m.MessageID = ids[0]
 		} else if top {
-			st.problem("unusable Message-ID")
+			st.note(ProblemBadMessageID, "unusable Message-ID")
 		}
 	} else if top {
-		st.problem("missing Message-ID")
+		st.note(ProblemMissingMessageID, "missing Message-ID")
 	}
 	if ids := parseMsgIDs(h.get("in-reply-to")); len(ids) > 0 {
 		m.InReplyTo = ids[0]
@@ -162,19 +174,19 @@ func (p *msgParser) envelope(st *msgState, h mimeHeader) {
 		}
 		list, ok := parseAddressList(v)
 		if !ok && key == "from" {
-			st.problem("malformed From header, read leniently")
+			st.note(ProblemBadAddress, "malformed From header, read leniently")
 		}
 		if len(list) > 0 && list[0].Addr != "" {
 			m.From = list[0]
 			fromFound = true
 			if key != "from" && top {
-				st.problem("no usable From header, sender taken from " + key)
+				st.note(ProblemSenderFallback, "no usable From header, sender taken from "+key)
 			}
 			break
 		}
 	}
 	if !fromFound && top {
-		st.problem("missing From")
+		st.note(ProblemMissingFrom, "missing From")
 	}
 
 	seen := map[string]bool{}
@@ -182,7 +194,7 @@ func (p *msgParser) envelope(st *msgState, h mimeHeader) {
 		for _, v := range h.values(key) {
 			list, ok := parseAddressList(v)
 			if !ok {
-				st.problem("malformed " + key + " header, read leniently")
+				st.note(ProblemBadAddress, "malformed "+key+" header, read leniently")
 			}
 			m.To = appendUnique(m.To, seen, list...)
 		}
@@ -192,7 +204,7 @@ func (p *msgParser) envelope(st *msgState, h mimeHeader) {
 		s, notes := decodeHeaderNotes(h.get("subject"))
 		m.Subject = foldSpace(s)
 		for _, n := range notes {
-			st.problem("subject: " + n)
+			st.note(n.Kind, "subject: "+n.Detail)
 		}
 	}
 
@@ -200,10 +212,10 @@ func (p *msgParser) envelope(st *msgState, h mimeHeader) {
 		if t, err := ParseDate(v); err == nil {
 			m.Date = t
 		} else {
-			st.problem("unparsable Date " + quoteNote(v))
+			st.note(ProblemBadDate, "unparsable Date "+quoteNote(v))
 		}
 	} else if top {
-		st.problem("missing Date")
+		st.note(ProblemMissingDate, "missing Date")
 	}
 }
 
@@ -223,7 +235,7 @@ func quoteNote(v string) string {
 func (p *msgParser) entity(st *msgState, h mimeHeader, body []byte, depth int, defaultType string) partText {
 	p.entities++
 	if p.entities == maxEntities+1 {
-		st.problem(fmt.Sprintf("more than %d MIME parts, the rest is ignored", maxEntities))
+		st.note(ProblemLimitReached, fmt.Sprintf("more than %d MIME parts, the rest is ignored", maxEntities))
 	}
 	if p.entities > maxEntities {
 		return partText{}
@@ -234,7 +246,7 @@ func (p *msgParser) entity(st *msgState, h mimeHeader, body []byte, depth int, d
 	if strings.TrimSpace(ctRaw) != "" {
 		mt, params = mediaParams(ctRaw)
 		if !validMediaType(mt) {
-			st.problem("invalid Content-Type " + quoteNote(ctRaw) + ", read as " + defaultType)
+			st.note(ProblemBadContentType, "invalid Content-Type "+quoteNote(ctRaw)+", read as "+defaultType)
 			mt = defaultType
 		}
 	}
@@ -248,17 +260,17 @@ func (p *msgParser) entity(st *msgState, h mimeHeader, body []byte, depth int, d
 		return p.multipart(st, mt, params, body, depth)
 	case mt == "message/rfc822" || mt == "message/global" || mt == "message/x-rfc822":
 		data, note := decodeTransfer(body, cte)
-		st.problem(note)
+		st.add(note)
 		p.forwarded(st, filename, mt, data)
 		return partText{}
 	}
 
 	data, note := decodeTransfer(body, cte)
-	st.problem(note)
+	st.add(note)
 
 	if !isAttachment && (mt == "text/plain" || mt == "text/html" || mt == "text/enriched" || mt == "text/richtext") {
 		text, cnote := decodeText(data, params["charset"])
-		st.problem(cnote)
+		st.add(cnote)
 		if mt == "text/html" {
 			return partText{text: htmlToText(text), html: true}
 		}
@@ -318,29 +330,29 @@ func sanitizeFilename(name string) string {
 // multipart reads the parts of a multipart entity.
 func (p *msgParser) multipart(st *msgState, mt string, params map[string]string, body []byte, depth int) partText {
 	if depth >= maxEntityDepth {
-		st.problem("multipart nesting too deep, inner parts ignored")
+		st.note(ProblemLimitReached, "multipart nesting too deep, inner parts ignored")
 		return partText{}
 	}
 	boundary := params["boundary"]
 	if boundary == "" {
 		boundary = guessBoundary(body)
 		if boundary == "" {
-			st.problem("multipart without boundary, read as text")
+			st.note(ProblemBrokenBoundary, "multipart without boundary, read as text")
 			text, note := decodeText(body, "")
-			st.problem(note)
+			st.add(note)
 			return partText{text: text}
 		}
-		st.problem("multipart without boundary parameter, boundary guessed")
+		st.note(ProblemBrokenBoundary, "multipart without boundary parameter, boundary guessed")
 	}
 	res := splitMultipart(body, boundary)
 	if !res.found {
-		st.problem("multipart boundary never found, read as text")
+		st.note(ProblemBrokenBoundary, "multipart boundary never found, read as text")
 		text, note := decodeText(body, "")
-		st.problem(note)
+		st.add(note)
 		return partText{text: text}
 	}
 	if !res.closed {
-		st.problem("broken multipart: missing closing boundary")
+		st.note(ProblemBrokenBoundary, "broken multipart: missing closing boundary")
 	}
 	childType := "text/plain"
 	if mt == "multipart/digest" {
@@ -350,11 +362,11 @@ func (p *msgParser) multipart(st *msgState, mt string, params map[string]string,
 	for _, part := range res.parts {
 		ch, cb, notes := splitHeader(part)
 		for _, n := range notes {
-			if n == "no header found, message read as text" {
+			if n.Kind == ProblemNoHeader {
 				// A part with no header is plain text (RFC 2046).
 				continue
 			}
-			st.problem(n)
+			st.add(n)
 		}
 		children = append(children, p.entity(st, ch, cb, depth+1, childType))
 	}
@@ -390,21 +402,20 @@ func (p *msgParser) multipart(st *msgState, mt string, params map[string]string,
 // attachments.
 func (p *msgParser) forwarded(st *msgState, filename, mt string, data []byte) {
 	if st.depth+1 > maxMessageDepth {
-		st.problem("forwarded messages nested too deep, kept as attachment")
+		st.note(ProblemLimitReached, "forwarded messages nested too deep, kept as attachment")
 		p.attachment(st, filename, mt, "", data)
 		return
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		st.problem("empty forwarded message")
+		st.note(ProblemEmptyForwarded, "empty forwarded message")
 		return
 	}
 	sub := p.message(data, st.depth+1)
 	for _, n := range sub.Problems {
-		if strings.HasPrefix(n, "forwarded message: ") {
-			st.problem(n)
-		} else {
-			st.problem("forwarded message: " + n)
+		if !strings.HasPrefix(n.Detail, "forwarded message: ") {
+			n.Detail = "forwarded message: " + n.Detail
 		}
+		st.add(n)
 	}
 	st.msg.Attachments = append(st.msg.Attachments, sub.Attachments...)
 	st.forwarded = append(st.forwarded, forwardedBlock(sub))
@@ -455,7 +466,7 @@ func (p *msgParser) attachment(st *msgState, filename, mt, charsetLabel string, 
 		if name == "" {
 			name = a.MediaType
 		}
-		st.problem(fmt.Sprintf("attachment %q: extracted text truncated to %d bytes", name, p.opts.MaxAttachmentText))
+		st.note(ProblemTruncatedText, fmt.Sprintf("attachment %q: extracted text truncated to %d bytes", name, p.opts.MaxAttachmentText))
 	}
 	st.msg.Attachments = append(st.msg.Attachments, a)
 }

@@ -8,31 +8,53 @@ import (
 
 	"github.com/emersion/go-message/charset"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/htmlindex"
 )
 
 // maxDecodedText bounds the output of a charset conversion through a generic
 // (go-message) decoder, so that a hostile multi-byte charset cannot blow up.
 const maxDecodedText = 256 << 20
 
-// normalizeCharset turns a declared charset label into a canonical,
-// lower-case name: quotes, whitespace and RFC 2231 language suffixes are
-// dropped and the common Czech aliases are unified.
+// charsetQuirks maps the labels that golang.org/x/text/encoding/htmlindex
+// gets wrong for mail, or does not know, to the name the parser uses:
+//   - the us-ascii family: htmlindex follows the WHATWG Encoding Standard
+//     and reads them as windows-1252, which would decode a mislabelled
+//     windows-1250 text without a note;
+//   - misspellings of the Czech charsets that real mail carries and
+//     htmlindex lacks (it knows "cp1250", "x-cp1250", "iso8859-2", "latin2").
+var charsetQuirks = map[string]string{
+	"us-ascii": "us-ascii", "ascii": "us-ascii", "ansi_x3.4-1968": "us-ascii", "ansi_x3.4-1986": "us-ascii",
+	"iso646-us": "us-ascii", "us": "us-ascii", "csascii": "us-ascii", "iso-ir-6": "us-ascii",
+	"x-utf-8":   "utf-8",
+	"iso8859_2": "iso-8859-2", "iso_8859_2": "iso-8859-2", "iso-8859_2": "iso-8859-2", "latin-2": "iso-8859-2", "iso-88592": "iso-8859-2",
+	"cp-1250": "windows-1250", "win-1250": "windows-1250", "win1250": "windows-1250", "windows1250": "windows-1250",
+	"windows_1250": "windows-1250", "ms-ee": "windows-1250",
+}
+
+// normalizeCharset turns a declared charset label into a lower-case name:
+// quotes, whitespace and RFC 2231 language suffixes are dropped, and every
+// alias of utf-8, us-ascii, iso-8859-2 and windows-1250 (the charsets
+// decodeText treats itself) becomes that name. Other labels are returned
+// cleaned but otherwise as they were, for go-message's charset package.
 func normalizeCharset(label string) string {
 	l := strings.ToLower(strings.TrimSpace(label))
 	l = strings.Trim(l, "\"' \t")
 	if i := strings.IndexByte(l, '*'); i >= 0 { // RFC 2231 "utf-8*cs"
 		l = l[:i]
 	}
-	switch l {
-	case "utf-8", "utf8", "unicode-1-1-utf-8", "x-utf-8", "x-unicode20utf8":
-		return "utf-8"
-	case "us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us", "us", "csascii", "iso-ir-6", "ansi_x3.4-1986":
-		return "us-ascii"
-	case "iso-8859-2", "iso8859-2", "iso_8859-2", "iso8859_2", "iso_8859_2", "iso-8859_2",
-		"latin2", "latin-2", "l2", "iso-ir-101", "csisolatin2", "iso_8859-2:1987", "iso88592", "iso-88592":
-		return "iso-8859-2"
-	case "windows-1250", "cp1250", "cp-1250", "win-1250", "windows1250", "x-cp1250", "win1250", "ms-ee", "windows_1250":
-		return "windows-1250"
+	if name, ok := charsetQuirks[l]; ok {
+		return name
+	}
+	if l == "" {
+		return ""
+	}
+	if enc, err := htmlindex.Get(l); err == nil {
+		if name, err := htmlindex.Name(enc); err == nil {
+			switch name {
+			case "utf-8", "iso-8859-2", "windows-1250":
+				return name
+			}
+		}
 	}
 	return l
 }
@@ -166,37 +188,37 @@ func readCapped(r io.Reader) (string, error) {
 
 // decodeText converts b, declared to be in charset label, to valid UTF-8.
 // It never fails: an unknown or lying charset is replaced by a guess, and
-// the second result is then a human-readable note for Parsed.Problems.
-func decodeText(b []byte, label string) (string, string) {
+// the second result then says so (else it is the zero Problem).
+func decodeText(b []byte, label string) (string, Problem) {
 	cs := normalizeCharset(label)
 	switch cs {
 	case "", "us-ascii":
 		if isASCII(b) {
-			return string(b), ""
+			return string(b), Problem{}
 		}
 		s, guess := guessCharset(b)
 		if cs == "" {
 			if guess == "utf-8" && utf8.Valid(b) {
-				return s, "" // undeclared UTF-8 is common and harmless
+				return s, Problem{} // undeclared UTF-8 is common and harmless
 			}
-			return s, "no charset declared for 8-bit text, guessed " + guess
+			return s, Problem{ProblemUndeclaredCharset, "no charset declared for 8-bit text, guessed " + guess}
 		}
-		return s, "8-bit bytes in us-ascii text, guessed " + guess
+		return s, Problem{ProblemUndeclaredCharset, "8-bit bytes in us-ascii text, guessed " + guess}
 	case "utf-8":
 		if utf8.Valid(b) {
-			return string(b), ""
+			return string(b), Problem{}
 		}
 		if mostlyUTF8(b) {
-			return strings.ToValidUTF8(string(b), "\uFFFD"), "invalid UTF-8 bytes replaced"
+			return strings.ToValidUTF8(string(b), "\uFFFD"), Problem{ProblemBadCharset, "invalid UTF-8 bytes replaced"}
 		}
 		s, guess := guessLegacy(b)
-		return s, "declared charset utf-8 is not valid UTF-8, guessed " + guess
+		return s, Problem{ProblemBadCharset, "declared charset utf-8 is not valid UTF-8, guessed " + guess}
 	case "windows-1250", "iso-8859-2":
 		if isASCII(b) {
-			return string(b), ""
+			return string(b), Problem{}
 		}
 		if hasMultibyteUTF8(b) {
-			return string(b), "declared charset " + cs + " is really UTF-8"
+			return string(b), Problem{ProblemBadCharset, "declared charset " + cs + " is really UTF-8"}
 		}
 		cm := charmap.Windows1250
 		if cs == "iso-8859-2" {
@@ -204,27 +226,27 @@ func decodeText(b []byte, label string) (string, string) {
 		}
 		s := decodeCharmap(cm, b)
 		if alt, guess := guessLegacy(b); guess != cs && czechScore(alt) > czechScore(s) {
-			return alt, "declared charset " + cs + " does not fit the text, guessed " + guess
+			return alt, Problem{ProblemBadCharset, "declared charset " + cs + " does not fit the text, guessed " + guess}
 		}
-		return s, ""
+		return s, Problem{}
 	}
 	if isASCII(b) && !isMultiByteCharset(cs) {
-		return string(b), ""
+		return string(b), Problem{}
 	}
 	r, err := charset.Reader(cs, bytes.NewReader(b))
 	if err != nil || r == nil {
 		s, guess := guessCharset(b)
-		return s, "unknown charset " + quoteLabel(label) + ", guessed " + guess
+		return s, Problem{ProblemUnknownCharset, "unknown charset " + quoteLabel(label) + ", guessed " + guess}
 	}
 	s, err := readCapped(r)
 	if err != nil {
 		g, guess := guessCharset(b)
-		return g, "charset " + quoteLabel(label) + " could not decode the text, guessed " + guess
+		return g, Problem{ProblemUnknownCharset, "charset " + quoteLabel(label) + " could not decode the text, guessed " + guess}
 	}
 	if !isMultiByteCharset(cs) && hasMultibyteUTF8(b) && czechScore(string(b)) > czechScore(s) {
-		return string(b), "declared charset " + quoteLabel(label) + " is really UTF-8"
+		return string(b), Problem{ProblemBadCharset, "declared charset " + quoteLabel(label) + " is really UTF-8"}
 	}
-	return strings.ToValidUTF8(s, "\uFFFD"), ""
+	return strings.ToValidUTF8(s, "\uFFFD"), Problem{}
 }
 
 // isMultiByteCharset reports charsets whose ASCII bytes may not mean ASCII.

@@ -1,51 +1,36 @@
 package mail
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/emersion/go-message/textproto"
 )
 
-// mimeField is one unfolded header line.
-type mimeField struct {
-	key   string // lower-case
-	value string // raw bytes, unfolded, may be invalid UTF-8
+// mimeHeader is a header read by go-message's textproto.ReadHeader. Keys
+// are looked up case-insensitively; values are unfolded and may hold raw
+// bytes that are not UTF-8.
+type mimeHeader struct {
+	h textproto.Header
 }
 
-// mimeHeader is a list of fields in their original order.
-type mimeHeader []mimeField
-
-// get returns the first value of key (lower-case), or "".
+// get returns the first value of key, or "".
 func (h mimeHeader) get(key string) string {
-	for _, f := range h {
-		if f.key == key {
-			return f.value
-		}
-	}
-	return ""
+	return h.h.Get(key)
 }
 
-// has reports whether key (lower-case) is present.
+// has reports whether key is present.
 func (h mimeHeader) has(key string) bool {
-	for _, f := range h {
-		if f.key == key {
-			return true
-		}
-	}
-	return false
+	return h.h.Has(key)
 }
 
-// values returns all values of key (lower-case).
+// values returns all values of key, in their order.
 func (h mimeHeader) values(key string) []string {
-	var vs []string
-	for _, f := range h {
-		if f.key == key {
-			vs = append(vs, f.value)
-		}
-	}
-	return vs
+	return h.h.Values(key)
 }
 
 // Caps on header size: fields kept per entity and bytes kept per field.
@@ -54,44 +39,43 @@ const (
 	maxHeaderValue  = 64 << 10
 )
 
-// splitHeader splits raw into a header and a body. It accepts LF or CRLF line
-// ends, skips an mbox "From " line and treats malformed lines as
-// continuations. It never fails; notes go to problems.
-func splitHeader(raw []byte) (mimeHeader, []byte, []string) {
+// splitHeader splits raw into a header and a body. It never fails; what was
+// wrong goes to the problems.
+//
+// textproto.ReadHeader stops at the first line that is not a field (see
+// doc.go), so the header block is repaired first, line by line: an mbox
+// "From " line is skipped, a line that is not a field is joined to the
+// field before it, LF or CRLF ends are accepted, fields over
+// maxHeaderFields and bytes over maxHeaderValue per field are dropped.
+// Input that does not start with a field has no header: all of it is body.
+func splitHeader(raw []byte) (mimeHeader, []byte, []Problem) {
 	var (
-		h        mimeHeader
-		problems []string
+		block    []byte // the repaired header block, "\n" line ends
+		problems []Problem
 		badLines int
-		curKey   string
-		curVal   []byte
+		fields   int
+		valueLen int  // bytes of the current field
 		open     bool // a field is being collected
 		dropped  bool
+		body     []byte
+		ended    bool // a blank line ended the header
 	)
-	flush := func() {
-		if open {
-			h = append(h, mimeField{key: curKey, value: string(curVal)})
-		}
-		open = false
-	}
+	// add appends b to the current field as a line of its own; ReadHeader
+	// unfolds it (b starts with white space, or is a field's first line).
 	add := func(b []byte) {
 		if !open {
 			return
 		}
-		if room := maxHeaderValue - len(curVal); room < len(b) {
+		if room := maxHeaderValue - valueLen; room < len(b) {
 			b = b[:max(room, 0)]
 			dropped = true
 		}
-		curVal = append(curVal, b...)
-	}
-	finish := func() []string {
-		flush()
-		if badLines > 0 {
-			problems = append(problems, "malformed header lines joined to the previous field")
+		if len(b) == 0 {
+			return
 		}
-		if dropped {
-			problems = append(problems, "oversized header truncated")
-		}
-		return problems
+		valueLen += len(b)
+		block = append(block, b...)
+		block = append(block, '\n')
 	}
 	rest := raw
 	first := true
@@ -101,7 +85,8 @@ func splitHeader(raw []byte) (mimeHeader, []byte, []string) {
 		if len(bytes.TrimSpace(trimmed)) == 0 {
 			// Blank line: end of header. A header that starts with a blank
 			// line has no fields at all.
-			return h, next, finish()
+			body, ended = next, true
+			break
 		}
 		rest = next
 		if first && bytes.HasPrefix(trimmed, []byte("From ")) {
@@ -121,27 +106,42 @@ func splitHeader(raw []byte) (mimeHeader, []byte, []string) {
 		if !validHeaderKey(key) {
 			if first {
 				// Not a header at all: the whole input is body text.
-				return nil, raw, []string{"no header found, message read as text"}
+				return mimeHeader{}, raw, []Problem{{ProblemNoHeader, "no header found, message read as text"}}
 			}
 			badLines++
-			add([]byte{' '})
-			add(trimmed)
+			add(append([]byte{' '}, trimmed...))
 			continue
 		}
 		first = false
-		flush()
-		if len(h) >= maxHeaderFields {
+		if fields >= maxHeaderFields {
+			open = false
 			dropped = true
 			continue
 		}
-		curKey, curVal, open = strings.ToLower(key), nil, true
-		add(bytes.TrimLeft(trimmed[colon+1:], " \t"))
+		fields++
+		open, valueLen = true, 0
+		add(trimmed)
 	}
-	problems = finish()
-	if len(h) > 0 {
-		problems = append(problems, "header not followed by a body")
+	var h textproto.Header
+	var err error
+	if len(block) > 0 {
+		// A buffer no bigger than the block: most headers are small.
+		h, err = textproto.ReadHeader(bufio.NewReaderSize(bytes.NewReader(block), min(len(block), 4096)))
 	}
-	return h, nil, problems
+	if err != nil {
+		// Not expected after the repair; keep the fields read so far.
+		problems = append(problems, Problem{ProblemMalformedHeader, "header could not be read whole: " + err.Error()})
+	}
+	if badLines > 0 {
+		problems = append(problems, Problem{ProblemMalformedHeader, "malformed header lines joined to the previous field"})
+	}
+	if dropped {
+		problems = append(problems, Problem{ProblemLimitReached, "oversized header truncated"})
+	}
+	if !ended && fields > 0 {
+		problems = append(problems, Problem{ProblemNoBody, "header not followed by a body"})
+	}
+	return mimeHeader{h: h}, body, problems
 }
 
 // nextLine returns the first line of b including its line end, and the rest.
@@ -177,14 +177,13 @@ func DecodeHeader(s string) string {
 	return out
 }
 
-// decodeHeaderNotes is DecodeHeader that also returns notes on what was
-// guessed.
-func decodeHeaderNotes(s string) (string, []string) {
-	var notes []string
+// decodeHeaderNotes is DecodeHeader that also returns what was guessed.
+func decodeHeaderNotes(s string) (string, []Problem) {
+	var notes []Problem
 	if !utf8.ValidString(s) {
-		d, note := decodeText([]byte(s), "")
+		d, guess := guessCharset([]byte(s))
 		s = d
-		notes = append(notes, strings.Replace(note, "no charset declared for 8-bit text", "raw 8-bit bytes in header", 1))
+		notes = append(notes, Problem{ProblemRawHeaderBytes, "raw 8-bit bytes in header, guessed " + guess})
 	}
 	if !strings.Contains(s, "=?") {
 		return s, notes
@@ -200,8 +199,9 @@ func decodeHeaderNotes(s string) (string, []string) {
 			return
 		}
 		d, note := decodeText(pending, pendCS)
-		if note != "" {
-			notes = append(notes, "header: "+note)
+		if note.Kind != 0 {
+			note.Detail = "header: " + note.Detail
+			notes = append(notes, note)
 		}
 		out.WriteString(d)
 		pending, pendCS = pending[:0], ""

@@ -6,32 +6,33 @@ import (
 )
 
 // decodeTransfer undoes a Content-Transfer-Encoding. Unknown encodings are
-// passed through. It returns a note when the body was damaged.
-func decodeTransfer(body []byte, cte string) ([]byte, string) {
+// passed through. It returns a Problem when the body was damaged or the
+// encoding is unknown, else the zero Problem.
+func decodeTransfer(body []byte, cte string) ([]byte, Problem) {
 	cte = strings.ToLower(strings.TrimSpace(stripComments(cte)))
 	cte = strings.Trim(cte, "\"' ")
 	switch cte {
 	case "", "7bit", "8bit", "binary", "7-bit", "8-bit":
-		return body, ""
+		return body, Problem{}
 	case "base64", "x-base64":
 		out, damaged := decodeBase64Lenient(body)
 		if damaged {
-			return out, "broken base64 data, kept what decoded"
+			return out, Problem{ProblemBadEncoding, "broken base64 data, kept what decoded"}
 		}
-		return out, ""
+		return out, Problem{}
 	case "quoted-printable", "x-quoted-printable", "qp":
-		return decodeQuotedPrintable(body), ""
+		return decodeQuotedPrintable(body), Problem{}
 	case "x-uuencode", "uuencode", "x-uue":
-		return body, "uuencoded part kept undecoded"
+		return body, Problem{ProblemUnknownEncoding, "uuencoded part kept undecoded"}
 	}
 	if strings.Contains(cte, "base64") {
 		out, _ := decodeBase64Lenient(body)
-		return out, "unknown transfer encoding " + quoteLabel(cte) + ", decoded as base64"
+		return out, Problem{ProblemUnknownEncoding, "unknown transfer encoding " + quoteLabel(cte) + ", decoded as base64"}
 	}
 	if strings.Contains(cte, "quoted") {
-		return decodeQuotedPrintable(body), "unknown transfer encoding " + quoteLabel(cte) + ", decoded as quoted-printable"
+		return decodeQuotedPrintable(body), Problem{ProblemUnknownEncoding, "unknown transfer encoding " + quoteLabel(cte) + ", decoded as quoted-printable"}
 	}
-	return body, "unknown transfer encoding " + quoteLabel(cte) + ", kept as is"
+	return body, Problem{ProblemUnknownEncoding, "unknown transfer encoding " + quoteLabel(cte) + ", kept as is"}
 }
 
 // decodeQuotedPrintable decodes quoted-printable leniently: invalid escapes

@@ -35,7 +35,7 @@ type fixture struct {
 	bodyWords   []string
 	bodyNot     []string
 	attachments []wantFile
-	problems    []string // substrings that must appear in Problems; nil means Problems must be empty
+	problems    []ProblemKind // kinds that must appear in Problems; nil means Problems must be empty
 }
 
 var fixtures = []fixture{
@@ -124,7 +124,7 @@ var fixtures = []fixture{
 			name: "rozpočet služeb 2027.csv", mediaType: "text/csv", file: "rozpocet-sluzeb-2027.csv",
 			words: []string{"Služba;Poskytovatel;Požadavek 2027 (Kč)", "Terénní program;Most k naději;1 250 000"},
 		}},
-		problems: []string{"missing closing boundary"},
+		problems: []ProblemKind{ProblemBrokenBoundary},
 	},
 	{
 		file:      "raw-8bit-headers.eml",
@@ -132,7 +132,7 @@ var fixtures = []fixture{
 		to:        []string{"archiv+jihlava@koordinace.example.cz"},
 		subject:   "Zápis - pracovní skupina Jihlava, připomínky",
 		bodyWords: []string{"k zápisu mám připomínku: v bodě 2 chybí zmínka o Krajské hygienické stanici."},
-		problems:  []string{"missing Date", "missing Message-ID", "raw 8-bit bytes in header"},
+		problems:  []ProblemKind{ProblemMissingDate, ProblemMissingMessageID, ProblemRawHeaderBytes},
 	},
 	{
 		file:      "lying-charset.eml",
@@ -142,7 +142,7 @@ var fixtures = []fixture{
 		subject:   "Situace ve věznicích",
 		date:      "2027-03-24T13:00:00+01:00",
 		bodyWords: []string{"Situace ve věznicích: substituční léčba, přeplněnost, nedostatek adiktologů.", "Žádáme o zařazení na příští jednání."},
-		problems:  []string{"declared charset utf-8 is not valid UTF-8, guessed windows-1250"},
+		problems:  []ProblemKind{ProblemBadCharset},
 	},
 	{
 		file:      "unknown-charset.eml",
@@ -152,7 +152,7 @@ var fixtures = []fixture{
 		subject:   "Primární prevence",
 		date:      "2027-03-24T13:30:00+01:00",
 		bodyWords: []string{"Školní metodici prevence: šťastná volba programů, žáci základních škol.", "Příští schůzka: pátek."},
-		problems:  []string{"unknown charset x-unknown, guessed iso-8859-2"},
+		problems:  []ProblemKind{ProblemUnknownCharset},
 	},
 	{
 		file:      "winmail.eml",
@@ -284,13 +284,9 @@ func TestParseFixtures(t *testing.T) {
 			if f.problems != nil && len(p.Problems) == 0 {
 				t.Error("Problems is empty for a broken message")
 			}
-			for _, w := range f.problems {
-				found := false
-				for _, pr := range p.Problems {
-					found = found || strings.Contains(pr, w)
-				}
-				if !found {
-					t.Errorf("Problems %q lack %q", p.Problems, w)
+			for _, k := range f.problems {
+				if !p.HasProblem(k) {
+					t.Errorf("Problems %q lack kind %v", p.Problems, k)
 				}
 			}
 		})
@@ -311,22 +307,22 @@ func TestParseEmpty(t *testing.T) {
 
 func TestParseOddMessages(t *testing.T) {
 	tests := []struct {
-		name     string
-		raw      string
-		body     []string
-		subject  string
-		from     string
-		problems bool
+		name    string
+		raw     string
+		body    []string
+		subject string
+		from    string
+		problem ProblemKind // 0: Problems must be empty
 	}{
 		{
 			name: "no header at all",
 			raw:  "Dobrý den, zápis je v příloze.\nS pozdravem",
-			body: []string{"Dobrý den, zápis je v příloze."}, problems: true,
+			body: []string{"Dobrý den, zápis je v příloze."}, problem: ProblemNoHeader,
 		},
 		{
 			name:    "header only",
 			raw:     "Subject: jen předmět\r\nFrom: a@b.cz\r\n",
-			subject: "jen předmět", from: "a@b.cz", problems: true,
+			subject: "jen předmět", from: "a@b.cz", problem: ProblemNoBody,
 		},
 		{
 			name: "mbox From line and LF ends",
@@ -336,42 +332,42 @@ func TestParseOddMessages(t *testing.T) {
 		{
 			name: "multipart without boundary parameter",
 			raw:  "From: a@b.cz\r\nContent-Type: multipart/mixed\r\n\r\n--abc\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nčást jedna\r\n--abc--\r\n",
-			body: []string{"část jedna"}, from: "a@b.cz", problems: true,
+			body: []string{"část jedna"}, from: "a@b.cz", problem: ProblemBrokenBoundary,
 		},
 		{
 			name: "multipart whose boundary never appears",
 			raw:  "From: a@b.cz\r\nContent-Type: multipart/mixed; boundary=zzz\r\n\r\nprostý text bez hranic\r\n",
-			body: []string{"prostý text bez hranic"}, from: "a@b.cz", problems: true,
+			body: []string{"prostý text bez hranic"}, from: "a@b.cz", problem: ProblemBrokenBoundary,
 		},
 		{
 			name: "broken base64 body",
 			raw:  "From: a@b.cz\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nWsOhcGlzIHogamVkbsOhbsOt\r\n*!*\r\n",
-			body: []string{"Zápis z jednání"}, from: "a@b.cz", problems: true,
+			body: []string{"Zápis z jednání"}, from: "a@b.cz", problem: ProblemBadEncoding,
 		},
 		{
 			name: "missing From uses Sender",
 			raw:  "Sender: Sekretariát <sekretariat@kraj.cz>\r\nSubject: s\r\n\r\ntext",
-			body: []string{"text"}, subject: "s", from: "sekretariat@kraj.cz", problems: true,
+			body: []string{"text"}, subject: "s", from: "sekretariat@kraj.cz", problem: ProblemSenderFallback,
 		},
 		{
 			name: "unparsable From taken leniently",
 			raw:  "From: Novák, Jan <Jan.Novak@Kraj.cz>\r\nSubject: s\r\n\r\ntext",
-			body: []string{"text"}, subject: "s", from: "jan.novak@kraj.cz", problems: true,
+			body: []string{"text"}, subject: "s", from: "jan.novak@kraj.cz", problem: ProblemBadAddress,
 		},
 		{
 			name: "html inside alternative with plain empty",
 			raw:  "From: a@b.cz\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>jen&nbsp;HTML</p>\r\n--b--\r\n",
-			body: []string{"jen HTML"}, from: "a@b.cz", problems: true,
+			body: []string{"jen HTML"}, from: "a@b.cz", problem: ProblemMissingDate,
 		},
 		{
 			name: "boundary with a line break",
 			raw:  "From: a@b.cz\r\nContent-Type: multipart/mixed; boundary*=utf-8''%0A%0A\r\n\r\n--\n\ntext\r\n",
-			body: []string{"text"}, from: "a@b.cz", problems: true,
+			body: []string{"text"}, from: "a@b.cz", problem: ProblemBrokenBoundary,
 		},
 		{
 			name: "invalid content type",
 			raw:  "From: a@b.cz\r\nContent-Type: textplain\r\n\r\nobsah",
-			body: []string{"obsah"}, from: "a@b.cz", problems: true,
+			body: []string{"obsah"}, from: "a@b.cz", problem: ProblemBadContentType,
 		},
 	}
 	for _, tt := range tests {
@@ -391,8 +387,11 @@ func TestParseOddMessages(t *testing.T) {
 			if p.From.Addr != tt.from {
 				t.Errorf("From = %+v, want %q", p.From, tt.from)
 			}
-			if tt.problems != (len(p.Problems) > 0) {
-				t.Errorf("Problems = %q, want some: %v", p.Problems, tt.problems)
+			switch {
+			case tt.problem == 0 && len(p.Problems) > 0:
+				t.Errorf("Problems = %q, want none", p.Problems)
+			case tt.problem != 0 && !p.HasProblem(tt.problem):
+				t.Errorf("Problems = %q, want kind %v", p.Problems, tt.problem)
 			}
 		})
 	}
@@ -407,11 +406,7 @@ func TestParseDeepForwards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := false
-	for _, pr := range p.Problems {
-		found = found || strings.Contains(pr, "nested too deep")
-	}
-	if !found {
+	if !p.HasProblem(ProblemLimitReached) {
 		t.Errorf("no depth note in %q", p.Problems)
 	}
 	if len(p.Attachments) != 1 {
@@ -429,11 +424,7 @@ func TestParseTruncatesAttachmentText(t *testing.T) {
 	if len(a.Text) > 40 || !strings.HasPrefix(a.Text, "Zápis z jednání") || !utf8.ValidString(a.Text) {
 		t.Errorf("Text = %q, want at most 40 bytes of valid UTF-8", a.Text)
 	}
-	found := false
-	for _, pr := range p.Problems {
-		found = found || strings.Contains(pr, "truncated")
-	}
-	if !found {
+	if !p.HasProblem(ProblemTruncatedText) {
 		t.Errorf("no truncation note in %q", p.Problems)
 	}
 }
@@ -584,24 +575,29 @@ func TestAddresses(t *testing.T) {
 func TestDecodeText(t *testing.T) {
 	tests := []struct {
 		in, label, want string
-		note            bool
+		kind            ProblemKind // 0: no problem
 	}{
-		{"\xe8\xe1st", "windows-1250", "část", false},
-		{"\xb9kola", "latin2", "škola", false},
-		{"\x9akola", "iso-8859-2", "škola", true}, // declared latin2, really cp1250
-		{"část", "iso-8859-2", "část", true},      // declared latin2, really UTF-8
-		{"\xe8\xe1st", "us-ascii", "část", true},
-		{"\xe8\xe1st", "", "část", true},
-		{"část", "", "část", false},
-		{"abc", "x-whatever", "abc", false},
-		{"\xe8\xe1st", "x-whatever", "část", true},
-		{"\xff\xfec\x00", "utf-16", "c", false},
-		{"\x8a\x9e", "windows-1252", "Šž", false},
+		{"\xe8\xe1st", "windows-1250", "část", 0},
+		{"\xe8\xe1st", "Win-1250", "část", 0}, // misspellings htmlindex lacks
+		{"\xe8\xe1st", `"cp-1250"`, "část", 0},
+		{"\xb9kola", "latin2", "škola", 0},
+		{"\xb9kola", "ISO8859_2", "škola", 0},
+		{"\x9akola", "iso-8859-2", "škola", ProblemBadCharset}, // declared latin2, really cp1250
+		{"část", "iso-8859-2", "část", ProblemBadCharset},      // declared latin2, really UTF-8
+		{"\xe8\xe1st", "us-ascii", "část", ProblemUndeclaredCharset},
+		{"\xe8\xe1st", "ascii", "část", ProblemUndeclaredCharset}, // not windows-1252 as htmlindex has it
+		{"\xe8\xe1st", "", "část", ProblemUndeclaredCharset},
+		{"část", "", "část", 0},
+		{"abc", "x-whatever", "abc", 0},
+		{"\xe8\xe1st", "x-whatever", "část", ProblemUnknownCharset},
+		{"Situace ve v\xecznic\xedch", "utf-8", "Situace ve věznicích", ProblemBadCharset},
+		{"\xff\xfec\x00", "utf-16", "c", 0},
+		{"\x8a\x9e", "windows-1252", "Šž", 0},
 	}
 	for _, tt := range tests {
 		got, note := decodeText([]byte(tt.in), tt.label)
-		if got != tt.want || (note != "") != tt.note {
-			t.Errorf("decodeText(%q, %q) = %q, %q; want %q, note %v", tt.in, tt.label, got, note, tt.want, tt.note)
+		if got != tt.want || note.Kind != tt.kind {
+			t.Errorf("decodeText(%q, %q) = %q, %v (%q); want %q, %v", tt.in, tt.label, got, note.Kind, note, tt.want, tt.kind)
 		}
 	}
 }
@@ -632,6 +628,11 @@ func FuzzParse(f *testing.F) {
 		for _, s := range []string{p.Body, p.Subject, p.From.Name, p.From.Addr, p.MessageID, p.InReplyTo} {
 			if !utf8.ValidString(s) {
 				t.Fatalf("invalid UTF-8 in %q", s)
+			}
+		}
+		for _, pr := range p.Problems {
+			if pr.Kind.String() == "unknown" || !utf8.ValidString(pr.Detail) {
+				t.Fatalf("problem %#v: no kind or invalid UTF-8", pr)
 			}
 		}
 		for _, a := range p.Attachments {
@@ -725,5 +726,97 @@ func TestParseHostileSizes(t *testing.T) {
 			t.Errorf("%s: took %v", name, d)
 		}
 		t.Logf("%s: %v, body %d bytes, %d attachments, problems %q", name, d, len(p.Body), len(p.Attachments), p.Problems)
+	}
+}
+
+func TestSplitHeader(t *testing.T) {
+	tests := []struct {
+		name, raw string
+		key, want string // h.get(key) must be want (when want is not "")
+		body      string // the body split off
+		kinds     []ProblemKind
+	}{
+		{name: "folded value unfolded", raw: "Subject: Zápis z\r\n\tjednání\r\n\r\ntext", key: "subject", want: "Zápis z jednání", body: "text"},
+		{name: "keys case-insensitive", raw: "CONTENT-type: text/plain\n\ntext", key: "content-type", want: "text/plain", body: "text"},
+		{name: "first of repeated fields", raw: "To: a@b.cz\nTo: c@d.cz\n\nx", key: "to", want: "a@b.cz", body: "x"},
+		{name: "raw 8-bit bytes kept", raw: "Subject: Z\xe1pis\r\n\r\nx", key: "subject", want: "Z\xe1pis", body: "x"},
+		{name: "mbox From line skipped", raw: "From a@b.cz Tue Mar 23 10:00:00 2027\nFrom: a@b.cz\n\nx", key: "from", want: "a@b.cz", body: "x"},
+		{
+			name: "stray line joined to the field before", raw: "Subject: a\r\nnení pole\r\nDate: d\r\n\r\nx", key: "subject", want: "a není pole", body: "x",
+			kinds: []ProblemKind{ProblemMalformedHeader},
+		},
+		{name: "header only", raw: "Subject: s\r\n", key: "subject", want: "s", kinds: []ProblemKind{ProblemNoBody}},
+		{name: "no header", raw: "Dobrý den,\r\nzápis.", key: "subject", want: "", body: "Dobrý den,\r\nzápis.", kinds: []ProblemKind{ProblemNoHeader}},
+		{
+			// want "": only the length is checked
+			name: "oversized value cut", raw: "Subject: a\r\n" + strings.Repeat(" b\r\n", maxHeaderValue) + "\r\nx", key: "subject", body: "x",
+			kinds: []ProblemKind{ProblemLimitReached},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, body, problems := splitHeader([]byte(tt.raw))
+			got := h.get(tt.key)
+			if got != tt.want && tt.want != "" || len(got) > maxHeaderValue {
+				t.Errorf("get(%q) = %.80q (%d bytes), want %q", tt.key, got, len(got), tt.want)
+			}
+			if string(body) != tt.body {
+				t.Errorf("body = %q, want %q", body, tt.body)
+			}
+			var kinds []ProblemKind
+			for _, p := range problems {
+				kinds = append(kinds, p.Kind)
+			}
+			if fmt.Sprint(kinds) != fmt.Sprint(tt.kinds) {
+				t.Errorf("problems %q, want kinds %v", problems, tt.kinds)
+			}
+		})
+	}
+}
+
+func TestNormalizeCharset(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"UTF-8", "utf-8"},
+		{"utf8", "utf-8"},
+		{"x-utf-8", "utf-8"},
+		{`"Windows-1250"`, "windows-1250"},
+		{"x-cp1250", "windows-1250"}, // from htmlindex
+		{"cp-1250", "windows-1250"},  // misspellings htmlindex lacks
+		{"win-1250", "windows-1250"},
+		{"windows_1250", "windows-1250"},
+		{"latin2", "iso-8859-2"}, // from htmlindex
+		{"csISOLatin2", "iso-8859-2"},
+		{"iso8859_2", "iso-8859-2"}, // misspellings htmlindex lacks
+		{"latin-2", "iso-8859-2"},
+		{"utf-8*cs", "utf-8"},
+		{"ascii", "us-ascii"}, // htmlindex says windows-1252
+		{"US-ASCII", "us-ascii"},
+		{"iso-8859-1", "iso-8859-1"}, // left to go-message's charset package
+		{"utf-16", "utf-16"},
+		{"x-unknown", "x-unknown"},
+		{"  ", ""},
+	}
+	for _, tt := range tests {
+		if got := normalizeCharset(tt.in); got != tt.want {
+			t.Errorf("normalizeCharset(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestProblemString(t *testing.T) {
+	p := Problem{Kind: ProblemUnknownCharset, Detail: "unknown charset x-unknown, guessed iso-8859-2"}
+	if p.String() != p.Detail || p.Kind.String() != "unknown-charset" {
+		t.Errorf("String() = %q, Kind.String() = %q", p, p.Kind)
+	}
+	if s := (Problem{Kind: ProblemBrokenBoundary}).String(); s != "broken-boundary" {
+		t.Errorf("String() without detail = %q", s)
+	}
+	for k := ProblemNoHeader; k <= ProblemAttachment; k++ {
+		if k.String() == "unknown" || k.String() == "" {
+			t.Errorf("kind %d has no name", k)
+		}
+	}
+	if ProblemKind(0).String() != "unknown" {
+		t.Errorf("zero kind named %q", ProblemKind(0))
 	}
 }
