@@ -41,13 +41,27 @@
 // repaired as typed Problems (ProblemRawHeaderBytes, ProblemUnknownCharset,
 // ProblemBrokenBoundary, ProblemBadCharset, ...).
 //
-// TestGoMessageFailsWhereTheHandParserDoesNot and
-// TestGoMessageHeaderReadingNeedsRepair (parse_gomessage_test.go) repeat
-// the trial on every test run and fail when go-message starts reading one
-// of these messages: then this note, and the hand parser, need a new look.
+// The field parsers go-message relies on fail on values from the same mail:
+// mime.ParseMediaType (behind Header.ContentType and ContentDisposition)
+// returns `mime: invalid media parameter` for an unquoted file name with
+// spaces ("filename=Zapis z jednani.docx") or a missing closing quote, and
+// silently drops an RFC 2231 file name declared in windows-1250
+// (no error, no filename parameter); ParseAddressList returns
+// `mail: missing '@' or angle-addr` for "Novák, Jan <jan@kraj.cz>";
+// Header.Date (net/mail) reads "14:05:33 GMT+1" as 14:05:33 UTC, an hour
+// off, and returns `mail: header could not be parsed` for "+01:00" offsets
+// and Czech day and month names ("út, 23 bře 2027").
 //
-// go-message is used where it serves: its charset package decodes every
-// charset the parser does not treat itself (decodeText), and
+// TestGoMessageFailsWhereTheHandParserDoesNot,
+// TestGoMessageHeaderReadingNeedsRepair and
+// TestGoMessageFieldParsersFailWhereTheHandParserDoesNot
+// (parse_gomessage_test.go) repeat the trial on every test run and fail
+// when go-message starts reading one of these: then this note, and the hand
+// parser, need a new look.
+//
+// go-message is used where it serves: textproto.ReadHeader reads every
+// header block once splitHeader has repaired its lines, its charset package
+// decodes every charset the parser does not treat itself (decodeText), and
 // golang.org/x/text/encoding/htmlindex resolves charset aliases
 // (normalizeCharset), with a small table for the us-ascii labels htmlindex
 // reads as windows-1252 and the misspellings of the Czech charsets it does

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	gomime "mime"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	gomessage "github.com/emersion/go-message"
@@ -146,4 +148,58 @@ func TestGoMessageHeaderReadingNeedsRepair(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGoMessageFieldParsersFailWhereTheHandParserDoesNot covers the field
+// parsers go-message relies on (mime.ParseMediaType behind
+// Header.ContentType and ContentDisposition, its own ParseAddressList,
+// net/mail.ParseDate behind Header.Date) on values from real Czech mail;
+// doc.go quotes the results.
+func TestGoMessageFieldParsersFailWhereTheHandParserDoesNot(t *testing.T) {
+	t.Run("parameters", func(t *testing.T) {
+		for in, want := range map[string]string{
+			`attachment; filename=Zapis z jednani.docx`:        "Zapis z jednani.docx", // "mime: invalid media parameter"
+			`attachment; filename*=windows-1250''Z%E1pis.docx`: "Zápis.docx",           // no error, no filename
+			`attachment; filename="nedokončeno.docx`:           "nedokončeno.docx",     // "mime: invalid media parameter"
+		} {
+			_, params, err := gomime.ParseMediaType(in)
+			t.Logf("mime.ParseMediaType(%q) = %q, %v", in, params, err)
+			if err == nil && params["filename"] == want {
+				t.Errorf("mime.ParseMediaType now reads %q: revisit doc.go", in)
+			}
+			if _, p := mediaParams(in); p["filename"] != want {
+				t.Errorf("mediaParams(%q) filename = %q, want %q", in, p["filename"], want)
+			}
+		}
+	})
+	t.Run("addresses", func(t *testing.T) {
+		in := `Novák, Jan <jan@kraj.cz>; Eva <eva@x.cz>`
+		list, err := gomail.ParseAddressList(in)
+		t.Logf("mail.ParseAddressList(%q) = %v, %v", in, list, err)
+		if err == nil {
+			t.Errorf("go-message now reads %q: revisit doc.go", in)
+		}
+		if got, _ := parseAddressList(in); len(got) != 2 || got[0].Addr != "jan@kraj.cz" {
+			t.Errorf("parseAddressList(%q) = %v", in, got)
+		}
+	})
+	t.Run("dates", func(t *testing.T) {
+		want := time.Date(2027, 3, 23, 14, 5, 33, 0, time.FixedZone("", 3600))
+		for _, in := range []string{
+			"Tue, 23 Mar 2027 14:05:33 GMT+1",  // read as UTC, an hour off
+			"Tue, 23 Mar 2027 14:05:33 +01:00", // "mail: header could not be parsed"
+			"út, 23 bře 2027 14:05:33 +0100",   // "mail: header could not be parsed"
+		} {
+			h := gomail.Header{}
+			h.Set("Date", in)
+			d, err := h.Date()
+			t.Logf("Header.Date(%q) = %v, %v", in, d, err)
+			if err == nil && d.Equal(want) {
+				t.Errorf("go-message now reads %q: revisit doc.go", in)
+			}
+			if got, err := ParseDate(in); err != nil || !got.Equal(want) {
+				t.Errorf("ParseDate(%q) = %v, %v; want %v", in, got, err, want)
+			}
+		}
+	})
 }
