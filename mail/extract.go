@@ -2,6 +2,7 @@ package mail
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"path"
 	"strings"
@@ -179,9 +180,38 @@ func ExtractText(name, mediaType string, data []byte) (string, error) {
 	return text, err
 }
 
+// extractAttachment is how Parse reads an attachment: a PDF goes to x when
+// one is set (a child process; see Extractor), after a cheap screen that
+// spares a child on files that are refused anyway; everything else, and
+// PDFs when x is nil, is read in process by extractText.
+func extractAttachment(x Extractor, name, mediaType, charsetLabel string, data []byte, limit int) (text string, truncated bool, err error) {
+	if x == nil || textKind(mediaType, name) != kindPDF {
+		return extractText(name, mediaType, charsetLabel, data, limit)
+	}
+	if limit <= 0 {
+		limit = defaultMaxAttachmentText
+	}
+	if err := pdfScreen(data); err != nil {
+		return "", false, err
+	}
+	// Parse has no context: the child's own deadline bounds the call.
+	return x.ExtractText(context.Background(), name, mediaType, data, limit)
+}
+
+// Where the PDF library runs (see extractPDF).
+const (
+	inProcess = iota // a long-lived process: deep guard and a timeout
+	inChild          // a disposable child process: its death is the guard
+)
+
 // extractText is ExtractText with a charset and a cap; it reports whether
 // the text was truncated at limit bytes.
 func extractText(name, mediaType, charsetLabel string, data []byte, limit int) (text string, truncated bool, err error) {
+	return extractTextIn(inProcess, name, mediaType, charsetLabel, data, limit)
+}
+
+// extractTextIn is extractText in process or in a child (where).
+func extractTextIn(where int, name, mediaType, charsetLabel string, data []byte, limit int) (text string, truncated bool, err error) {
 	if limit <= 0 {
 		limit = defaultMaxAttachmentText
 	}
@@ -202,7 +232,7 @@ func extractText(name, mediaType, charsetLabel string, data []byte, limit int) (
 	case kindODF:
 		err = extractODF(data, out)
 	case kindPDF:
-		err = extractPDF(data, out)
+		err = extractPDF(data, out, where)
 	default:
 		return "", false, nil
 	}

@@ -11,9 +11,12 @@ import (
 )
 
 // Limits for PDF text extraction. The PDF library trusts its input, so a
-// file is first checked for numbers that would make it allocate absurdly,
-// and extraction runs with a deadline (a file that makes it loop costs one
-// goroutine until the loop ends, not the caller).
+// file is first screened for numbers that would make it allocate absurdly
+// and for structures known to make it loop (pdfScreen). In a child process
+// (ChildExtractor) that is all: the child's deadline and limits handle the
+// rest. In process a deeper check guards against the known stack overflow
+// and extraction runs with a deadline (a file that makes the library loop
+// costs one goroutine until the loop ends, not the caller).
 const (
 	maxPDFSize     = 64 << 20
 	maxPDFObjects  = 1 << 22 // xref entries
@@ -23,15 +26,34 @@ const (
 	pdfTimeout     = 20 * time.Second
 )
 
-// extractPDF reads the text layer of a PDF.
-func extractPDF(data []byte, out *capWriter) error {
+// pdfScreen refuses, without the PDF library, a file that is too large,
+// declares sizes that would make the library allocate gigabytes, or has a
+// structure that makes it loop for ever. It is a few linear scans of the
+// bytes, much cheaper than starting a child that would be killed at its
+// deadline.
+func pdfScreen(data []byte) error {
 	if len(data) > maxPDFSize {
 		return fmt.Errorf("mail: pdf larger than %d MiB, text not extracted", maxPDFSize>>20)
 	}
 	if err := pdfSanity(data); err != nil {
 		return err
 	}
-	if err := pdfStructureCheck(data); err != nil {
+	return pdfLoopScreen(data)
+}
+
+// extractPDF reads the text layer of a PDF, in process or in a child
+// (where).
+func extractPDF(data []byte, out *capWriter, where int) error {
+	if err := pdfScreen(data); err != nil {
+		return err
+	}
+	if where == inChild {
+		// A stack overflow or a loop here ends this process, which is
+		// what it is for.
+		pages, err := pdfPages(data, out.max)
+		return writePages(out, pages, err)
+	}
+	if err := pdfNestedObjStm(data); err != nil {
 		return err
 	}
 	type result struct {
@@ -42,29 +64,43 @@ func extractPDF(data []byte, out *capWriter) error {
 	limit := out.max
 	go func() {
 		var res result
-		defer func() {
-			if r := recover(); r != nil {
-				res.err = fmt.Errorf("mail: pdf: malformed file: %v", r)
-			}
-			done <- res
-		}()
-		res.pages, res.err = pdfText(data, limit, &res.pages)
+		res.pages, res.err = pdfPages(data, limit)
+		done <- res
 	}()
+	timer := time.NewTimer(pdfTimeout)
+	defer timer.Stop()
 	select {
 	case res := <-done:
-		for i, p := range res.pages {
-			if i > 0 {
-				out.WriteString("\n\n")
-			}
-			out.WriteString(p)
-		}
-		if res.err == nil && strings.TrimSpace(strings.Join(res.pages, "")) == "" {
-			return errors.New("mail: pdf has no text layer (scanned?)")
-		}
-		return res.err
-	case <-time.After(pdfTimeout):
+		return writePages(out, res.pages, res.err)
+	case <-timer.C:
 		return errors.New("mail: pdf: text extraction timed out")
 	}
+}
+
+// pdfPages runs pdfText and turns a panic of the library into an error,
+// keeping the pages read before it.
+func pdfPages(data []byte, limit int) (pages []string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("mail: pdf: malformed file: %v", r)
+		}
+	}()
+	return pdfText(data, limit, &pages)
+}
+
+// writePages writes the pages' text, a blank line between pages; a file
+// that yields no text at all and no error has no text layer.
+func writePages(out *capWriter, pages []string, err error) error {
+	for i, p := range pages {
+		if i > 0 {
+			out.WriteString("\n\n")
+		}
+		out.WriteString(p)
+	}
+	if err == nil && strings.TrimSpace(strings.Join(pages, "")) == "" {
+		return errors.New("mail: pdf has no text layer (scanned?)")
+	}
+	return err
 }
 
 // pdfText extracts the text of each page; partial keeps pages already read

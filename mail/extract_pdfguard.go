@@ -13,24 +13,44 @@ import (
 
 // The PDF library (github.com/ledongthuc/pdf) follows references without
 // cycle checks. Most of its failures are panics, which extractPDF recovers,
-// but a few structures make it recurse until the Go runtime aborts the whole
-// process (an object stream stored in an object stream, including itself) or
-// loop forever (a /Prev chain of cross-reference sections that cycles, an
-// /Extends chain of object streams, a /Parent chain of pages that cycles).
-// pdfStructureCheck finds these before the library sees the file.
+// but a few structures make it loop for ever (a /Prev chain of
+// cross-reference sections that cycles, an /Extends chain of object
+// streams, a /Parent chain of pages that cycles) or recurse until the Go
+// runtime aborts the whole process (an object stream stored in an object
+// stream, including itself).
+//
+// pdfLoopScreen finds the loops with linear scans; it runs before every
+// extraction, also before a child is started, because a child caught in a
+// loop would only be killed at its deadline. The /Parent chain is checked
+// page by page in pdfText.
+//
+// pdfNestedObjStm finds the recursion, which needs the cross-reference
+// streams decoded (zlib and PNG predictors). It is needed only in process:
+// a child that overflows its stack just dies (see ChildExtractor), so with
+// a child the parent never decodes these streams of a hostile file.
 
 // maxXRefStreamData caps the decompressed size of one cross-reference stream.
 const maxXRefStreamData = 64 << 20
 
-// errPDFStructure is wrapped by the structure check's errors.
+// errPDFStructure is wrapped by the structure checks' errors.
 var errPDFStructure = errors.New("mail: pdf: unsafe structure, text not extracted")
 
-// pdfStructureCheck rejects PDFs whose cross-reference structure would hang
-// or crash the PDF library.
-func pdfStructureCheck(data []byte) error {
+// pdfLoopScreen rejects PDFs whose structure would make the PDF library
+// loop for ever.
+func pdfLoopScreen(data []byte) error {
 	if bytes.Contains(data, []byte("/Extends")) {
 		return fmt.Errorf("%w (object stream extensions)", errPDFStructure)
 	}
+	if pdfPrevCycle(data) {
+		return fmt.Errorf("%w (cross-reference chain loops)", errPDFStructure)
+	}
+	return nil
+}
+
+// pdfNestedObjStm rejects PDFs with an object stored in an object stream
+// that is itself in an object stream: the library recurses on it until the
+// runtime aborts the process.
+func pdfNestedObjStm(data []byte) error {
 	inStream := map[int64]int64{} // object number -> object stream number
 	for _, x := range findXRefStreams(data) {
 		if err := x.entries(func(obj, typ, f2 int64) {
@@ -47,9 +67,6 @@ func pdfStructureCheck(data []byte) error {
 		if _, nested := inStream[strm]; nested {
 			return fmt.Errorf("%w (object %d in nested object stream %d)", errPDFStructure, obj, strm)
 		}
-	}
-	if pdfPrevCycle(data) {
-		return fmt.Errorf("%w (cross-reference chain loops)", errPDFStructure)
 	}
 	return nil
 }

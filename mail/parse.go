@@ -46,6 +46,10 @@ type ParseOptions struct {
 	// MaxAttachmentText caps the extracted text per attachment in bytes
 	// (0 means 1 MiB). Truncated text gets a note in Parsed.Problems.
 	MaxAttachmentText int
+	// Extractor, when set, reads the attachments whose reader is risky
+	// (PDFs) outside this process; nil reads them in process, guarded.
+	// cmd/coordbot sets a ChildExtractor.
+	Extractor Extractor
 }
 
 // Limits that keep hostile input cheap.
@@ -456,7 +460,7 @@ func (p *msgParser) attachment(st *msgState, filename, mt, charsetLabel string, 
 			return
 		}
 	}
-	text, truncated, err := extractText(a.Filename, a.MediaType, charsetLabel, a.Content, p.opts.MaxAttachmentText)
+	text, truncated, err := extractAttachment(p.opts.Extractor, a.Filename, a.MediaType, charsetLabel, a.Content, p.opts.MaxAttachmentText)
 	a.Text = text
 	if err != nil {
 		a.TextError = strings.ToValidUTF8(err.Error(), "?")

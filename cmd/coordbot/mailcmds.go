@@ -18,6 +18,7 @@ func newPipeline(cfg *config.Config, s *store.Store, logger *slog.Logger) *mail.
 	p := mail.NewPipeline(s, logger.With("component", "mail"))
 	p.MaxMessageSize = config.DefaultMaxMessageSize
 	p.MatchWindow = config.DefaultMatchWindow
+	p.ParseOptions.Extractor = newExtractor(logger) // PDFs in a child process
 	if mc := cfg.Mail; mc != nil {
 		p.AllowedSenders = mc.AllowedSenders
 		p.MaxMessageSize = mc.MaxMessageSize

@@ -193,6 +193,9 @@ func (e *env) dispatch(ctx context.Context, args []string) error {
 	if cmd == "version" {
 		return e.cmdVersion()
 	}
+	if cmd == "extract" { // hidden: the child process of attachment text extraction (extractcmd.go)
+		return e.cmdExtract(rest, os.Stdin)
+	}
 	explicit := false
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "config" {
