@@ -238,3 +238,50 @@ func BenchmarkExtract(b *testing.B) {
 		})
 	}
 }
+
+// TestPipelineFilesWhatKillsItsChild files, in one batch (prepared in
+// parallel), a normal PDF, one that overflows the reader's stack and one
+// that exhausts its memory: all three messages are archived, the first
+// with its text, the others without, and nothing is left running.
+func TestPipelineFilesWhatKillsItsChild(t *testing.T) {
+	f := newPipeFixture(t)
+	f.p.MaxMessageSize = 0
+	child := testChild(t)
+	child.MemoryLimit = 128 << 20
+	f.p.ParseOptions.Extractor = child
+	withPDF := func(id string, pdf []byte) Incoming {
+		raw := "From: koordinator@kr-ustecky.example\r\nTo: archiv@kr-ustecky.example\r\nSubject: Zápis\r\n" +
+			"Date: Thu, 25 Mar 2027 10:00:00 +0100\r\nMessage-ID: <" + id + "@x>\r\nMIME-Version: 1.0\r\n" +
+			"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nZápis v příloze.\r\n" +
+			"--XX\r\nContent-Type: application/pdf; name=zapis.pdf\r\nContent-Transfer-Encoding: binary\r\n\r\n" + string(pdf) + "\r\n--XX--\r\n"
+		return Incoming{Raw: []byte(raw), Size: int64(len(raw)), Source: id}
+	}
+	ins := []Incoming{
+		withPDF("ok", readFixture(t, "attachments/financovani-sluzeb.pdf")),
+		withPDF("overflow", pdfWithObjStm(t, true)),
+		withPDF("bomb", pdfOperandBomb(t)),
+	}
+	before := runtime.NumGoroutine()
+	outs, err := f.p.FileBatch(context.Background(), ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, out := range outs {
+		if out.Disposition != Archived {
+			t.Errorf("%s: %+v, want archived", ins[i].Source, out)
+			continue
+		}
+		m, err := f.s.ArchiveMessageByID(context.Background(), out.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Attachments) != 1 {
+			t.Fatalf("%s: %d attachments", ins[i].Source, len(m.Attachments))
+		}
+		text := m.Attachments[0].Text
+		if (i == 0) != strings.Contains(text, "Financování služeb 2027") {
+			t.Errorf("%s: attachment text %q", ins[i].Source, text)
+		}
+	}
+	goroutinesSettle(t, before)
+}
