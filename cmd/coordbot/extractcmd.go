@@ -27,10 +27,15 @@ func newExtractor(logger *slog.Logger) mail.Extractor {
 	if testing.Testing() {
 		return nil
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		logger.Warn("own executable not found: PDF attachments are read in process", "err", err)
-		return nil
+	// /proc/self/exe is the running binary even after an upgrade has
+	// replaced the file, so parent and child always speak the same
+	// protocol.
+	exe := "/proc/self/exe"
+	if _, err := os.Stat(exe); err != nil {
+		if exe, err = os.Executable(); err != nil {
+			logger.Warn("own executable not found: PDF attachments are read in process", "err", err)
+			return nil
+		}
 	}
 	return mail.NewChildExtractor(exe, "extract")
 }
