@@ -15,8 +15,10 @@ import (
 // and for structures known to make it loop (pdfScreen). In a child process
 // (ChildExtractor) that is all: the child's deadline and limits handle the
 // rest. In process a deeper check guards against the known stack overflow
-// and extraction runs with a deadline (a file that makes the library loop
-// costs one goroutine until the loop ends, not the caller).
+// and extraction runs with a deadline, but a file that makes the library
+// loop or balloon still costs a goroutine and its memory until it ends
+// (pdfOperandBomb in the tests: past 20 s and 3.8 GB), which is why
+// cmd/coordbot reads PDFs in a child.
 const (
 	maxPDFSize     = 64 << 20
 	maxPDFObjects  = 1 << 22 // xref entries
