@@ -285,3 +285,29 @@ func TestPipelineFilesWhatKillsItsChild(t *testing.T) {
 	}
 	goroutinesSettle(t, before)
 }
+
+// TestChildExtractorParallelBound: with Parallel 1, two files that each
+// run until their 1 s deadline take at least 2 s together.
+func TestChildExtractorParallelBound(t *testing.T) {
+	c := testChild(t)
+	c.Parallel = 1
+	c.Timeout = time.Second
+	c.MemoryLimit = -1
+	data := pdfOperandBomb(t)
+	start := time.Now()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, _, err := c.ExtractText(context.Background(), "a.pdf", mediaPDF, data, 1000)
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; !errors.Is(err, ErrExtractTimeout) {
+			t.Errorf("err = %v, want ErrExtractTimeout", err)
+		}
+	}
+	if d := time.Since(start); d < 2*c.Timeout {
+		t.Errorf("two children took %v together: they ran at once", d)
+	}
+}
