@@ -282,6 +282,10 @@ func TestPipelineFilesWhatKillsItsChild(t *testing.T) {
 		if (i == 0) != strings.Contains(text, "Financování služeb 2027") {
 			t.Errorf("%s: attachment text %q", ins[i].Source, text)
 		}
+		// The note stays with the attachment: why its words are not found.
+		if note := m.Attachments[0].TextError; (i == 0) != (note == "") {
+			t.Errorf("%s: stored text error %q", ins[i].Source, note)
+		}
 	}
 	goroutinesSettle(t, before)
 }

@@ -297,7 +297,7 @@ func attachmentsOf(parsed *Parsed) []*store.Attachment {
 	for _, a := range parsed.Attachments {
 		as := sha256.Sum256(a.Content)
 		out = append(out, &store.Attachment{Filename: a.Filename, MediaType: a.MediaType,
-			Content: a.Content, SHA256: hex.EncodeToString(as[:]), Text: a.Text})
+			Content: a.Content, SHA256: hex.EncodeToString(as[:]), Text: a.Text, TextError: a.TextError})
 	}
 	return out
 }

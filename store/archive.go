@@ -86,6 +86,9 @@ type Attachment struct {
 	Content   []byte
 	// Text is what was extracted for search ("" when none).
 	Text string
+	// TextError says why no text (or only part of it) could be read, ""
+	// when reading went well or was not tried.
+	TextError string
 }
 
 // AddArchiveMessage stores m with its attachments and, when archived, indexes
@@ -240,8 +243,9 @@ func (s *Store) insertArchiveTx(ctx context.Context, tx *sql.Tx, m *ArchiveMessa
 	var attText strings.Builder
 	if len(m.Attachments) > 0 {
 		stmt, err := tx.PrepareContext(ctx, `
-			INSERT INTO archive_attachments (message_id, position, filename, media_type, size, sha256, content, text)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+			INSERT INTO archive_attachments (message_id, position, filename, media_type, size, sha256, content, text,
+				text_error)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
 		if err != nil {
 			return dbError("add attachment", err)
 		}
@@ -256,7 +260,7 @@ func (s *Store) insertArchiveTx(ctx context.Context, tx *sql.Tx, m *ArchiveMessa
 				content = []byte{} // NOT NULL: an empty file is still a file
 			}
 			if err := stmt.QueryRowContext(ctx, m.ID, a.Position, a.Filename, a.MediaType, a.Size, a.SHA256,
-				content, a.Text).Scan(&a.ID); err != nil {
+				content, a.Text, a.TextError).Scan(&a.ID); err != nil {
 				return dbError("add attachment "+a.Filename, err)
 			}
 			attText.WriteString(a.Filename)
@@ -334,7 +338,7 @@ func (s *Store) ArchiveMessageByID(ctx context.Context, id int64) (*ArchiveMessa
 			return dbError("archive raw", err)
 		}
 		rows, err := tx.QueryContext(ctx, `
-			SELECT id, message_id, position, filename, media_type, size, sha256, content, text
+			SELECT id, message_id, position, filename, media_type, size, sha256, content, text, text_error
 			FROM archive_attachments WHERE message_id = ? ORDER BY position`, id)
 		if err != nil {
 			return dbError("attachments", err)
@@ -343,7 +347,7 @@ func (s *Store) ArchiveMessageByID(ctx context.Context, id int64) (*ArchiveMessa
 		for rows.Next() {
 			var a Attachment
 			if err := rows.Scan(&a.ID, &a.MessageID, &a.Position, &a.Filename, &a.MediaType, &a.Size, &a.SHA256,
-				&a.Content, &a.Text); err != nil {
+				&a.Content, &a.Text, &a.TextError); err != nil {
 				return dbError("attachments", err)
 			}
 			m.Attachments = append(m.Attachments, &a)
@@ -627,14 +631,14 @@ func (s *Store) ArchiveMessages(ctx context.Context, f ArchiveFilter) ([]*Archiv
 		}
 		rows.Close()
 		for _, m := range out {
-			arows, err := tx.QueryContext(ctx, `SELECT id, position, filename, media_type, size, sha256
+			arows, err := tx.QueryContext(ctx, `SELECT id, position, filename, media_type, size, sha256, text_error
 				FROM archive_attachments WHERE message_id = ? ORDER BY position`, m.ID)
 			if err != nil {
 				return dbError("list attachments", err)
 			}
 			for arows.Next() {
 				a := &Attachment{MessageID: m.ID}
-				if err := arows.Scan(&a.ID, &a.Position, &a.Filename, &a.MediaType, &a.Size, &a.SHA256); err != nil {
+				if err := arows.Scan(&a.ID, &a.Position, &a.Filename, &a.MediaType, &a.Size, &a.SHA256, &a.TextError); err != nil {
 					arows.Close()
 					return dbError("list attachments", err)
 				}

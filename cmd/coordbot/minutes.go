@@ -84,6 +84,11 @@ func (e *env) cmdMinutesList(ctx context.Context, g *globals, args []string) err
 		}
 		var names []string
 		for _, a := range m.Attachments {
+			if a.TextError != "" {
+				// Why a search misses words that are in the file.
+				names = append(names, a.Filename+" (text not read)")
+				continue
+			}
 			names = append(names, a.Filename)
 		}
 		kindCell := ""
