@@ -340,22 +340,22 @@ func (p *msgParser) tnef(st *msgState, a Attachment) bool {
 	}
 	res, err := parseTNEF(a.Content)
 	if err != nil {
-		st.problem(fmt.Sprintf("winmail.dat could not be unpacked: %v", err))
+		st.note(ProblemAttachment, fmt.Sprintf("winmail.dat could not be unpacked: %v", err))
 		return false
 	}
 	if len(res.files) == 0 && res.body == "" && res.html == "" {
 		if res.rtfOnly {
-			st.problem("winmail.dat body is compressed RTF only, kept undecoded")
+			st.note(ProblemAttachment, "winmail.dat body is compressed RTF only, kept undecoded")
 		} else {
-			st.problem("winmail.dat holds neither text nor files")
+			st.note(ProblemAttachment, "winmail.dat holds neither text nor files")
 		}
 		return false
 	}
 	if res.damaged {
-		st.problem("winmail.dat is damaged, kept what was readable")
+		st.note(ProblemAttachment, "winmail.dat is damaged, kept what was readable")
 	}
 	if res.rtfOnly {
-		st.problem("winmail.dat body is compressed RTF only, not extracted")
+		st.note(ProblemAttachment, "winmail.dat body is compressed RTF only, not extracted")
 	}
 	switch {
 	case strings.TrimSpace(res.body) != "":

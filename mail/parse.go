@@ -137,14 +137,6 @@ func (st *msgState) note(k ProblemKind, detail string) {
 	st.add(Problem{Kind: k, Detail: detail})
 }
 
-// problem records a note on an attachment's content (winmail.dat) as a
-// ProblemAttachment; the parser's own notes go through note with their kind.
-func (st *msgState) problem(detail string) {
-	if detail != "" {
-		st.note(ProblemAttachment, detail)
-	}
-}
-
 // envelope reads the identifying header fields.
 func (p *msgParser) envelope(st *msgState, h mimeHeader) {
 	m := st.msg
