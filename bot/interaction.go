@@ -99,7 +99,7 @@ func (b *Bot) onInteraction(s *discordgo.Session, ev *discordgo.InteractionCreat
 		}
 	}
 	if rep != nil && rep.resp != nil {
-		if err := s.InteractionRespond(ev.Interaction, rep.resp); err != nil {
+		if err := respond(s, ev.Interaction, rep.resp); err != nil {
 			log.Error("interaction answer failed", "err", err)
 			return
 		}
