@@ -521,15 +521,7 @@ func (sc *Scheduler) fanOut(ctx context.Context, n *store.Notification) error {
 		to = coordinators()
 	case n.Kind == outbox.KindNotice:
 		// A notice about no meeting goes to the group's coordinators.
-		if m != nil && m.CoordinatorID == 0 || m == nil {
-			for _, gm := range members {
-				if gm.Role == store.RoleCoordinator {
-					to = append(to, gm)
-				}
-			}
-		} else {
-			to = coordinators()
-		}
+		to = coordinators()
 	case n.Kind == outbox.KindCancellation:
 		invited, err := sc.store.MailRecipients(ctx, n.MeetingID, outbox.KindInvitation)
 		if err != nil {
