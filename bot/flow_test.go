@@ -419,6 +419,9 @@ func TestMemberSetForSelfAndByCoordinator(t *testing.T) {
 func TestAttendanceConfirmAndYearReport(t *testing.T) {
 	e := newEnv(t, "cs")
 	m := e.createMeeting("23. 3. 2027 10:00")
+	// The card goes out before the clock passes the start: an announcement
+	// of a meeting that has begun is skipped as stale.
+	ann := e.announcement(func(*discordgo.MessageEmbed) bool { return true })
 	for i, u := range []discordtest.User{member, {ID: "201", Username: "eva", GlobalName: "Eva Malá", Roles: []string{memberRole}}} {
 		e.do(e.fake.SlashCommand(u, channelID, "member", discordtest.SubCommand("set", str("organisation", []string{"Most k naději", "Krajský úřad"}[i]))))
 	}
@@ -442,7 +445,6 @@ func TestAttendanceConfirmAndYearReport(t *testing.T) {
 		t.Fatalf("select options %+v", sel.Options)
 	}
 	petr, _ := e.store.MemberByDiscordID(context.Background(), member.ID)
-	ann := e.announcement(func(*discordgo.MessageEmbed) bool { return true })
 	text = e.text(e.do(e.fake.Select(coordinator, channelID, ann.ID, sel.CustomID, fmt.Sprint(petr.ID))), true)
 	if !strings.Contains(text, "bylo 1 účastník z 3") {
 		t.Errorf("recorded: %q", text)
