@@ -179,6 +179,12 @@ type HTTP struct {
 	// Addr is http.addr, the listen address as host:port; the host may be
 	// empty to listen on all interfaces.
 	Addr string `toml:"addr"`
+	// PublicURL is http.public_url, the address people reach the server
+	// at (behind a proxy, the proxy's), such as
+	// "https://porady.kr-ustecky.example", without a trailing slash. When
+	// set, serve also serves the web pages and e-mails carry sign-in and
+	// one-click answer links under it; "" serves only the calendar feeds.
+	PublicURL string `toml:"public_url"`
 }
 
 // Group is one element of the "groups" array of tables: a coordinator group

@@ -648,6 +648,20 @@ func TestErrors(t *testing.T) {
 			wantMsg:  "invalid port",
 		},
 		{
+			name:     "http_public_url_relative",
+			toml:     "[http]\naddr = \"127.0.0.1:8080\"\npublic_url = \"porady.example\"\n",
+			wantKey:  "http.public_url",
+			wantLine: 3,
+			wantMsg:  "https://porady.kr-ustecky.example",
+		},
+		{
+			name:     "http_public_url_query",
+			toml:     "[http]\naddr = \"127.0.0.1:8080\"\npublic_url = \"https://porady.example/?x=1\"\n",
+			wantKey:  "http.public_url",
+			wantLine: 3,
+			wantMsg:  "must not contain a query",
+		},
+		{
 			name:     "short_calendar_token",
 			toml:     "[[groups]]\nslug = \"a\"\nname = \"A\"\ncalendar_token = \"short-secret\"\n",
 			wantKey:  "groups[0].calendar_token",
@@ -1092,4 +1106,18 @@ func TestRequireSecrets(t *testing.T) {
 			t.Errorf("RequireSecrets = %v", err)
 		}
 	})
+}
+
+func TestHTTPPublicURL(t *testing.T) {
+	cfg, err := Parse("coordbot.toml", []byte("[http]\naddr = \"127.0.0.1:8080\"\npublic_url = \"https://porady.kr-ustecky.example/\"\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTP.PublicURL != "https://porady.kr-ustecky.example" {
+		t.Errorf("public_url %q, want it without the trailing slash", cfg.HTTP.PublicURL)
+	}
+	cfg, err = Parse("coordbot.toml", []byte("[http]\naddr = \"127.0.0.1:8080\"\n"), env(nil))
+	if err != nil || cfg.HTTP.PublicURL != "" {
+		t.Errorf("without public_url: %q %v", cfg.HTTP.PublicURL, err)
+	}
 }

@@ -72,7 +72,8 @@ type (
 		PollInterval      raw `toml:"poll_interval"`
 	}
 	rawHTTP struct {
-		Addr raw `toml:"addr"`
+		Addr      raw `toml:"addr"`
+		PublicURL raw `toml:"public_url"`
 	}
 	rawGroup struct {
 		Slug              raw `toml:"slug"`
@@ -380,6 +381,13 @@ func build(c *checker, rf *rawFile, getenv func(string) string) *Config {
 			}
 		} else if !rf.HTTP.Addr.set {
 			c.add("http.addr", "required when [http] is present, e.g. \"127.0.0.1:8080\"")
+		}
+		if c.str("http.public_url", rf.HTTP.PublicURL, &cfg.HTTP.PublicURL) && cfg.HTTP.PublicURL != "" {
+			if err := checkAPIURL(cfg.HTTP.PublicURL); err != nil {
+				c.add("http.public_url", "%v", strings.Replace(err.Error(), "\"http://127.0.0.1:5000\"", "\"https://porady.kr-ustecky.example\"", 1))
+			} else {
+				cfg.HTTP.PublicURL = strings.TrimRight(cfg.HTTP.PublicURL, "/")
+			}
 		}
 	}
 
