@@ -395,6 +395,19 @@ type SearchQuery struct {
 	// minutes), ArchiveAnyKind every kind.
 	Kind  string
 	Limit int // default 20
+	// Offset skips that many hits first (paging: page n of Limit hits
+	// has Offset (n-1)*Limit).
+	Offset int
+	// GroupIDs, when not nil, keeps only messages of these groups (an
+	// empty, non-nil slice finds nothing): what a member of them may read.
+	GroupIDs []int64
+	// FiledOnly keeps only messages filed under a meeting: the minutes a
+	// member sees; unfiled mail is for the coordinators.
+	FiledOnly bool
+	// UnfiledGroupIDs, when not nil, admits besides what GroupIDs and
+	// FiledOnly keep the unfiled messages of these groups and of no known
+	// group: what a coordinator of these groups may read and file.
+	UnfiledGroupIDs []int64
 }
 
 // SearchHit is one found message.
@@ -484,6 +497,9 @@ func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit,
 	default:
 		where, args = append(where, "m.kind = ?"), append(args, q.Kind)
 	}
+	if scope, sargs := q.scope(); scope != "" {
+		where, args = append(where, scope), append(args, sargs...)
+	}
 	if q.GroupID != 0 {
 		where, args = append(where, "m.group_id = ?"), append(args, q.GroupID)
 	}
@@ -517,8 +533,8 @@ func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit,
 	} else {
 		query += " ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC"
 	}
-	query += " LIMIT ?"
-	args = append(args, q.Limit)
+	query += " LIMIT ? OFFSET ?"
+	args = append(args, q.Limit, max(q.Offset, 0))
 
 	var hits []*SearchHit
 	err := s.view(ctx, func(tx *sql.Tx) error {
@@ -540,33 +556,74 @@ func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit,
 			return dbError("search", err)
 		}
 		rows.Close()
-		for _, h := range hits {
-			names, err := attachmentNamesTx(ctx, tx, h.ID)
-			if err != nil {
-				return err
-			}
-			h.Attachments = names
-		}
-		return nil
+		return attachmentNamesTx(ctx, tx, hits)
 	})
 	return hits, err
 }
 
-func attachmentNamesTx(ctx context.Context, tx *sql.Tx, messageID int64) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT filename FROM archive_attachments WHERE message_id = ? ORDER BY position`, messageID)
+// scope is the WHERE condition of GroupIDs, FiledOnly and
+// UnfiledGroupIDs, "" when they do not filter.
+func (q SearchQuery) scope() (string, []any) {
+	var filed []string
+	var args []any
+	if q.GroupIDs != nil {
+		cond, ids := inList("m.group_id", q.GroupIDs)
+		filed, args = append(filed, cond), append(args, ids...)
+	}
+	if q.FiledOnly {
+		filed = append(filed, "m.meeting_id IS NOT NULL")
+	}
+	cond := strings.Join(filed, " AND ")
+	if q.UnfiledGroupIDs == nil {
+		return cond, args
+	}
+	if cond == "" {
+		cond = "1"
+	}
+	in, ids := inList("m.group_id", q.UnfiledGroupIDs)
+	return "((" + cond + ") OR (m.meeting_id IS NULL AND (m.group_id IS NULL OR " + in + ")))", append(args, ids...)
+}
+
+// inList is "column IN (?, ?, …)" with its arguments; "0" (false) for no ids.
+func inList(column string, ids []int64) (string, []any) {
+	if len(ids) == 0 {
+		return "0", nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return column + " IN (?" + strings.Repeat(", ?", len(ids)-1) + ")", args
+}
+
+// attachmentNamesTx fills in the hits' attachment names with one query for
+// all of them (not one per hit).
+func attachmentNamesTx(ctx context.Context, tx *sql.Tx, hits []*SearchHit) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*SearchHit, len(hits))
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		h.Attachments = []string{}
+		byID[h.ID], ids[i] = h, h.ID
+	}
+	in, args := inList("message_id", ids)
+	rows, err := tx.QueryContext(ctx, `SELECT message_id, filename FROM archive_attachments WHERE `+in+
+		` ORDER BY message_id, position`, args...)
 	if err != nil {
-		return nil, dbError("attachment names", err)
+		return dbError("attachment names", err)
 	}
 	defer rows.Close()
-	names := []string{}
 	for rows.Next() {
+		var id int64
 		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, dbError("attachment names", err)
+		if err := rows.Scan(&id, &n); err != nil {
+			return dbError("attachment names", err)
 		}
-		names = append(names, n)
+		byID[id].Attachments = append(byID[id].Attachments, n)
 	}
-	return names, dbError("attachment names", rows.Err())
+	return dbError("attachment names", rows.Err())
 }
 
 // ArchiveFilter selects stored messages. Zero fields do not filter.
@@ -580,6 +637,10 @@ type ArchiveFilter struct {
 	// and bounces are not minutes), ArchiveAnyKind every kind.
 	Kind  string
 	Limit int // default 100
+	// GroupsOrNone, when not nil, keeps only messages of these groups
+	// and of no known group: the unfiled and quarantined mail a
+	// coordinator of these groups may see.
+	GroupsOrNone []int64
 }
 
 // ArchiveMessages lists stored messages, newest first, without their raw
@@ -602,6 +663,10 @@ func (s *Store) ArchiveMessages(ctx context.Context, f ArchiveFilter) ([]*Archiv
 		where, args = append(where, "kind = ?"), append(args, ArchiveMinutes)
 	default:
 		where, args = append(where, "kind = ?"), append(args, f.Kind)
+	}
+	if f.GroupsOrNone != nil {
+		in, ids := inList("group_id", f.GroupsOrNone)
+		where, args = append(where, "(group_id IS NULL OR "+in+")"), append(args, ids...)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100
@@ -630,28 +695,79 @@ func (s *Store) ArchiveMessages(ctx context.Context, f ArchiveFilter) ([]*Archiv
 			return dbError("list archive", err)
 		}
 		rows.Close()
-		for _, m := range out {
-			arows, err := tx.QueryContext(ctx, `SELECT id, position, filename, media_type, size, sha256, text_error
-				FROM archive_attachments WHERE message_id = ? ORDER BY position`, m.ID)
-			if err != nil {
-				return dbError("list attachments", err)
-			}
-			for arows.Next() {
-				a := &Attachment{MessageID: m.ID}
-				if err := arows.Scan(&a.ID, &a.Position, &a.Filename, &a.MediaType, &a.Size, &a.SHA256, &a.TextError); err != nil {
-					arows.Close()
-					return dbError("list attachments", err)
-				}
-				m.Attachments = append(m.Attachments, a)
-			}
-			arows.Close()
-			if err := arows.Err(); err != nil {
-				return dbError("list attachments", err)
-			}
-		}
-		return nil
+		return attachmentsOfTx(ctx, tx, out)
 	})
 	return out, err
+}
+
+// attachmentsOfTx fills in the messages' attachments (names, types and
+// sizes, not their content) with one query for all of them.
+func attachmentsOfTx(ctx context.Context, tx *sql.Tx, ms []*ArchiveMessage) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*ArchiveMessage, len(ms))
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		byID[m.ID], ids[i] = m, m.ID
+	}
+	in, args := inList("message_id", ids)
+	rows, err := tx.QueryContext(ctx, `SELECT id, message_id, position, filename, media_type, size, sha256, text_error
+		FROM archive_attachments WHERE `+in+` ORDER BY message_id, position`, args...)
+	if err != nil {
+		return dbError("list attachments", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a Attachment
+		if err := rows.Scan(&a.ID, &a.MessageID, &a.Position, &a.Filename, &a.MediaType, &a.Size, &a.SHA256, &a.TextError); err != nil {
+			return dbError("list attachments", err)
+		}
+		m := byID[a.MessageID]
+		m.Attachments = append(m.Attachments, &a)
+	}
+	return dbError("list attachments", rows.Err())
+}
+
+// HeadBytes is how much of a message's raw bytes ArchiveMessageHead
+// reads: enough for any header a person sends, without loading a message
+// of megabytes to show a page.
+const HeadBytes = 64 << 10
+
+// ArchiveMessageHead returns a stored message for showing: its columns,
+// the first HeadBytes of Raw (where its header is) and its attachments'
+// names, types and sizes without their content; ErrNotFound when there is
+// none.
+func (s *Store) ArchiveMessageHead(ctx context.Context, id int64) (*ArchiveMessage, error) {
+	var m *ArchiveMessage
+	err := s.view(ctx, func(tx *sql.Tx) error {
+		var err error
+		m, err = scanArchiveMessage(tx.QueryRowContext(ctx, `SELECT `+archiveColumns+` FROM archive_messages WHERE id = ?`, id))
+		if err != nil {
+			return dbError(fmt.Sprintf("archive message %d", id), err)
+		}
+		// substr counts bytes on a blob.
+		if err := tx.QueryRowContext(ctx, `SELECT substr(raw, 1, ?) FROM archive_messages WHERE id = ?`, HeadBytes, id).
+			Scan(&m.Raw); err != nil {
+			return dbError("archive raw", err)
+		}
+		return attachmentsOfTx(ctx, tx, []*ArchiveMessage{m})
+	})
+	return m, err
+}
+
+// Attachment returns one stored attachment with its content (not its
+// extracted text), or ErrNotFound.
+func (s *Store) Attachment(ctx context.Context, id int64) (*Attachment, error) {
+	var a Attachment
+	err := s.rdb.QueryRowContext(ctx, `
+		SELECT id, message_id, position, filename, media_type, size, sha256, content, text_error
+		FROM archive_attachments WHERE id = ?`, id).
+		Scan(&a.ID, &a.MessageID, &a.Position, &a.Filename, &a.MediaType, &a.Size, &a.SHA256, &a.Content, &a.TextError)
+	if err != nil {
+		return nil, dbError(fmt.Sprintf("attachment %d", id), err)
+	}
+	return &a, nil
 }
 
 // Optimize merges the full-text index's segments and lets SQLite refresh
