@@ -32,6 +32,10 @@ var (
 
 	textBadGuest = i18n.Text{CS: "Hosta „%s“ zapište jako Jméno=Organizace (jméno nejvýše 200 znaků).", EN: "Write the guest “%s” as Name=Organisation (a name of at most 200 characters)."}
 
+	textSignInUnknown = i18n.Text{CS: "Tento přihlašovací odkaz neplatí. Požádejte o nový na přihlašovací stránce.", EN: "This sign-in link is not valid. Ask for a new one on the sign-in page."}
+	textSignInUsed    = i18n.Text{CS: "Tento přihlašovací odkaz už byl použit; každý odkaz platí jen jednou. Požádejte o nový na přihlašovací stránce.", EN: "This sign-in link has been used already; each link works once. Ask for a new one on the sign-in page."}
+	textSignInExpired = i18n.Text{CS: "Platnost přihlašovacího odkazu vypršela (platí %d minut). Požádejte o nový na přihlašovací stránce.", EN: "This sign-in link has expired (links work for %d minutes). Ask for a new one on the sign-in page."}
+
 	textStatusScheduled = i18n.Text{CS: "naplánována", EN: "scheduled"}
 	textStatusCancelled = i18n.Text{CS: "zrušena", EN: "cancelled"}
 	textStatusHeld      = i18n.Text{CS: "proběhla", EN: "held"}

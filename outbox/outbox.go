@@ -79,7 +79,32 @@ const (
 	KindNotice Kind = "notice"
 	// KindNoticeDM is one coordinator's copy of a KindNotice.
 	KindNoticeDM Kind = "notice_dm"
+	// KindSignIn is the e-mail with a sign-in link to the web pages: one
+	// member, no meeting (the group is the member's first, for the row's
+	// required group and the mail's language), channel email, never a
+	// fan-out and never stale. The payload names the login_links row
+	// ([SignInPayload]); the mail goes to the address that row was made
+	// for, which the member asked with.
+	KindSignIn Kind = "sign_in"
 )
+
+// SignInKey is the idempotency key of the sign-in mail of login link
+// linkID.
+func SignInKey(linkID int64) string { return "signin:" + strconv.FormatInt(linkID, 10) }
+
+// SignInPayload is the payload of a KindSignIn row: {"link":linkID}.
+func SignInPayload(linkID int64) string { return fmt.Sprintf(`{"link":%d}`, linkID) }
+
+// SignInLink reads the login link's id from a KindSignIn row's payload.
+func SignInLink(n *store.Notification) (int64, error) {
+	var p struct {
+		Link int64 `json:"link"`
+	}
+	if err := json.Unmarshal([]byte(n.Payload), &p); err != nil || p.Link <= 0 {
+		return 0, fmt.Errorf("outbox: sign-in row %d: payload %q names no link", n.ID, n.Payload)
+	}
+	return p.Link, nil
+}
 
 // Planned reports whether rows of kind come from [Timeline] and are
 // replaced when the meeting changes.
