@@ -52,8 +52,66 @@ func domainOf(address string) string {
 type content struct {
 	Subject    string
 	Paragraphs []string
+	// Links, when there are any, is a paragraph of links (the one-click
+	// answers, the sign-in link) placed before paragraph LinksAt
+	// (len(Paragraphs) puts it last), under the line LinksIntro ("" for
+	// none). The text part writes each as "Text: URL" on a line of its own;
+	// the HTML part as anchors.
+	Links      []anchor
+	LinksAt    int
+	LinksIntro string
 	Calendar   []byte
 	Method     string
+}
+
+// anchor is a link: what it says and where it goes.
+type anchor struct {
+	Text, URL string
+}
+
+// block is a paragraph of the body: text (lines separated by "\n"), or
+// links under an optional intro line.
+type block struct {
+	Text  string
+	Intro string
+	Links []anchor
+}
+
+// blocks are the paragraphs in order, with the links' paragraph in its
+// place.
+func (c *content) blocks() []block {
+	out := make([]block, 0, len(c.Paragraphs)+1)
+	for i := 0; i <= len(c.Paragraphs); i++ {
+		if i == c.LinksAt && len(c.Links) > 0 {
+			out = append(out, block{Intro: c.LinksIntro, Links: c.Links})
+		}
+		if i < len(c.Paragraphs) {
+			out = append(out, block{Text: c.Paragraphs[i]})
+		}
+	}
+	return out
+}
+
+// plain is the text/plain body: the paragraphs separated by blank lines;
+// a link stands on a line of its own after its text, so that every mail
+// client can open it.
+func (c *content) plain() string {
+	var ps []string
+	for _, b := range c.blocks() {
+		if b.Links == nil {
+			ps = append(ps, b.Text)
+			continue
+		}
+		var lines []string
+		if b.Intro != "" {
+			lines = append(lines, b.Intro)
+		}
+		for _, a := range b.Links {
+			lines = append(lines, a.Text+": "+a.URL)
+		}
+		ps = append(ps, strings.Join(lines, "\n"))
+	}
+	return strings.Join(ps, "\n\n") + "\n"
 }
 
 // envelope is what a message's header says beyond the content.
@@ -65,15 +123,19 @@ type envelope struct {
 }
 
 // htmlBody is the text/html part: each paragraph a <p>, its lines joined
-// by <br>; html/template escapes every piece of text.
+// by <br>, a paragraph of links as anchors; html/template escapes every
+// piece of text and checks every URL.
 var htmlBody = template.Must(template.New("body").Funcs(template.FuncMap{
 	"lines": func(s string) []string { return strings.Split(s, "\n") },
 }).Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
 <body>
-{{range .Paragraphs}}<p>{{range $i, $l := lines .}}{{if $i}}<br>
+{{range .Blocks}}{{if .Links}}<p>{{with .Intro}}{{.}}<br>
+{{end}}{{range $i, $a := .Links}}{{if $i}} &middot;
+{{end}}<a href="{{$a.URL}}">{{$a.Text}}</a>{{end}}</p>
+{{else}}<p>{{range $i, $l := lines .Text}}{{if $i}}<br>
 {{end}}{{$l}}{{end}}</p>
-{{end}}</body></html>
+{{end}}{{end}}</body></html>
 `))
 
 // compose writes the whole message (header and body, CRLF line endings):
@@ -108,7 +170,7 @@ func compose(env envelope, c *content) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mailer: compose: %w", err)
 	}
-	plain := strings.Join(c.Paragraphs, "\n\n") + "\n"
+	plain := c.plain()
 	if err := part(w, "text/plain", map[string]string{"charset": "UTF-8"}, "quoted-printable", func(pw io.Writer) error {
 		_, err := io.WriteString(pw, plain)
 		return err
@@ -118,8 +180,8 @@ func compose(env envelope, c *content) ([]byte, error) {
 	if err := part(w, "text/html", map[string]string{"charset": "UTF-8"}, "quoted-printable", func(pw io.Writer) error {
 		return htmlBody.Execute(pw, struct {
 			Lang, Subject string
-			Paragraphs    []string
-		}{lang, c.Subject, c.Paragraphs})
+			Blocks        []block
+		}{lang, c.Subject, c.blocks()})
 	}); err != nil {
 		return nil, err
 	}

@@ -74,6 +74,18 @@ var (
 	txtNoticeOther       = i18n.Text{CS: "Upozornění coordbotu", EN: "Notice from coordbot"}
 	txtSomeone           = i18n.Text{CS: "neznámý odesílatel", EN: "an unknown sender"}
 
+	txtSignInSubject = i18n.Text{CS: "Přihlášení na stránky schůzek", EN: "Sign in to the meeting pages"}
+	txtSignIn        = i18n.Text{CS: "někdo (nejspíš vy) požádal o přihlášení na stránky schůzek adresou %s. Přihlásíte se tímto odkazem:",
+		EN: "someone (most likely you) asked to sign in to the meeting pages with the address %s. This link signs you in:"}
+	txtSignInLink  = i18n.Text{CS: "Přihlásit se", EN: "Sign in"}
+	txtSignInValid = i18n.Text{CS: "Odkaz platí jen jednou a jen %d minut, do %s. Pokud jste o přihlášení nežádali, tento e-mail ignorujte; bez odkazu se nikdo nepřihlásí.",
+		EN: "The link works once and only for %d minutes, until %s. If you did not ask to sign in, ignore this e-mail; nobody signs in without the link."}
+
+	txtOneClick   = i18n.Text{CS: "Odpovědět můžete jedním kliknutím:", EN: "Answer with one click:"}
+	txtClickYes   = i18n.Text{CS: "Přijdu", EN: "I'll come"}
+	txtClickNo    = i18n.Text{CS: "Nepřijdu", EN: "I can't come"}
+	txtClickMaybe = i18n.Text{CS: "Možná", EN: "Maybe"}
+
 	txtFailedSubject = i18n.Text{CS: "Nedoručeno: %s", EN: "Not delivered: %s"}
 	txtFailedNotice  = i18n.Text{CS: "Zprávu se nepodařilo doručit: %s", EN: "A message could not be delivered: %s"}
 	txtFailed        = i18n.Text{CS: "zprávu „%s“ ke schůzce „%s“ se nepodařilo doručit ani po několika pokusech; podrobnosti jsou v logu.", EN: "the “%s” message for “%s” could not be delivered after several attempts; the log has the details."}
@@ -91,8 +103,9 @@ type view struct {
 	member    *store.Member
 	lang      i18n.Lang
 	loc       *time.Location
-	organizer string // the address answers go to
-	archive   string // mail.address, "" when unset
+	signIn    *store.LoginLink // the link of a sign-in row, else nil
+	organizer string           // the address answers go to
+	archive   string           // mail.address, "" when unset
 	now       time.Time
 }
 
@@ -123,6 +136,9 @@ func (v *view) signature() string { return v.tr(txtSignature, oneLine(v.g.Name))
 // render builds the row's content from the store's state.
 func (s *Sender) render(ctx context.Context, v *view) (*content, error) {
 	n := v.n
+	if n.Kind == outbox.KindSignIn {
+		return s.renderSignIn(v), nil
+	}
 	if v.m == nil && n.Kind != outbox.KindNoticeDM {
 		return nil, fmt.Errorf("mailer: %s row %d has no meeting: %w", n.Kind, n.ID, errPayload)
 	}
@@ -155,6 +171,10 @@ func (s *Sender) render(ctx context.Context, v *view) (*content, error) {
 			c.Subject = v.subject(txtInviteSubject)
 			c.Paragraphs = []string{hello + "\n" + v.tr(txtInvite, title, group), v.details(), agendaText(v, items), v.tr(txtHowCalendar)}
 		}
+		if method == calendar.MethodRequest {
+			// Before the paragraph on the calendar's buttons.
+			s.answerLinks(c, v, len(c.Paragraphs)-1)
+		}
 		c.Paragraphs = append(c.Paragraphs, v.signature())
 		return c, nil
 	case outbox.KindAgendaCall:
@@ -183,13 +203,17 @@ func (s *Sender) render(ctx context.Context, v *view) (*content, error) {
 		case err != nil && !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		}
-		return &content{Subject: v.subject(txtReminderSubject), Paragraphs: []string{
+		c := &content{Subject: v.subject(txtReminderSubject), Paragraphs: []string{
 			hello + "\n" + v.tr(txtReminder, oneLine(v.m.Title), oneLine(v.g.Name)), v.details(),
-			v.tr(txtCounts, counts.Yes, counts.Maybe, counts.No), answer, v.signature()}}, nil
+			v.tr(txtCounts, counts.Yes, counts.Maybe, counts.No), answer, v.signature()}}
+		s.answerLinks(c, v, 3) // before the paragraph on the answer
+		return c, nil
 	case outbox.KindNudgeDM:
-		return &content{Subject: v.subject(txtNudgeSubject), Paragraphs: []string{
+		c := &content{Subject: v.subject(txtNudgeSubject), Paragraphs: []string{
 			hello + "\n" + v.tr(txtNudge, oneLine(v.m.Title), oneLine(v.g.Name), v.when()), v.details(),
-			v.tr(txtHowReply), v.signature()}}, nil
+			v.tr(txtHowReply), v.signature()}}
+		s.answerLinks(c, v, 2) // before the paragraph on replying
+		return c, nil
 	case outbox.KindMinutesNudgeDM:
 		text := hello + "\n" + v.tr(txtMinutes, oneLine(v.m.Title), oneLine(v.g.Name), v.when())
 		if v.archive != "" {
@@ -207,6 +231,33 @@ func (s *Sender) render(ctx context.Context, v *view) (*content, error) {
 			hello + "\n" + v.tr(txtFailed, p.FailedKind, oneLine(v.m.Title)), v.signature()}}, nil
 	}
 	return nil, fmt.Errorf("mailer: row %d: kind %q is not sent by e-mail: %w", n.ID, n.Kind, errPayload)
+}
+
+// answerLinks adds the one-click answers ("Přijdu / Nepřijdu / Možná")
+// before paragraph at, when the sender signs links: each opens the web
+// page that confirms that answer of this member to this meeting.
+func (s *Sender) answerLinks(c *content, v *view, at int) {
+	if s.Links == nil {
+		return
+	}
+	c.LinksIntro, c.LinksAt = v.tr(txtOneClick), at
+	for _, a := range []struct {
+		answer string
+		text   i18n.Text
+	}{{store.AnswerYes, txtClickYes}, {store.AnswerNo, txtClickNo}, {store.AnswerMaybe, txtClickMaybe}} {
+		c.Links = append(c.Links, anchor{Text: v.tr(a.text), URL: s.Links.AnswerURL(v.member.ID, v.m.ID, a.answer)})
+	}
+}
+
+// renderSignIn is the mail with a sign-in link: whom it signs in where,
+// the link, how long it works, and what to do when it was not asked for.
+func (s *Sender) renderSignIn(v *view) *content {
+	l := v.signIn
+	minutes := int(l.Expires.Sub(l.Created) / time.Minute)
+	return &content{Subject: v.tr(txtSignInSubject), Paragraphs: []string{
+		v.tr(txtHello) + "\n" + v.tr(txtSignIn, l.Address),
+		v.tr(txtSignInValid, minutes, i18n.FormatDateTime(l.Expires, v.loc, v.lang)), v.signature()},
+		Links: []anchor{{Text: v.tr(txtSignInLink), URL: s.Links.SignInURL(l.ID)}}, LinksAt: 1}
 }
 
 // renderNotice tells a coordinator what happened (outbox.Notice): the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -16,7 +17,9 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"coordbot/config"
+	"coordbot/links"
 	"coordbot/meeting"
+	"coordbot/outbox"
 	"coordbot/scheduler"
 	"coordbot/store"
 )
@@ -54,6 +57,12 @@ type Sender struct {
 	// IdleTimeout closes the connection once no message has been sent
 	// for that long (DefaultIdleTimeout).
 	IdleTimeout time.Duration
+	// Links, when set, signs the links in the mail: the one-click answers
+	// ("Přijdu / Nepřijdu / Možná") of invitations, reminders and nudges,
+	// and the sign-in links (outbox.KindSignIn), all under http.public_url.
+	// nil (no public_url) leaves the answer links out and fails sign-in
+	// rows for good.
+	Links *links.Signer
 	// DownPause is how long, after connecting failed (the server is down,
 	// stalls or refuses the login), deliveries fail at once instead of
 	// dialling again (DefaultDownPause, measured on the Now clock): a dead
@@ -105,6 +114,10 @@ func (s *Sender) Deliver(ctx context.Context, n *store.Notification) (string, er
 		return "", err
 	}
 	to := v.member.MailAddress()
+	if v.signIn != nil {
+		// The sign-in link goes to the address it was asked for.
+		to = v.signIn.Address
+	}
 	if to == "" {
 		return "", fmt.Errorf("mailer: member %d has no address mail can go to: %w", v.member.ID, scheduler.ErrPermanent)
 	}
@@ -163,6 +176,11 @@ func (s *Sender) load(ctx context.Context, n *store.Notification) (*view, error)
 	if err != nil {
 		return nil, notFoundIsPermanent(err)
 	}
+	if n.Kind == outbox.KindSignIn {
+		if v.signIn, err = s.loadSignIn(ctx, v); err != nil {
+			return nil, err
+		}
+	}
 	if n.MeetingID != 0 {
 		v.m, err = s.store.Meeting(ctx, n.MeetingID)
 		if err != nil {
@@ -181,6 +199,37 @@ func (s *Sender) load(ctx context.Context, n *store.Notification) (*view, error)
 		v.organizer = s.from(g).Address
 	}
 	return v, nil
+}
+
+// loadSignIn reads the login link a sign-in row names and checks that
+// mailing it still makes sense: the link is the member's, unused, not
+// expired, and its address is still theirs and does not bounce. Anything
+// else fails the row for good (no retry can mend it; the member asks for
+// a new link).
+func (s *Sender) loadSignIn(ctx context.Context, v *view) (*store.LoginLink, error) {
+	if s.Links == nil {
+		return nil, fmt.Errorf("mailer: sign-in row %d: no http.public_url to link to: %w", v.n.ID, scheduler.ErrPermanent)
+	}
+	id, err := outbox.SignInLink(v.n)
+	if err != nil {
+		return nil, fmt.Errorf("mailer: %w: %w", err, scheduler.ErrPermanent)
+	}
+	link, err := s.store.LoginLink(ctx, id)
+	if err != nil {
+		return nil, notFoundIsPermanent(err)
+	}
+	switch {
+	case link.MemberID != v.member.ID:
+		return nil, fmt.Errorf("mailer: sign-in row %d: link %d is member %d's, not %d's: %w",
+			v.n.ID, id, link.MemberID, v.member.ID, scheduler.ErrPermanent)
+	case !link.Used.IsZero() || !v.now.Before(link.Expires):
+		return nil, fmt.Errorf("mailer: sign-in row %d: link %d was used or expired before it could be sent: %w",
+			v.n.ID, id, scheduler.ErrPermanent)
+	case !slices.Contains(v.member.Emails, link.Address) || slices.Contains(v.member.Bounced, link.Address):
+		return nil, fmt.Errorf("mailer: sign-in row %d: the address of link %d is no longer the member's, or bounces: %w",
+			v.n.ID, id, scheduler.ErrPermanent)
+	}
+	return link, nil
 }
 
 // notFoundIsPermanent: a group, member or meeting that is gone will not

@@ -397,6 +397,10 @@ func (sc *Scheduler) retry(ctx context.Context, n *store.Notification, cause err
 	switch n.Kind {
 	case outbox.KindDeliveryFailed, outbox.KindNotice, outbox.KindNoticeDM:
 		return // do not report the failure of a report
+	case outbox.KindSignIn:
+		// A sign-in link concerns one person, who asks again when no mail
+		// comes; telling the group would only say who tried to sign in.
+		return
 	}
 	g, err := sc.store.Group(ctx, n.GroupID)
 	if err != nil {
