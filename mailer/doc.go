@@ -15,6 +15,16 @@
 // answers come back to the archive mailbox, where the intake matches them
 // by In-Reply-To/References to the Message-ID sent here.
 //
+// With [Sender.Links] set (http.public_url configured), invitations,
+// reminders and nudges also carry one-click answer links
+// ("Přijdu / Nepřijdu / Možná", <public_url>/a/<token>, signed per member,
+// meeting and answer by package links; the web page asks for a click on a
+// button before it records anything, because mail scanners open every
+// link). The sign-in mail (outbox.KindSignIn) carries
+// <public_url>/login/<token>, valid 15 minutes and once; it goes to the
+// address the member asked with, and a failed one is not reported to the
+// coordinators (that would tell the group who tried to sign in).
+//
 // # Message-ID and duplicates
 //
 // The Message-ID is derived from the row's idempotency key ([MessageID]):
