@@ -36,12 +36,19 @@ var benchWords = strings.Fields(`zápis jednání pracovní skupiny protidrogov�
 	různé příští setkání proběhne v zasedací místnosti krajského úřadu diskuse návrh souhlas`)
 
 // benchMinutes writes the body of minutes number n: a header, a few
-// paragraphs of the vocabulary (2–5 KB) and, in every tenth, the word
-// "financování" in a sentence of its own; "věznicích" is in the word list,
-// so it turns up in about half of them.
+// program in four of five, paragraphs of the vocabulary (2–5 KB) and, in
+// every tenth, a sentence on "financování". The word list holds both
+// "financování" and "věznicích", so nearly every message matches a search
+// for either, as in the real archive (notmuch found "financování" in all
+// 10,002 messages of the reference corpus).
 func benchMinutes(rng *rand.Rand, n int, meetingTitle string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Zápis č. %d – %s\n\nPřítomni: viz prezenční listina.\n\n", n, meetingTitle)
+	// Most minutes open with the meeting's program, which the report
+	// shows as its topics.
+	if n%5 != 0 {
+		b.WriteString("Program jednání:\n1. Schválení zápisu\n2. Financování služeb\n3. Léčba ve věznicích\n4. Různé\n\n")
+	}
 	paragraphs := 4 + rng.IntN(8)
 	for range paragraphs {
 		words := 40 + rng.IntN(60)
