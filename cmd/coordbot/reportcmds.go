@@ -12,8 +12,10 @@ import (
 
 	"coordbot/calendar"
 	"coordbot/i18n"
+	"coordbot/meeting"
 	"coordbot/report"
 	"coordbot/store"
+	"coordbot/web"
 )
 
 func (e *env) cmdReport(ctx context.Context, g *globals, args []string) error {
@@ -177,16 +179,30 @@ func newHTTPServer(h http.Handler, ln net.Listener, lim httpLimits) (*http.Serve
 		WriteTimeout: lim.WriteTimeout, IdleTimeout: lim.IdleTimeout}, ln
 }
 
-// startHTTP serves the calendar feeds until Close.
-func (m *Main) startHTTP(s *store.Store) error {
+// startHTTP serves the calendar feeds, and the web pages when
+// http.public_url is set, until Close.
+func (m *Main) startHTTP(core *meeting.Service) error {
+	s := core.Store()
 	tokens := map[string]string{}
 	for _, g := range m.Config.Groups {
 		if t := g.CalendarToken.Reveal(); t != "" {
 			tokens[g.Slug] = t
 		}
 	}
+	logger := m.Logger.With("component", "http")
 	mux := http.NewServeMux()
-	mux.Handle("/calendar/", calendar.Handler(s, tokens, m.Logger.With("component", "http"), m.Now))
+	mux.Handle("/calendar/", calendar.Handler(s, tokens, logger, m.Now))
+	if m.links != nil {
+		pages, err := web.Handler(web.Config{Core: core, Links: m.links, PublicURL: m.Config.HTTP.PublicURL,
+			Now: m.Now, Logger: logger})
+		if err != nil {
+			return err
+		}
+		mux.Handle("/", pages)
+		if m.Config.SMTP == nil {
+			logger.Warn("web pages without [smtp]: sign-in links cannot be mailed, so nobody can sign in; one-click answer links work")
+		}
+	}
 	ln, err := net.Listen("tcp", m.Config.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http: listen on %s: %w", m.Config.HTTP.Addr, err)
@@ -198,7 +214,8 @@ func (m *Main) startHTTP(s *store.Store) error {
 			m.Logger.Error("http server stopped", "err", err)
 		}
 	}()
-	m.Logger.Info("calendar feeds served", "addr", m.HTTPAddr, "groups_with_token", len(tokens))
+	m.Logger.Info("http served", "addr", m.HTTPAddr, "groups_with_calendar_token", len(tokens),
+		"web_pages", m.links != nil, "public_url", m.Config.HTTP.PublicURL)
 	m.parts = append(m.parts, part{name: "http", stop: srv.Shutdown})
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"coordbot/bot"
 	"coordbot/config"
+	"coordbot/links"
 	"coordbot/mail"
 	"coordbot/mailer"
 	"coordbot/meeting"
@@ -42,6 +43,9 @@ type Main struct {
 	// Store is open between Run and Close.
 	Store *store.Store
 
+	// links signs the links in e-mails and checks them on the web pages;
+	// nil without http.public_url.
+	links *links.Signer
 	// parts are stopped by Close in reverse start order.
 	parts []part
 	mu    sync.Mutex
@@ -81,6 +85,16 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.BotEditDelay > 0 {
 		core.EditDelay = m.BotEditDelay
 	}
+	// With a public address, e-mails carry sign-in and one-click answer
+	// links and the web pages check them: one signer, its key kept in the
+	// database so links survive restarts.
+	if cfg.HTTP != nil && cfg.HTTP.PublicURL != "" {
+		key, err := s.WebKey(ctx)
+		if err != nil {
+			return err
+		}
+		m.links = links.New(key, cfg.HTTP.PublicURL)
+	}
 	if err := m.startSenders(ctx, core); err != nil {
 		return err
 	}
@@ -88,7 +102,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.startMail(s, core)
 	}
 	if cfg.HTTP != nil {
-		if err := m.startHTTP(s); err != nil {
+		if err := m.startHTTP(core); err != nil {
 			return err
 		}
 	}
@@ -253,5 +267,6 @@ func (m *Main) newMailer(core *meeting.Service) *mailer.Sender {
 	}
 	ms := mailer.New(core.Store(), *m.Config.SMTP, archive, core, m.Now, m.Logger.With("component", "smtp"))
 	ms.TLSConfig = m.SMTPTLS
+	ms.Links = m.links
 	return ms
 }
