@@ -476,9 +476,12 @@ func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit,
 	var query string
 	if match != "" {
 		// bm25 weights follow the FTS column order: subject, sender, body,
-		// attachments. snippet column -1 picks the best-matching column.
+		// attachments. The snippets are made afterwards for the page of
+		// hits only (snippetsTx): in this query SQLite would make one for
+		// every match before sorting, which is most of the time of a
+		// search for a common word.
 		query = `SELECT m.id, coalesce(m.message_id, ''), m.subject, m.from_addr, m.from_name, m.sent_at,
-				coalesce(m.meeting_id, 0), m.kind, snippet(archive_fts, -1, '[', ']', '…', 16)
+				coalesce(m.meeting_id, 0), m.kind, ''
 			FROM archive_fts JOIN archive_messages m ON m.id = archive_fts.rowid
 			WHERE archive_fts MATCH ?`
 		args = append(args, match)
@@ -489,13 +492,16 @@ func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit,
 	}
 	where = append(where, "m.state = 'archived'")
 	// The index holds every archived message whatever its kind (a reply is
-	// archived too), so the kind is filtered on the joined row.
+	// archived too), so the kind is filtered on the joined row. It is
+	// asked of the kind index, not of the row: kind was added after the
+	// large columns (migration 0006), and reading it from the row walks
+	// each message's overflow pages.
 	switch q.Kind {
 	case ArchiveAnyKind:
 	case "":
-		where, args = append(where, "m.kind = ?"), append(args, ArchiveMinutes)
+		where, args = append(where, "m.id IN (SELECT id FROM archive_messages WHERE kind = ?)"), append(args, ArchiveMinutes)
 	default:
-		where, args = append(where, "m.kind = ?"), append(args, q.Kind)
+		where, args = append(where, "m.id IN (SELECT id FROM archive_messages WHERE kind = ?)"), append(args, q.Kind)
 	}
 	if scope, sargs := q.scope(); scope != "" {
 		where, args = append(where, scope), append(args, sargs...)
@@ -556,9 +562,44 @@ func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit,
 			return dbError("search", err)
 		}
 		rows.Close()
+		if match != "" {
+			if err := snippetsTx(ctx, tx, match, hits); err != nil {
+				return err
+			}
+		}
 		return attachmentNamesTx(ctx, tx, hits)
 	})
 	return hits, err
+}
+
+// snippetsTx fills in the hits' snippets: the matching text with the
+// matches between [ and ] (snippet column -1 picks the best-matching
+// column), for these rows only.
+func snippetsTx(ctx context.Context, tx *sql.Tx, match string, hits []*SearchHit) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*SearchHit, len(hits))
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		byID[h.ID], ids[i] = h, h.ID
+	}
+	in, args := inList("rowid", ids)
+	rows, err := tx.QueryContext(ctx, `SELECT rowid, snippet(archive_fts, -1, '[', ']', '…', 16) FROM archive_fts
+		WHERE archive_fts MATCH ? AND `+in, append([]any{match}, args...)...)
+	if err != nil {
+		return dbError("search snippets", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var snippet string
+		if err := rows.Scan(&id, &snippet); err != nil {
+			return dbError("search snippets", err)
+		}
+		byID[id].Snippet = snippet
+	}
+	return dbError("search snippets", rows.Err())
 }
 
 // scope is the WHERE condition of GroupIDs, FiledOnly and
