@@ -69,10 +69,14 @@ func (s *server) archive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q.GroupIDs, q.FiledOnly = v.groupIDs(false), true
-	if d.Coordinator {
-		q.UnfiledGroupIDs = v.groupIDs(true)
-	} else {
+	switch {
+	case !d.Coordinator:
 		q.Kind = "" // members read minutes, not the answers and bounces kept beside them
+	case q.Kind != "" && q.Kind != store.ArchiveMinutes:
+		// Answers and bounces only of the groups they coordinate.
+		q.GroupIDs, q.UnfiledGroupIDs = v.groupIDs(true), v.groupIDs(true)
+	default:
+		q.UnfiledGroupIDs = v.groupIDs(true)
 	}
 	q.Limit, q.Offset = pageSize+1, (pageNo-1)*pageSize
 	hits, err := s.store.SearchArchive(ctx, q)
