@@ -28,7 +28,15 @@ func testSite(t *testing.T) *httptest.Server {
 		}
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", page(`<h1 id="title">Porada</h1><a id="dl" href="/file">zápis</a>`))
+	mux.Handle("/{$}", page(`<h1 id="title">Porada</h1><a id="dl" href="/file">zápis</a>`))
+	mux.Handle("/form", page(`<h1 id="title">Formulář</h1><input id="text"><p id="lang"></p>`))
+	mux.HandleFunc("/csp", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'")
+		page(`<h1 id="title">x</h1><script>alert("inline")</script><p onclick="x()">p</p>`)(w, r)
+	})
+	mux.HandleFunc("/lang", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(r.Header.Get("Accept-Language")))
+	})
 	mux.Handle("/alert", page(`<script>alert("pwned")</script><h1 id="title">po alertu</h1>`))
 	mux.Handle("/throw", page(`<h1 id="title">x</h1><script>console.error("bad", 42); throw new Error("boom")</script>`))
 	mux.Handle("/log", page(`<h1 id="title">x</h1><script>console.log("hello")</script>`))
@@ -45,16 +53,19 @@ func testSite(t *testing.T) *httptest.Server {
 
 // TestTab drives one browser through the helpers: a quiet page records
 // nothing, an alert is recorded and dismissed (the page goes on loading),
-// an exception and console.error count as errors while console.log does
-// not, Forget clears the record, and each tab is a private window.
+// an exception, console.error and a script refused by the page's
+// Content-Security-Policy count as errors while console.log does not,
+// Forget clears the record and Ignore leaves chosen errors out, Load
+// reports the status, Type enters Czech letters that SendKeys loses, the
+// browser asks for Czech pages, and each tab is a private window.
 func TestTab(t *testing.T) {
 	ts := testSite(t)
 	b := browser.Start(t)
 	tab := b.NewTab(t)
 
 	t.Run("quiet page records nothing", func(t *testing.T) {
-		if err := tab.Do(chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.ID("title"))); err != nil {
-			t.Fatal(err)
+		if status, err := tab.Load(chromedp.Navigate(ts.URL + "/")); err != nil || status != http.StatusOK {
+			t.Fatalf("status %d, %v", status, err)
 		}
 		h1, err := browser.Run(tab, chromedp.Text(chromedp.ID("title")))
 		if err != nil || h1 != "Porada" {
@@ -106,6 +117,20 @@ func TestTab(t *testing.T) {
 		_ = tab.Forget()
 	})
 
+	t.Run("script blocked by CSP is an error", func(t *testing.T) {
+		if err := tab.Do(chromedp.Navigate(ts.URL+"/csp"), chromedp.WaitVisible(chromedp.ID("title"))); err != nil {
+			t.Fatal(err)
+		}
+		if d, err := tab.Dialogs(); err != nil || len(d) != 0 {
+			t.Fatalf("dialogs %+v, %v; the policy should have blocked the script", d, err)
+		}
+		errs, err := tab.Errors()
+		if err != nil || len(errs) == 0 || !strings.Contains(errs[0].Text, "Content Security Policy") {
+			t.Fatalf("errors %v, %v; want the refused inline script", errs, err)
+		}
+		_ = tab.Forget()
+	})
+
 	t.Run("console.log is no error", func(t *testing.T) {
 		if err := tab.Do(chromedp.Navigate(ts.URL+"/log"), chromedp.WaitVisible(chromedp.ID("title"))); err != nil {
 			t.Fatal(err)
@@ -118,6 +143,40 @@ func TestTab(t *testing.T) {
 			t.Fatalf("messages %v, want one log \"hello\"", msgs)
 		}
 		tab.AssertQuiet(t)
+	})
+
+	t.Run("load reports the status", func(t *testing.T) {
+		if status, err := tab.Load(chromedp.Navigate(ts.URL + "/nowhere")); err != nil || status != http.StatusNotFound {
+			t.Fatalf("status %d, %v; want 404", status, err)
+		}
+		_ = tab.Forget() // the 404 is logged as a failed resource
+	})
+
+	t.Run("Czech typed and asked for", func(t *testing.T) {
+		const czech = "Příliš žluťoučký kůň úpěl ďábelské ódy; rozpočet č. 5"
+		if err := tab.Do(chromedp.Navigate(ts.URL+"/form"), browser.Type("#text", czech)); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := browser.Run(tab, chromedp.Value(chromedp.ID("text"))); err != nil || v != czech {
+			t.Errorf("typed %q, %v; want %q", v, err, czech)
+		}
+		lang, err := browser.Run(tab, chromedp.Evaluate[string](`fetch("/lang").then(r => r.text())`, chromedp.EvalAwaitPromise))
+		if err != nil || !strings.HasPrefix(lang, "cs") {
+			t.Errorf("Accept-Language %q, %v; want Czech first", lang, err)
+		}
+	})
+
+	t.Run("ignored errors", func(t *testing.T) {
+		if err := tab.Do(chromedp.Navigate(ts.URL+"/throw"), chromedp.WaitVisible(chromedp.ID("title"))); err != nil {
+			t.Fatal(err)
+		}
+		tab.Ignore = func(m browser.Message) bool { return strings.Contains(m.Text, "bad") }
+		defer func() { tab.Ignore = nil }()
+		errs, err := tab.Errors()
+		if err != nil || len(errs) != 1 || !strings.Contains(errs[0].Text, "boom") {
+			t.Errorf("errors %v, %v; want only the exception", errs, err)
+		}
+		_ = tab.Forget()
 	})
 
 	t.Run("tabs are private windows", func(t *testing.T) {

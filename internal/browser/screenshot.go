@@ -25,7 +25,7 @@ const maxShotHeight = 6000
 // name-1280.png, into dir, and returns their paths. Each is the whole page
 // (not only the first screen) at one device pixel per CSS pixel; the phone
 // one with mobile emulation, so the page's viewport meta tag applies. The
-// tab is left at the desktop width.
+// tab is left at 1280×800.
 func (tab *Tab) Screenshots(dir, name string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("browser: screenshots: %w", err)
@@ -41,6 +41,10 @@ func (tab *Tab) Screenshots(dir, name string) ([]string, error) {
 			return paths, fmt.Errorf("browser: screenshots: %w", err)
 		}
 		paths = append(paths, path)
+	}
+	// Back to a desktop's first screen, for what the test does next.
+	if err := tab.Do(chromedp.EmulateViewport(Desktop, 800, chromedp.EmulateLandscape)); err != nil {
+		return paths, fmt.Errorf("browser: screenshots: %w", err)
 	}
 	return paths, nil
 }
