@@ -106,7 +106,7 @@ func (s *server) loginForm(w http.ResponseWriter, r *http.Request) {
 // requests per client address.
 func (s *server) loginRequest(w http.ResponseWriter, r *http.Request) {
 	lang := langOf(r)
-	if !s.logins.allow(clientIP(r)) {
+	if !s.logins.allow(s.cfg.ClientIP(r)) {
 		s.errorPage(w, r, http.StatusTooManyRequests, tr(lang, "errTooMany"))
 		return
 	}

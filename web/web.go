@@ -56,6 +56,11 @@ type Config struct {
 	// LoginsPerHour caps the sign-in requests one client address may make
 	// in an hour (the core caps them per e-mail address too); default 10.
 	LoginsPerHour int
+	// ClientIP names the client of a request for that cap; default the
+	// TCP peer's address. Behind a reverse proxy every request comes from
+	// the proxy: set it to read the header the proxy writes (and only
+	// then, since a client can write any header itself).
+	ClientIP func(*http.Request) string
 }
 
 //go:embed templates/*.html static/style.css
@@ -92,6 +97,9 @@ func Handler(cfg Config) (http.Handler, error) {
 	}
 	if cfg.LoginsPerHour <= 0 {
 		cfg.LoginsPerHour = 10
+	}
+	if cfg.ClientIP == nil {
+		cfg.ClientIP = clientIP
 	}
 	pub, err := url.Parse(cfg.PublicURL)
 	if cfg.PublicURL == "" || err != nil || (pub.Scheme != "http" && pub.Scheme != "https") || pub.Host == "" {
@@ -204,7 +212,7 @@ func seeOther(w http.ResponseWriter, r *http.Request, path string) {
 	http.Redirect(w, r, path, http.StatusSeeOther)
 }
 
-// clientIP is the address the request came from (the TCP peer; a proxy
+// clientIP is the address the request came from: the TCP peer (a proxy
 // in front shows up as itself).
 func clientIP(r *http.Request) string {
 	host := r.RemoteAddr

@@ -195,6 +195,18 @@ func TestLoginRequestsAreLimitedPerClient(t *testing.T) {
 	wantBody(t, "fourth request", r, "Příliš mnoho pokusů", "Zkuste to prosím později")
 	site.Clock.Set(siteStart.Add(time.Hour))
 	wantStatus(t, "an hour later", c.post("/login", url.Values{"email": {"nikdo@nikde.cz"}}), 200)
+
+	// Behind a proxy, ClientIP tells the clients apart.
+	proxied := newTestSiteWith(t, func(cfg *Config) {
+		cfg.LoginsPerHour = 1
+		cfg.ClientIP = func(r *http.Request) string { return r.Header.Get("X-Real-IP") }
+	})
+	a, b := proxied.newClient(), proxied.newClient()
+	a.Header.Set("X-Real-IP", "192.0.2.1")
+	b.Header.Set("X-Real-IP", "192.0.2.2")
+	wantStatus(t, "first client", a.post("/login", url.Values{"email": {"nikdo@nikde.cz"}}), 200)
+	wantStatus(t, "second client", b.post("/login", url.Values{"email": {"nikdo@nikde.cz"}}), 200)
+	wantStatus(t, "first client again", a.post("/login", url.Values{"email": {"nikdo@nikde.cz"}}), http.StatusTooManyRequests)
 }
 
 func TestLimiterSlidesAndForgets(t *testing.T) {
