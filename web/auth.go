@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -62,12 +63,12 @@ func (s *server) member(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(sessionCookie)
 		if err != nil || c.Value == "" {
-			seeOther(w, r, "/login")
+			s.toLogin(w, r)
 			return
 		}
 		m, _, err := s.store.SessionMember(r.Context(), c.Value, s.now())
 		if errors.Is(err, store.ErrNotFound) {
-			seeOther(w, r, "/login")
+			s.toLogin(w, r)
 			return
 		}
 		if err != nil {
@@ -85,6 +86,34 @@ func (s *server) member(next http.HandlerFunc) http.HandlerFunc {
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), visitorKey{}, v)))
 	}
+}
+
+// nextCookie remembers, across the mail with the sign-in link, the page a
+// stranger asked for, so that signing in leads there.
+const nextCookie = "coordbot_next"
+
+// toLogin sends a stranger to the login page, remembering the page they
+// asked for when it was one to read.
+func (s *server) toLogin(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		http.SetCookie(w, &http.Cookie{Name: nextCookie, Value: url.QueryEscape(r.URL.RequestURI()), Path: "/",
+			HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: 3600})
+	}
+	seeOther(w, r, "/login")
+}
+
+// nextPage is the remembered page to go to after signing in, "/" when
+// none; only a path on this site is taken.
+func nextPage(r *http.Request) string {
+	c, err := r.Cookie(nextCookie)
+	if err != nil {
+		return "/"
+	}
+	next, err := url.QueryUnescape(c.Value)
+	if err != nil || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/"
+	}
+	return next
 }
 
 // loginData is what the login page shows.
@@ -176,7 +205,10 @@ func (s *server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", HttpOnly: true, Secure: s.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(meeting.SessionTTL / time.Second)})
-	seeOther(w, r, "/")
+	next := nextPage(r)
+	http.SetCookie(w, &http.Cookie{Name: nextCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	seeOther(w, r, next)
 }
 
 // logout ends the session in the store and forgets the cookie.

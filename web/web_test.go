@@ -276,3 +276,28 @@ func altered(token string) string {
 	}
 	return token[:len(token)-1] + "A"
 }
+
+// TestSignInLeadsToThePageAsked: a stranger who opened a meeting's page
+// lands there after signing in with the mailed link; a remembered page
+// off the site is ignored.
+func TestSignInLeadsToThePageAsked(t *testing.T) {
+	site := newTestSite(t)
+	jana := site.addMember("Jana Nováková", "jana@obec.cz", site.Group, store.RoleMember)
+	m := site.addMeeting(site.Group, "Jednání", siteStart.Add(7*day))
+	c := site.newClient()
+	if r := c.get("/meetings/" + id(m.ID) + "?x=1"); r.Location != "/login" {
+		t.Fatalf("stranger: %d to %q", r.Status, r.Location)
+	}
+	c.post("/login", url.Values{"email": {"jana@obec.cz"}})
+	r := c.post("/login/"+site.Links.SignInToken(site.lastLoginLink(jana)), url.Values{})
+	if r.Status != http.StatusSeeOther || r.Location != "/meetings/"+id(m.ID)+"?x=1" {
+		t.Fatalf("sign in: %d to %q, want the meeting's page", r.Status, r.Location)
+	}
+	for _, next := range []string{"//zlo.example.com/", "https://zlo.example.com/", "/\\zlo.example.com"} {
+		req := httptest.NewRequest("POST", "/login/x", nil)
+		req.AddCookie(&http.Cookie{Name: nextCookie, Value: url.QueryEscape(next)})
+		if got := nextPage(req); got != "/" {
+			t.Errorf("remembered %q: goes to %q, want /", next, got)
+		}
+	}
+}
