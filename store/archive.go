@@ -682,6 +682,9 @@ type ArchiveFilter struct {
 	// and of no known group: the unfiled and quarantined mail a
 	// coordinator of these groups may see.
 	GroupsOrNone []int64
+	// WithoutBody leaves BodyText empty: a list that shows subjects does
+	// not read every message's text.
+	WithoutBody bool
 }
 
 // ArchiveMessages lists stored messages, newest first, without their raw
@@ -712,7 +715,11 @@ func (s *Store) ArchiveMessages(ctx context.Context, f ArchiveFilter) ([]*Archiv
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	q := `SELECT ` + archiveColumns + ` FROM archive_messages`
+	columns := archiveColumns
+	if f.WithoutBody {
+		columns = strings.Replace(columns, "body_text", "''", 1)
+	}
+	q := `SELECT ` + columns + ` FROM archive_messages`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}

@@ -174,6 +174,13 @@ func TestArchiveMessageHeadAndAttachment(t *testing.T) {
 	if want := []int64{ids["unfiled1"], ids["nogroup"]}; !slices.Equal(got, want) {
 		t.Errorf("unfiled of group 1 = %v, want %v", got, want)
 	}
+	light, err := s.ArchiveMessages(ctx, store.ArchiveFilter{MeetingID: m.MeetingID, WithoutBody: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(light) != 1 || light[0].BodyText != "" || light[0].Subject != "Zápis filed1" || len(light[0].Attachments) != 2 {
+		t.Errorf("list without bodies = %+v", light)
+	}
 	q, err := s.ArchiveMessages(ctx, store.ArchiveFilter{State: store.ArchiveQuarantined, GroupsOrNone: []int64{g1.ID}})
 	if err != nil {
 		t.Fatal(err)

@@ -110,13 +110,14 @@ func (s *server) archive(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.Coordinator && text == "" && pageNo == 1 {
 		scope := v.groupIDs(true)
-		unfiled, err := s.store.ArchiveMessages(ctx, store.ArchiveFilter{Unfiled: true, GroupsOrNone: scope, Limit: 20})
+		unfiled, err := s.store.ArchiveMessages(ctx, store.ArchiveFilter{Unfiled: true, GroupsOrNone: scope, Limit: 20,
+			WithoutBody: true})
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		quarantined, err := s.store.ArchiveMessages(ctx, store.ArchiveFilter{State: store.ArchiveQuarantined,
-			Kind: store.ArchiveAnyKind, GroupsOrNone: scope, Limit: 20})
+			Kind: store.ArchiveAnyKind, GroupsOrNone: scope, Limit: 20, WithoutBody: true})
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -137,7 +138,7 @@ func (s *server) meetingPage(w http.ResponseWriter, r *http.Request) {
 // refusal of a form that was sent.
 func (s *server) showMeeting(w http.ResponseWriter, r *http.Request, id int64, status int, notice string, refusal *meeting.Refusal) {
 	ctx, vis := r.Context(), visitorOf(r)
-	view, err := s.core.View(ctx, id)
+	view, members, err := s.view(ctx, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -164,11 +165,6 @@ func (s *server) showMeeting(w http.ResponseWriter, r *http.Request, id int64, s
 			Proposed: it.Status == store.AgendaProposed, Withdrawn: it.Status == store.AgendaWithdrawn,
 			CanWithdraw: it.Status != store.AgendaWithdrawn && (d.Coordinator || it.AuthorID == vis.member.ID)})
 	}
-	members, err := s.store.GroupMembers(ctx, g.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	d.Orgs = attendanceByOrg(lang, members, view.Answers, d.Counts)
 	if d.CanRecord {
 		if d.Attendance, d.Recorded, err = s.attendanceForm(r, m.ID, members, view.Answers); err != nil {
@@ -190,6 +186,77 @@ func (s *server) showMeeting(w http.ResponseWriter, r *http.Request, id int64, s
 		p.Error = refusal.Message(lang)
 	}
 	s.render(w, r, status, "meeting", p)
+}
+
+// view reads a meeting as meeting.View does, with the group's members,
+// in fewer queries: the answers' and items' authors are looked up among
+// the members (only former members one by one), and the minutes are
+// listed without their text, which the page does not show.
+func (s *server) view(ctx context.Context, id int64) (*meeting.View, []*store.GroupMember, error) {
+	st := s.store
+	m, err := st.Meeting(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	v := &meeting.View{Meeting: m}
+	if v.Group, err = st.Group(ctx, m.GroupID); err != nil {
+		return nil, nil, err
+	}
+	members, err := st.GroupMembers(ctx, m.GroupID)
+	if err != nil {
+		return nil, nil, err
+	}
+	known := make(map[int64]*store.Member, len(members))
+	for _, gm := range members {
+		known[gm.ID] = &gm.Member
+	}
+	member := func(id int64) (*store.Member, error) {
+		if mem, ok := known[id]; ok {
+			return mem, nil
+		}
+		mem, err := st.Member(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		known[id] = mem
+		return mem, nil
+	}
+	rsvps, err := st.RSVPs(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, rs := range rsvps {
+		mem, err := member(rs.MemberID)
+		if err != nil {
+			return nil, nil, err
+		}
+		v.Answers = append(v.Answers, meeting.Answer{Member: mem, RSVP: rs})
+	}
+	items, err := st.Agenda(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, it := range items {
+		item := meeting.Item{AgendaItem: it}
+		if it.AuthorID != 0 {
+			mem, err := member(it.AuthorID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, nil, err
+			}
+			if mem != nil {
+				item.By = mem.DisplayName
+			}
+		}
+		v.Agenda = append(v.Agenda, item)
+	}
+	if v.Guests, err = st.Guests(ctx, id); err != nil {
+		return nil, nil, err
+	}
+	if v.Minutes, err = st.ArchiveMessages(ctx, store.ArchiveFilter{MeetingID: id, State: store.ArchiveArchived,
+		WithoutBody: true}); err != nil {
+		return nil, nil, err
+	}
+	return v, members, nil
 }
 
 // when writes a meeting's time the Czech (or English) way, with its end:
