@@ -185,6 +185,12 @@ type HTTP struct {
 	// set, serve also serves the web pages and e-mails carry sign-in and
 	// one-click answer links under it; "" serves only the calendar feeds.
 	PublicURL string `toml:"public_url"`
+	// ClientIPHeader is http.client_ip_header, the header a reverse proxy
+	// in front writes the client's address into ("X-Forwarded-For",
+	// "X-Real-IP"), or "" to take the peer's address. The web pages cap
+	// sign-in requests per client with it; set it only behind a proxy that
+	// writes it, since a client can send any header itself.
+	ClientIPHeader string `toml:"client_ip_header"`
 }
 
 // Group is one element of the "groups" array of tables: a coordinator group

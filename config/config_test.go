@@ -662,6 +662,13 @@ func TestErrors(t *testing.T) {
 			wantMsg:  "must not contain a query",
 		},
 		{
+			name:     "http_client_ip_header_bad",
+			toml:     "[http]\naddr = \"127.0.0.1:8080\"\nclient_ip_header = \"X Forwarded\"\n",
+			wantKey:  "http.client_ip_header",
+			wantLine: 3,
+			wantMsg:  "must be a header name",
+		},
+		{
 			name:     "short_calendar_token",
 			toml:     "[[groups]]\nslug = \"a\"\nname = \"A\"\ncalendar_token = \"short-secret\"\n",
 			wantKey:  "groups[0].calendar_token",

@@ -72,8 +72,9 @@ type (
 		PollInterval      raw `toml:"poll_interval"`
 	}
 	rawHTTP struct {
-		Addr      raw `toml:"addr"`
-		PublicURL raw `toml:"public_url"`
+		Addr           raw `toml:"addr"`
+		PublicURL      raw `toml:"public_url"`
+		ClientIPHeader raw `toml:"client_ip_header"`
 	}
 	rawGroup struct {
 		Slug              raw `toml:"slug"`
@@ -389,6 +390,11 @@ func build(c *checker, rf *rawFile, getenv func(string) string) *Config {
 				cfg.HTTP.PublicURL = strings.TrimRight(cfg.HTTP.PublicURL, "/")
 			}
 		}
+		if c.str("http.client_ip_header", rf.HTTP.ClientIPHeader, &cfg.HTTP.ClientIPHeader) && cfg.HTTP.ClientIPHeader != "" {
+			if !validHeaderName(cfg.HTTP.ClientIPHeader) {
+				c.add("http.client_ip_header", "must be a header name such as \"X-Forwarded-For\", not %q", cfg.HTTP.ClientIPHeader)
+			}
+		}
 	}
 
 	cfg.Groups = make([]Group, 0, len(rf.Groups))
@@ -488,4 +494,15 @@ func isSnowflake(s string) bool {
 		n = n*10 + d
 	}
 	return true
+}
+
+// validHeaderName reports whether s is an HTTP header name (an RFC 9110
+// token).
+func validHeaderName(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)) {
+			return false
+		}
+	}
+	return s != ""
 }

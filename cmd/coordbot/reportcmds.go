@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/net/netutil"
@@ -194,7 +195,7 @@ func (m *Main) startHTTP(core *meeting.Service) error {
 	mux.Handle("/calendar/", calendar.Handler(s, tokens, logger, m.Now))
 	if m.links != nil {
 		pages, err := web.Handler(web.Config{Core: core, Links: m.links, PublicURL: m.Config.HTTP.PublicURL,
-			Now: m.Now, Logger: logger})
+			Now: m.Now, Logger: logger, ClientIP: clientIPFrom(m.Config.HTTP.ClientIPHeader)})
 		if err != nil {
 			return err
 		}
@@ -218,4 +219,28 @@ func (m *Main) startHTTP(core *meeting.Service) error {
 		"web_pages", m.links != nil, "public_url", m.Config.HTTP.PublicURL)
 	m.parts = append(m.parts, part{name: "http", stop: srv.Shutdown})
 	return nil
+}
+
+// clientIPFrom returns how the web pages name a request's client: by the
+// header a reverse proxy writes (the last address of a list, the one the
+// proxy itself added), or by the peer's address when header is "" or the
+// request lacks it (nil: the pages' default).
+func clientIPFrom(header string) func(*http.Request) string {
+	if header == "" {
+		return nil
+	}
+	return func(r *http.Request) string {
+		vs := r.Header.Values(header)
+		if len(vs) > 0 {
+			list := strings.Split(vs[len(vs)-1], ",")
+			if ip := strings.TrimSpace(list[len(list)-1]); ip != "" {
+				return ip
+			}
+		}
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			return r.RemoteAddr
+		}
+		return host
+	}
 }
