@@ -24,21 +24,23 @@ import (
 	"coordbot/store"
 )
 
-// TestBrowserSignIn: a stranger is sent to the login page; asking for a
+// TestBrowserSignIn: a stranger who opens a meeting is sent to the login
+// page; asking for a
 // link for a member's address mails one (through the outbox, the
 // scheduler and the mailer to the SMTP server); opening it shows a button
 // and uses nothing up; the button signs in (an HttpOnly, SameSite=Lax
-// session cookie the store knows as that member) and shows the member's
-// groups; opened again, the link says it was used and offers no button.
+// session cookie the store knows as that member) and leads to the meeting
+// the stranger first asked for; home shows the member's groups; opened again, the link says it was used and offers no button.
 func TestBrowserSignIn(t *testing.T) {
 	site := newBrowserSite(t)
 	jana := site.addMember("Jana Nováková", "jana@obec.cz", site.Group, store.RoleMember)
-	site.addMeeting(site.Group, "Jednání pracovní skupiny", siteStart.Add(7*24*time.Hour))
+	m := site.addMeeting(site.Group, "Jednání pracovní skupiny", siteStart.Add(7*24*time.Hour))
 	tab := site.tab(t, nil)
 
-	site.open(t, tab, "/", http.StatusOK)
+	// A stranger follows a link to a meeting.
+	site.open(t, tab, "/meetings/"+id(m.ID), http.StatusOK)
 	if u := browserURL(t, tab); u != site.URL+"/login" {
-		t.Fatalf("a stranger at / is at %s, want the login page", u)
+		t.Fatalf("a stranger at the meeting is at %s, want the login page", u)
 	}
 	browserShows(t, tab, "Přihlášení")
 	site.screenshot(t, tab, "login")
@@ -62,9 +64,12 @@ func TestBrowserSignIn(t *testing.T) {
 	}
 
 	browserLoad(t, tab, http.StatusOK, chromedp.Click(chromedp.CSS(`main form button`)))
-	if u := browserURL(t, tab); u != site.URL+"/" {
-		t.Errorf("signed in at %s, want /", u)
+	if u := browserURL(t, tab); u != site.URL+"/meetings/"+id(m.ID) {
+		t.Errorf("signed in at %s, want the meeting asked for", u)
 	}
+	browserShows(t, tab, "Jana Nováková", m.Title, "Přijdu")
+	tab.AssertQuiet(t)
+	site.open(t, tab, "/", http.StatusOK)
 	browserShows(t, tab, "Moje skupiny a schůzky", "Jana Nováková", site.Group.Name, "Jednání pracovní skupiny")
 	tab.AssertQuiet(t)
 	site.screenshot(t, tab, "home")
@@ -73,9 +78,9 @@ func TestBrowserSignIn(t *testing.T) {
 	if !c.HTTPOnly || c.SameSite != network.CookieSameSiteLax {
 		t.Errorf("session cookie HttpOnly=%v SameSite=%q, want HttpOnly and Lax", c.HTTPOnly, c.SameSite)
 	}
-	m, _, err := site.Store.SessionMember(context.Background(), c.Value, site.Clock.Now())
-	if err != nil || m.ID != jana.ID {
-		t.Fatalf("the store knows the cookie as %+v, %v; want Jana", m, err)
+	who, _, err := site.Store.SessionMember(context.Background(), c.Value, site.Clock.Now())
+	if err != nil || who.ID != jana.ID {
+		t.Fatalf("the store knows the cookie as %+v, %v; want Jana", who, err)
 	}
 	if l, err := site.Store.LoginLink(context.Background(), linkID); err != nil || l.Used.IsZero() {
 		t.Fatalf("after signing in: %+v, %v; want the link used", l, err)
