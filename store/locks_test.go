@@ -106,20 +106,32 @@ func TestOnLockWaitIsCalledOnceWhenAWriteWaits(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "coordbot.db")
 	var mu sync.Mutex
 	calls := 0
-	s, err := store.Open(ctx, path, store.Options{BusyTimeout: 300 * time.Millisecond,
-		LockWaitNotice: 50 * time.Millisecond, OnLockWait: func() { mu.Lock(); calls++; mu.Unlock() }})
+	count := func() int { mu.Lock(); defer mu.Unlock(); return calls }
+	onWait := func() { mu.Lock(); calls++; mu.Unlock() }
+
+	// A write that does not wait: the notice is far beyond what an
+	// uncontended BEGIN takes even on a loaded machine (with a 50 ms
+	// notice, one race run under load 10 called it).
+	quiet, err := store.Open(ctx, path, store.Options{LockWaitNotice: 5 * time.Second, OnLockWait: onWait})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer quiet.Close()
+	if err := quiet.UpsertGroup(ctx, &store.Group{Slug: "a", Name: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Errorf("OnLockWait called %d times for a write that did not wait", n)
+	}
+
+	// Two writes that wait a whole second each for a lock held elsewhere:
+	// the 50 ms notice fires during the first, and only then.
+	s, err := store.Open(ctx, path, store.Options{BusyTimeout: time.Second,
+		LockWaitNotice: 50 * time.Millisecond, OnLockWait: onWait})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.UpsertGroup(ctx, &store.Group{Slug: "a", Name: "A"}); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	if calls != 0 {
-		t.Errorf("OnLockWait called %d times for a write that did not wait", calls)
-	}
-	mu.Unlock()
 	release := holdWriteLock(t, path)
 	for i := range 2 {
 		if err := s.UpsertGroup(ctx, &store.Group{Slug: "b", Name: "B"}); err == nil {
@@ -127,9 +139,7 @@ func TestOnLockWaitIsCalledOnceWhenAWriteWaits(t *testing.T) {
 		}
 	}
 	release()
-	mu.Lock()
-	defer mu.Unlock()
-	if calls != 1 {
-		t.Errorf("OnLockWait called %d times over two long waits, want once", calls)
+	if n := count(); n != 1 {
+		t.Errorf("OnLockWait called %d times over two long waits, want once", n)
 	}
 }
