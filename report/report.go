@@ -429,7 +429,10 @@ func (b *builder) attendance(ctx context.Context, mr *MeetingReport) error {
 // them as correspondence and, for a meeting without agenda items, reads
 // its topics from the minutes' numbered program.
 func (b *builder) minutes(ctx context.Context, mr *MeetingReport) error {
-	msgs, err := b.s.ArchiveMessages(ctx, store.ArchiveFilter{MeetingID: mr.Meeting.ID, State: store.ArchiveArchived, Limit: 1000})
+	// Subjects and attachment names only: a meeting's text is read below,
+	// one message at a time, only while its topics are still unknown.
+	msgs, err := b.s.ArchiveMessages(ctx, store.ArchiveFilter{MeetingID: mr.Meeting.ID, State: store.ArchiveArchived,
+		Limit: 1000, WithoutBody: true})
 	if err != nil {
 		return err
 	}
@@ -449,22 +452,16 @@ func (b *builder) minutes(ctx context.Context, mr *MeetingReport) error {
 		if len(mr.Topics) > 0 {
 			continue
 		}
-		topics := ProgramTopics(msg.BodyText)
-		if len(topics) == 0 && len(msg.Attachments) > 0 {
-			// The list leaves out the attachments' text; read it only
-			// for a meeting that needs it.
-			full, err := b.s.ArchiveMessageByID(ctx, msg.ID)
-			if err != nil {
-				return err
-			}
-			for _, a := range full.Attachments {
-				if topics = ProgramTopics(a.Text); len(topics) > 0 {
-					break
-				}
-			}
+		// The body first, then each attachment's text.
+		texts, err := b.s.ArchiveTexts(ctx, msg.ID)
+		if err != nil {
+			return err
 		}
-		if len(topics) > 0 {
-			mr.Topics, mr.TopicsFromMinutes = topics, true
+		for _, text := range texts {
+			if topics := ProgramTopics(text); len(topics) > 0 {
+				mr.Topics, mr.TopicsFromMinutes = topics, true
+				break
+			}
 		}
 	}
 	return nil

@@ -357,6 +357,35 @@ func (s *Store) ArchiveMessageByID(ctx context.Context, id int64) (*ArchiveMessa
 	return m, err
 }
 
+// ArchiveTexts returns the text of a stored message: its body, then the
+// extracted text of each attachment in order; ErrNotFound for an unknown
+// id. It reads neither the raw bytes nor the attachments' content, for
+// readers that look for words (the report's program lines).
+func (s *Store) ArchiveTexts(ctx context.Context, id int64) ([]string, error) {
+	var texts []string
+	err := s.view(ctx, func(tx *sql.Tx) error {
+		var body string
+		if err := tx.QueryRowContext(ctx, `SELECT body_text FROM archive_messages WHERE id = ?`, id).Scan(&body); err != nil {
+			return dbError(fmt.Sprintf("archive message %d", id), err)
+		}
+		texts = append(texts, body)
+		rows, err := tx.QueryContext(ctx, `SELECT text FROM archive_attachments WHERE message_id = ? ORDER BY position`, id)
+		if err != nil {
+			return dbError("attachment texts", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				return dbError("attachment texts", err)
+			}
+			texts = append(texts, t)
+		}
+		return dbError("attachment texts", rows.Err())
+	})
+	return texts, err
+}
+
 // AssignMinutes files an archived message under a meeting (and that
 // meeting's group); meetingID 0 makes it unfiled again.
 func (s *Store) AssignMinutes(ctx context.Context, messageID, meetingID int64) error {
