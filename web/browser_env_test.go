@@ -107,11 +107,6 @@ func newBrowserSite(t *testing.T) *browserSite {
 func (s *browserSite) tab(t *testing.T, signedIn *store.Member) *browser.Tab {
 	t.Helper()
 	tab := s.Browser.NewTab(t)
-	// The pages have no icon, and chromium asks for /favicon.ico on every
-	// page: its 404 is logged as a failed resource.
-	tab.Ignore = func(m browser.Message) bool {
-		return m.Source == "network" && strings.HasSuffix(m.URL, "/favicon.ico")
-	}
 	if signedIn == nil {
 		return tab
 	}

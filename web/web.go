@@ -116,6 +116,12 @@ func Handler(cfg Config) (http.Handler, error) {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /static/style.css", s.style)
+	// Browsers ask every site for an icon; the pages have none, and a 404
+	// would show as an error in every browser console.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("GET /login", s.loginForm)
 	mux.HandleFunc("POST /login", s.loginRequest)
 	mux.HandleFunc("GET /login/{token}", s.signInForm)
