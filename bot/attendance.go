@@ -2,10 +2,10 @@ package bot
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"coordbot/i18n"
+	"coordbot/meeting"
 	"coordbot/store"
 )
 
@@ -15,7 +15,7 @@ func (b *Bot) attendance(r *request, o options) (*reply, error) {
 	if err := r.needGroup(); err != nil {
 		return nil, err
 	}
-	meeting, err := b.meetingArg(r, o.str("meeting"))
+	mt, err := b.meetingArg(r, o.str("meeting"))
 	if err != nil {
 		return nil, err
 	}
@@ -23,73 +23,29 @@ func (b *Bot) attendance(r *request, o options) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	rsvps, err := b.store.RSVPs(r.ctx, meeting.ID)
+	view, err := b.core.View(r.ctx, mt.ID)
 	if err != nil {
 		return nil, err
 	}
-	byMember := map[int64]*store.RSVP{}
-	for _, rs := range rsvps {
-		byMember[rs.MemberID] = rs
-	}
-	type entry struct{ yes, no, maybe, none []string }
-	orgs := map[string]*entry{}
-	counts := map[string]int{}
-	add := func(org, answer, name string) {
-		e := orgs[org]
-		if e == nil {
-			e = &entry{}
-			orgs[org] = e
-		}
-		switch answer {
-		case store.AnswerYes:
-			e.yes = append(e.yes, name)
-		case store.AnswerNo:
-			e.no = append(e.no, name)
-		case store.AnswerMaybe:
-			e.maybe = append(e.maybe, name)
-		default:
-			e.none = append(e.none, name)
-		}
-		counts[answer]++
-	}
-	seen := map[int64]bool{}
-	for _, gm := range members {
-		seen[gm.ID] = true
-		name := escape(gm.DisplayName)
-		answer := ""
-		if rs := byMember[gm.ID]; rs != nil {
-			answer = rs.Answer
-			if rs.Substitute != "" {
-				name += " (" + tr(r.lang, msgInstead, escape(rs.Substitute)) + ")"
-			}
-		}
-		add(gm.Organisation, answer, name)
-	}
-	// Someone who answered and has left the group still counts.
-	for _, rs := range rsvps {
-		if seen[rs.MemberID] {
-			continue
-		}
-		m, err := b.store.Member(r.ctx, rs.MemberID)
-		if err != nil {
-			return nil, err
-		}
-		add(m.Organisation, rs.Answer, escape(m.DisplayName))
-	}
+	orgs, counts := meeting.ByOrganisation(members, view.Answers)
 	var sb strings.Builder
-	sb.WriteString(tr(r.lang, msgAttendanceHeader, meeting.Title, i18n.FormatDateTime(meeting.Start, r.loc, r.lang),
+	sb.WriteString(tr(r.lang, msgAttendanceHeader, mt.Title, i18n.FormatDateTime(mt.Start, r.loc, r.lang),
 		tr(r.lang, msgAttComing)+": "+people(r.lang, counts[store.AnswerYes]),
 		tr(r.lang, msgAttMaybe)+": "+people(r.lang, counts[store.AnswerMaybe]),
 		tr(r.lang, msgAttNotComing)+": "+people(r.lang, counts[store.AnswerNo]),
 		tr(r.lang, msgAttNoAnswer)+": "+people(r.lang, counts[""])))
-	names := make([]string, 0, len(orgs))
-	for org := range orgs {
-		names = append(names, org)
+	names := func(list []meeting.Answering) []string {
+		out := make([]string, len(list))
+		for i, a := range list {
+			out[i] = escape(a.Member.DisplayName)
+			if a.Substitute != "" {
+				out[i] += " (" + tr(r.lang, msgInstead, escape(a.Substitute)) + ")"
+			}
+		}
+		return out
 	}
-	sort.Strings(names)
-	for _, org := range names {
-		e := orgs[org]
-		label := org
+	for _, o := range orgs {
+		label := o.Organisation
 		if label == "" {
 			label = tr(r.lang, msgNoOrganisation)
 		}
@@ -97,7 +53,7 @@ func (b *Bot) attendance(r *request, o options) (*reply, error) {
 		for _, part := range []struct {
 			m     i18n.Text
 			names []string
-		}{{msgAttComing, e.yes}, {msgAttMaybe, e.maybe}, {msgAttNotComing, e.no}, {msgAttNoAnswer, e.none}} {
+		}{{msgAttComing, names(o.Yes)}, {msgAttMaybe, names(o.Maybe)}, {msgAttNotComing, names(o.No)}, {msgAttNoAnswer, names(o.None)}} {
 			if len(part.names) > 0 {
 				fmt.Fprintf(&sb, "\n  %s: %s", tr(r.lang, part.m), strings.Join(part.names, ", "))
 			}

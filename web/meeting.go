@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -284,60 +285,30 @@ func personName(name, org string) string {
 	return name + " (" + org + ")"
 }
 
-// attendanceByOrg groups the group's members and whoever else answered by
-// organisation, with their answers, counting each answer in counts ("" for
-// none): the same lists as the bot's /attendance show.
+// attendanceByOrg lists the meeting's people by organisation with their
+// answers (meeting.ByOrganisation, as the bot's /attendance show), adding
+// each answer's count to counts ("" for none).
 func attendanceByOrg(lang i18n.Lang, members []*store.GroupMember, answers []meeting.Answer, counts map[string]int) []orgRow {
-	byMember := map[int64]meeting.Answer{}
-	for _, a := range answers {
-		byMember[a.Member.ID] = a
-	}
-	orgs := map[string]*orgRow{}
-	add := func(org, answer, name string) {
-		o := orgs[org]
-		if o == nil {
-			o = &orgRow{Name: org}
-			if org == "" {
-				o.Name = tr(lang, "noOrganisation")
-			}
-			orgs[org] = o
-		}
-		switch answer {
-		case store.AnswerYes:
-			o.Yes = append(o.Yes, name)
-		case store.AnswerNo:
-			o.No = append(o.No, name)
-		case store.AnswerMaybe:
-			o.Maybe = append(o.Maybe, name)
-		default:
-			o.None = append(o.None, name)
-		}
-		counts[answer]++
-	}
-	seen := map[int64]bool{}
-	for _, gm := range members {
-		seen[gm.ID] = true
-		name, answer := gm.DisplayName, ""
-		if a, ok := byMember[gm.ID]; ok {
-			answer = a.RSVP.Answer
-			if a.RSVP.Substitute != "" {
-				name += " (" + tr(lang, "instead", a.RSVP.Substitute) + ")"
+	orgs, n := meeting.ByOrganisation(members, answers)
+	maps.Copy(counts, n)
+	names := func(list []meeting.Answering) []string {
+		out := make([]string, len(list))
+		for i, a := range list {
+			out[i] = a.Member.DisplayName
+			if a.Substitute != "" {
+				out[i] += " (" + tr(lang, "instead", a.Substitute) + ")"
 			}
 		}
-		add(gm.Organisation, answer, name)
+		return out
 	}
-	// Someone who answered and has left the group still counts.
-	for _, a := range answers {
-		if !seen[a.Member.ID] {
-			add(a.Member.Organisation, a.RSVP.Answer, a.Member.DisplayName)
+	rows := make([]orgRow, len(orgs))
+	for i, o := range orgs {
+		rows[i] = orgRow{Name: o.Organisation, Yes: names(o.Yes), Maybe: names(o.Maybe), No: names(o.No), None: names(o.None)}
+		if o.Organisation == "" {
+			rows[i].Name = tr(lang, "noOrganisation")
 		}
 	}
-	out := make([]orgRow, 0, len(orgs))
-	for _, o := range orgs {
-		out = append(out, *o)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return rows
 }
 
 // attendanceForm lists the group's members for the coordinator to tick:
