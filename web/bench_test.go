@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"coordbot/i18n"
+	"coordbot/search"
 	"coordbot/store"
 )
 
@@ -165,6 +166,31 @@ func BenchmarkPages(b *testing.B) {
 		{"report-1000-minutes", fmt.Sprintf("/groups/%s/report/%d", site.Group.Slug, year), inYear.Title},
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
+	// What `coordbot search -limit 20 financování` does after start-up: the
+	// same parse and query (21 rows: a page and one to tell if another
+	// follows), without HTTP and the page, for the search pages to be
+	// compared with.
+	b.Run("search-store-only", func(b *testing.B) {
+		loc, _ := site.Group.Location()
+		var took []time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			q, err := search.Parse("financování", loc)
+			if err != nil {
+				b.Fatal(err)
+			}
+			q.GroupIDs, q.FiledOnly, q.UnfiledGroupIDs, q.Limit = []int64{site.Group.ID}, true, []int64{site.Group.ID}, 21
+			hits, err := site.Store.SearchArchive(b.Context(), q)
+			if err != nil || len(hits) != 21 {
+				b.Fatalf("%d hits, %v", len(hits), err)
+			}
+			took = append(took, time.Since(t0))
+		}
+		b.StopTimer()
+		slices.Sort(took)
+		b.ReportMetric(percentile(took, 50), "p50-ms")
+		b.ReportMetric(percentile(took, 99), "p99-ms")
+	})
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
 			// One request outside the timing: the page must be what it
