@@ -129,3 +129,12 @@ func (s *Service) SignIn(ctx context.Context, linkID int64) (cookie string, m *s
 	}
 	return cookie, m, nil
 }
+
+// SignOut ends the session the cookie's value opens; signing out of a
+// session that has ended already is not an error.
+func (s *Service) SignOut(ctx context.Context, cookie string) error {
+	if err := s.store.EndSession(ctx, cookie); err != nil {
+		return errorf("sign out", err)
+	}
+	return nil
+}

@@ -226,3 +226,21 @@ func TestSignIn(t *testing.T) {
 		t.Errorf("the fresh link: %v", err)
 	}
 }
+
+// TestSignOut ends the session, and signing out again is not an error.
+func TestSignOut(t *testing.T) {
+	e := newEnv(t)
+	e.emailMember("Jana Nováková", "jana@obec.example.cz")
+	cookie, _, err := e.core.SignIn(e.ctx(), e.requestLink("jana@obec.example.cz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := e.core.SignOut(e.ctx(), cookie); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := e.store.SessionMember(e.ctx(), cookie, e.clock.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("session after signing out: %v, want ErrNotFound", err)
+	}
+}

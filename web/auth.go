@@ -214,7 +214,7 @@ func (s *server) signIn(w http.ResponseWriter, r *http.Request) {
 // logout ends the session in the store and forgets the cookie.
 func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if err := s.store.EndSession(r.Context(), c.Value); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := s.core.SignOut(r.Context(), c.Value); err != nil {
 			s.fail(w, r, err)
 			return
 		}
