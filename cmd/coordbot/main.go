@@ -369,23 +369,3 @@ func (e *env) cmdMigrate(ctx context.Context, g *globals, args []string) error {
 	}
 	return nil
 }
-
-func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
-	if err := e.noArgs("serve", "run every configured part until SIGINT or SIGTERM", args); err != nil {
-		return err
-	}
-	// serve connects to every configured server, so their secrets must be
-	// there; other commands load the configuration without them.
-	if err := g.cfg.RequireSecrets("discord", "mail", "smtp"); err != nil {
-		return err
-	}
-	m := NewMain(g.cfg, g.logger)
-	m.Now = e.now
-	if err := m.Run(ctx); err != nil {
-		m.Close()
-		return err
-	}
-	<-ctx.Done()
-	g.logger.Info("shutting down", "reason", context.Cause(ctx))
-	return m.Close()
-}

@@ -39,6 +39,9 @@ type Main struct {
 	SMTPTLS *tls.Config
 	// HTTPAddr is where the calendar feeds listen, once running.
 	HTTPAddr string
+	// DebugAddr, when set, is where the profiling endpoints listen
+	// (loopback only; see startDebug); once running, the address taken.
+	DebugAddr string
 
 	// Store is open between Run and Close.
 	Store *store.Store
@@ -94,6 +97,11 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 		m.links = links.New(key, cfg.HTTP.PublicURL)
+	}
+	if m.DebugAddr != "" {
+		if err := m.startDebug(); err != nil {
+			return err
+		}
 	}
 	if err := m.startSenders(ctx, core); err != nil {
 		return err

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"runtime/metrics"
+	"time"
+)
+
+func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
+	fs := e.newFlagSet("serve", "[-debug-addr ADDR] (run every configured part until SIGINT or SIGTERM)")
+	debugAddr := fs.String("debug-addr", "", "serve Go's profiles (pprof, trace) and runtime figures on `addr`, e.g. 127.0.0.1:6060; loopback only")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("serve takes no arguments")
+	}
+	// serve connects to every configured server, so their secrets must be
+	// there; other commands load the configuration without them.
+	if err := g.cfg.RequireSecrets("discord", "mail", "smtp"); err != nil {
+		return err
+	}
+	m := NewMain(g.cfg, g.logger)
+	m.Now = e.now
+	m.DebugAddr = *debugAddr
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	<-ctx.Done()
+	g.logger.Info("shutting down", "reason", context.Cause(ctx))
+	return m.Close()
+}
+
+// startDebug serves the profiling endpoints of net/http/pprof and the
+// runtime's memory figures on m.DebugAddr, for finding where time and
+// memory go in a running serve (the soak reads /debug/memory). The
+// endpoints show the program's internals, so only a loopback address is
+// accepted.
+func (m *Main) startDebug() error {
+	host, _, err := net.SplitHostPort(m.DebugAddr)
+	if err != nil {
+		return fmt.Errorf("debug: address %q: %w", m.DebugAddr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("debug: address %q is not a loopback address; the profiles show the program's internals", m.DebugAddr)
+	}
+	ln, err := net.Listen("tcp", m.DebugAddr)
+	if err != nil {
+		return fmt.Errorf("debug: listen on %s: %w", m.DebugAddr, err)
+	}
+	m.DebugAddr = ln.Addr().String()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/memory", serveMemory)
+	// Profiles and traces take as long as asked (?seconds=N), so no write
+	// timeout; the header timeout still bounds a slow client.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("debug server stopped", "err", err)
+		}
+	}()
+	m.Logger.Info("debug endpoints served", "addr", m.DebugAddr)
+	m.parts = append(m.parts, part{name: "debug", stop: srv.Shutdown})
+	return nil
+}
+
+// memoryMetrics are the runtime figures /debug/memory reports, one per
+// line as "name value": enough to tell Go heap growth from memory the
+// process holds outside it (the SQLite driver's C-style allocations, which
+// appear in VmRSS but in none of these).
+var memoryMetrics = []string{
+	"/gc/heap/live:bytes",
+	"/memory/classes/heap/objects:bytes",
+	"/memory/classes/heap/unused:bytes",
+	"/memory/classes/heap/free:bytes",
+	"/memory/classes/heap/released:bytes",
+	"/memory/classes/heap/stacks:bytes",
+	"/memory/classes/total:bytes",
+	"/sched/goroutines:goroutines",
+}
+
+// serveMemory writes the runtime's memory figures as text.
+func serveMemory(w http.ResponseWriter, _ *http.Request) {
+	samples := make([]metrics.Sample, len(memoryMetrics))
+	for i, name := range memoryMetrics {
+		samples[i].Name = name
+	}
+	metrics.Read(samples)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	for _, s := range samples {
+		if s.Value.Kind() == metrics.KindUint64 {
+			fmt.Fprintf(w, "%s %d\n", s.Name, s.Value.Uint64())
+		}
+	}
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestDebugEndpoints: the debug listener serves the runtime's memory
+// figures and the pprof index on loopback, and refuses any other address.
+func TestDebugEndpoints(t *testing.T) {
+	m := NewMain(nil, slog.New(slog.DiscardHandler))
+	m.DebugAddr = "127.0.0.1:0"
+	if err := m.startDebug(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	get := func(path string) string {
+		t.Helper()
+		resp, err := http.Get("http://" + m.DebugAddr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
+		}
+		return string(b)
+	}
+	mem := get("/debug/memory")
+	for _, name := range []string{"/gc/heap/live:bytes ", "/memory/classes/total:bytes ", "/sched/goroutines:goroutines "} {
+		if !strings.Contains(mem, name) {
+			t.Errorf("/debug/memory lacks %q:\n%s", name, mem)
+		}
+	}
+	if idx := get("/debug/pprof/"); !strings.Contains(idx, "goroutine") {
+		t.Errorf("pprof index lacks goroutine profile:\n%s", idx)
+	}
+
+	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:6060", "nonsense"} {
+		m := NewMain(nil, slog.New(slog.DiscardHandler))
+		m.DebugAddr = addr
+		if err := m.startDebug(); err == nil {
+			m.Close()
+			t.Errorf("startDebug(%q) accepted a non-loopback address", addr)
+		}
+	}
+}
