@@ -1,7 +1,11 @@
 package report_test
 
 import (
+	"archive/zip"
 	"bytes"
+	"context"
+	"encoding/xml"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -11,6 +15,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"coordbot/i18n"
+	"coordbot/report"
+	"coordbot/store"
 )
 
 // TestXLSXReadsBack writes the seed year's working group as a workbook in
@@ -109,6 +115,29 @@ func TestXLSXReadsBack(t *testing.T) {
 				t.Errorf("B5 (9:30) holds %q (%v), want a fraction of a day", tm, err)
 			}
 
+			// The time's format, the header in bold and wrapped, the
+			// column widths, the frozen header and the properties.
+			if style := cellStyle(t, x, tc.meetings, "B5"); style.CustomNumFmt == nil || *style.CustomNumFmt != "h:mm" {
+				t.Errorf("B5 number format %v, want h:mm", style.CustomNumFmt)
+			}
+			if style := cellStyle(t, x, tc.meetings, "C1"); style.Font == nil || !style.Font.Bold || style.Alignment == nil || !style.Alignment.WrapText {
+				t.Errorf("header style %+v, want bold and wrapped", style)
+			}
+			if style := cellStyle(t, x, tc.meetings, "M3"); style.Alignment == nil || !style.Alignment.WrapText || style.Alignment.Vertical != "top" {
+				t.Errorf("topics style %+v, want wrapped at the top", style)
+			}
+			for col, want := range map[string]float64{"A": 12, "C": 36, "M": 44, "P": 36} {
+				if got, err := x.GetColWidth(tc.meetings, col); err != nil || got != want {
+					t.Errorf("column %s is %v wide (%v), want %v", col, got, err, want)
+				}
+			}
+			if p, err := x.GetPanes(tc.meetings); err != nil || !p.Freeze || p.YSplit != 1 || p.TopLeftCell != "A2" {
+				t.Errorf("panes %+v (%v), want the header row frozen", p, err)
+			}
+			if props, err := x.GetDocProps(); err != nil || props.Title != "Pracovní skupina protidrogové politiky – 2022" || props.Language != string(tc.lang) {
+				t.Errorf("document properties %+v (%v)", props, err)
+			}
+
 			orgs, err := x.GetRows(tc.orgs)
 			if err != nil {
 				t.Fatal(err)
@@ -126,6 +155,88 @@ func TestXLSXReadsBack(t *testing.T) {
 			if typ, err := x.GetCellType(tc.orgs, "B1"); err != nil || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 				t.Errorf("the meeting's column header is of type %v (%v), want a date", typ, err)
 			}
+			if style := cellStyle(t, x, tc.orgs, "B1"); style.Font == nil || !style.Font.Bold || style.CustomNumFmt == nil || !strings.Contains(*style.CustomNumFmt, "yyyy") {
+				t.Errorf("the meeting's column header has style %+v, want a bold date", style)
+			}
+			if w, err := x.GetColWidth(tc.orgs, "A"); err != nil || w != 44 {
+				t.Errorf("organisation column %v wide (%v), want 44", w, err)
+			}
 		})
+	}
+}
+
+// cellStyle returns the style of a cell of the workbook.
+func cellStyle(t *testing.T, x *excelize.File, sheet, cell string) *excelize.Style {
+	t.Helper()
+	id, err := x.GetCellStyle(sheet, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	style, err := x.GetStyle(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return style
+}
+
+// TestXLSXKeepsTextAsText writes a meeting whose title and place people
+// typed: a formula stays text, a control character XML cannot carry is
+// replaced (the report itself folds the place's spaces and line break),
+// and every part of the package is well-formed XML.
+func TestXLSXKeepsTextAsText(t *testing.T) {
+	f := openStore(t)
+	f.member(t, "Jana Nováková", "Krajský úřad Ústeckého kraje")
+	title := "=HYPERLINK(\"http://example.com\";\"klikni\")"
+	place := "  Most,\nradnice\x01 "
+	m := &store.Meeting{GroupID: f.group.ID, Title: title, Start: at(2027, time.March, 23, 10, 0),
+		TimeZone: "Europe/Prague", Duration: time.Hour, Place: place}
+	if err := f.s.CreateMeeting(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.BuildAt(context.Background(), f.s, f.group.Slug, 2027, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := r.XLSX(&b); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := xml.NewDecoder(rc)
+		for {
+			if _, err := dec.Token(); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Errorf("%s: %v", zf.Name, err)
+				break
+			}
+		}
+		rc.Close()
+	}
+	x, err := excelize.OpenReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	sheet := x.GetSheetList()[0]
+	if got, err := x.GetCellValue(sheet, "C2"); err != nil || got != title {
+		t.Errorf("title %q (%v), want %q", got, err, title)
+	}
+	if fm, err := x.GetCellFormula(sheet, "C2"); err != nil || fm != "" {
+		t.Errorf("title has formula %q (%v), want none", fm, err)
+	}
+	if typ, err := x.GetCellType(sheet, "C2"); err != nil || typ != excelize.CellTypeSharedString {
+		t.Errorf("title is of type %v (%v), want text", typ, err)
+	}
+	if got, err := x.GetCellValue(sheet, "P2"); err != nil || got != "Most, radnice\uFFFD" {
+		t.Errorf("place %q (%v)", got, err)
 	}
 }
