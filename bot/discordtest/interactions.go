@@ -122,8 +122,60 @@ func (s *Server) interactionJSONLocked(in *discordgo.Interaction) (json.RawMessa
 // second callback is refused with 40060 and Interact returns that as a
 // *CallbackError, as it does for every refused callback.
 func (s *Server) Interact(ctx context.Context, in *discordgo.Interaction) (*discordgo.InteractionResponse, time.Duration, error) {
+	raw, it, n0, err := s.register(in)
+	if err != nil {
+		return nil, 0, err
+	}
+
+	sess, err := s.readySession(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	sess.sendMu.Lock()
+	s.mu.Lock()
+	start := time.Now()
+	it.dispatched = start
+	s.mu.Unlock()
+	s.dispatchLocked(sess, "INTERACTION_CREATE", raw)
+	sess.sendMu.Unlock()
+
+	cb, err := s.waitCallback(ctx, it, n0)
+	if err != nil {
+		return nil, 0, err
+	}
+	lat := cb.at.Sub(start)
+	if cb.status != http.StatusNoContent {
+		return cb.resp, lat, &CallbackError{Status: cb.status, Body: cb.body}
+	}
+	return cb.resp, lat, nil
+}
+
+// waitCallback waits for the callback number n0 (from 0) of it.
+func (s *Server) waitCallback(ctx context.Context, it *interaction, n0 int) (callback, error) {
+	for {
+		s.mu.Lock()
+		if len(it.callbacks) > n0 {
+			cb := it.callbacks[n0]
+			s.mu.Unlock()
+			return cb, nil
+		}
+		s.mu.Unlock()
+		select {
+		case <-it.called:
+		case <-ctx.Done():
+			return callback{}, ctx.Err()
+		case <-s.done:
+			return callback{}, ErrClosed
+		}
+	}
+}
+
+// register fills in what Interact fills in, records the interaction (or
+// finds it again, when it is sent anew) and encodes it as Discord sends
+// it. n0 is how many callbacks it had before this delivery.
+func (s *Server) register(in *discordgo.Interaction) (raw json.RawMessage, it *interaction, n0 int, err error) {
 	if in == nil {
-		return nil, 0, errors.New("discordtest: nil interaction")
+		return nil, nil, 0, errors.New("discordtest: nil interaction")
 	}
 	if in.ID == "" {
 		in.ID = s.newID()
@@ -140,12 +192,12 @@ func (s *Server) Interact(ctx context.Context, in *discordgo.Interaction) (*disc
 	}
 
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	raw, msgObj, err := s.interactionJSONLocked(in)
 	if err != nil {
-		s.mu.Unlock()
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	it := s.interactions[in.ID]
+	it = s.interactions[in.ID]
 	if it == nil || it.token != in.Token {
 		it = &interaction{id: in.ID, token: in.Token, typ: in.Type, channelID: in.ChannelID, msgObj: msgObj,
 			called: make(chan struct{}, 1)}
@@ -162,45 +214,7 @@ func (s *Server) Interact(ctx context.Context, in *discordgo.Interaction) (*disc
 		s.interactions[in.ID] = it
 		s.byToken[in.Token] = it
 	}
-	n0 := len(it.callbacks)
-	s.mu.Unlock()
-
-	sess, err := s.readySession(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	sess.sendMu.Lock()
-	s.mu.Lock()
-	start := time.Now()
-	it.dispatched = start
-	s.mu.Unlock()
-	s.dispatchLocked(sess, "INTERACTION_CREATE", raw)
-	sess.sendMu.Unlock()
-
-	var cb callback
-	for {
-		s.mu.Lock()
-		got := len(it.callbacks) > n0
-		if got {
-			cb = it.callbacks[n0]
-		}
-		s.mu.Unlock()
-		if got {
-			break
-		}
-		select {
-		case <-it.called:
-		case <-ctx.Done():
-			return nil, 0, ctx.Err()
-		case <-s.done:
-			return nil, 0, ErrClosed
-		}
-	}
-	lat := cb.at.Sub(start)
-	if cb.status != http.StatusNoContent {
-		return cb.resp, lat, &CallbackError{Status: cb.status, Body: cb.body}
-	}
-	return cb.resp, lat, nil
+	return raw, it, len(it.callbacks), nil
 }
 
 // decodeResponse decodes an interaction response; discordgo cannot decode

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"coordbot/bot/discordtest"
+)
+
+// BenchmarkRSVPClicks200Process measures RSVP clicks from outside the
+// process: serve runs as a child process (the test binary acting as
+// coordbot, see TestMain) on a real SQLite file, against the Discord fake
+// in this process. One group has an announced meeting; in each round 200
+// distinct members click an answer button at once: the fake writes the 200
+// INTERACTION_CREATE frames back to back on the gateway, and a click's
+// latency runs from its frame written to its interaction callback
+// received. The first round is every member's first contact (serve has
+// never seen them and records them as members); each later round has all
+// of them change their answer. After each round the benchmark waits for
+// the card's coalesced edit to show the round's counts, so rounds do not
+// overlap. It reports p50/p99 of the first-contact round and of the repeat
+// rounds, the worst round's p99, and serve's CPU time (user+system) per
+// round. Run it with
+//
+//	go test -run '^$' -bench RSVPClicks200Process -benchtime 5x -count 3 ./cmd/coordbot/
+func BenchmarkRSVPClicks200Process(b *testing.B) {
+	const members = 200
+	b.StopTimer()
+	fake, err := discordtest.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fake.Close()
+	dir := b.TempDir()
+	cfgPath := filepath.Join(dir, "coordbot.toml")
+	if err := os.WriteFile(cfgPath, []byte(fakeTOML(dir, fake)), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now().Add(10 * 24 * time.Hour).In(time.UTC).Format("2006-01-02T15:04")
+	if r := runCLIClock(b, time.Now, dir, nil, "meeting", "add", "-group", "pracovni-skupina",
+		"-title", "Jednání pracovní skupiny", "-start", start); r.code != 0 {
+		b.Fatalf("meeting add: %+v", r)
+	}
+	p := startServeEnv(b, dir, cfgPath, "COORDBOT_DISCORD_TOKEN="+fake.Token)
+	// The log is read as it comes (a full pipe would stop the process);
+	// the bot's own figures per click are kept.
+	var logMu sync.Mutex
+	var handlerMS, waitedMS []float64
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		for rec := range p.lines {
+			if rec["msg"] == "interaction answered" {
+				logMu.Lock()
+				handlerMS = append(handlerMS, num(rec["ms"]))
+				waitedMS = append(waitedMS, num(rec["waited_ms"]))
+				logMu.Unlock()
+			}
+		}
+	}()
+	defer func() {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		<-drained
+		p.cmd.Wait()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	ms, err := fake.WaitMessages(ctx, "5001", func(ms []*discordgo.Message) bool { return len(cards(ms)) == 1 })
+	if err != nil {
+		b.Fatalf("no card: %v", err)
+	}
+	card := cards(ms)[0]
+	yes := card.Components[0].(*discordgo.ActionsRow).Components[0].(*discordgo.Button).CustomID
+	_, meetingID, _ := strings.Cut(yes, ":")
+	users := make([]discordtest.User, members)
+	for i := range users {
+		users[i] = discordtest.User{ID: strconv.Itoa(900000000000000000 + i), Username: fmt.Sprint("clen", i),
+			GlobalName: fmt.Sprint("Člen ", i)}
+	}
+	answers := []string{"rsvp-yes", "rsvp-no"}
+	cpu := func() time.Duration { return cpuTime(p.cmd.Process.Pid) }
+
+	// round has every member click at once, member i the answer
+	// answers[(i+n)%2], and returns the sorted latencies and serve's CPU
+	// time during the round.
+	round := func(n int) ([]time.Duration, time.Duration) {
+		// The clicks are built first: the fake's encoding is not timed.
+		clicks := make([]*discordgo.Interaction, members)
+		for i, u := range users {
+			clicks[i] = fake.Button(u, "5001", card.ID, answers[(i+n)%2]+":"+meetingID)
+		}
+		c0 := cpu()
+		out, err := fake.InteractAll(ctx, clicks)
+		c1 := cpu()
+		if err != nil {
+			b.Fatal(err)
+		}
+		lat := make([]time.Duration, members)
+		yes := 0
+		for i, a := range out {
+			if a.Err != nil || a.Response.Type != discordgo.InteractionResponseChannelMessageWithSource {
+				b.Fatalf("click %d: %v %+v", i, a.Err, a.Response)
+			}
+			lat[i] = a.Latency
+			if (i+n)%2 == 0 {
+				yes++
+			}
+		}
+		// The round's answers show on the card after its coalesced edit
+		// (outbox.EditDelay, 2 s): wait for it, so rounds do not overlap.
+		want := fmt.Sprintf("Přijdu: %d · Možná: 0 · Nepřijdu: %d", yes, members-yes)
+		if _, err := fake.WaitMessages(ctx, "5001", func(ms []*discordgo.Message) bool {
+			for _, m := range ms {
+				if m.ID == card.ID && embedField(m, "Odpovědi") == want {
+					return true
+				}
+			}
+			return false
+		}); err != nil {
+			b.Fatalf("card never showed %q: %v", want, err)
+		}
+		slices.Sort(lat)
+		return lat, c1 - c0
+	}
+	ms50 := func(d []time.Duration, q int) float64 { return float64(d[len(d)*q/100].Microseconds()) / 1000 }
+
+	first, firstCPU := round(1)
+	b.Logf("round 1 (first contact): p50 %.1f ms p99 %.1f ms max %.1f ms, serve CPU %v",
+		ms50(first, 50), ms50(first, 99), float64(first[len(first)-1].Microseconds())/1000, firstCPU)
+	worst := ms50(first, 99)
+	var repeat []time.Duration
+	var repeatCPU time.Duration
+	b.StartTimer()
+	for n := range b.N {
+		lat, c := round(n + 2)
+		b.StopTimer()
+		b.Logf("round %d (repeat): p50 %.1f ms p99 %.1f ms max %.1f ms, serve CPU %v",
+			n+2, ms50(lat, 50), ms50(lat, 99), float64(lat[len(lat)-1].Microseconds())/1000, c)
+		worst = max(worst, ms50(lat, 99))
+		repeat = append(repeat, lat...)
+		repeatCPU += c
+		b.StartTimer()
+	}
+	b.StopTimer()
+	slices.Sort(repeat)
+	b.ReportMetric(ms50(first, 50), "first_contact_p50_ms")
+	b.ReportMetric(ms50(first, 99), "first_contact_p99_ms")
+	b.ReportMetric(ms50(repeat, 50), "repeat_p50_ms")
+	b.ReportMetric(ms50(repeat, 99), "repeat_p99_ms")
+	b.ReportMetric(worst, "max_round_p99_ms")
+	b.ReportMetric(float64(firstCPU.Milliseconds()), "first_contact_cpu_ms")
+	b.ReportMetric(float64(repeatCPU.Milliseconds())/float64(b.N), "repeat_cpu_ms/round")
+	logMu.Lock()
+	hm, wm := slices.Sorted(slices.Values(handlerMS)), slices.Sorted(slices.Values(waitedMS))
+	logMu.Unlock()
+	if len(hm) > 0 {
+		b.Logf("serve's log, all rounds: handler ms p50 %.0f p99 %.0f; waited ms p50 %.0f p99 %.0f max %.0f",
+			hm[len(hm)/2], hm[len(hm)*99/100], wm[len(wm)/2], wm[len(wm)*99/100], wm[len(wm)-1])
+	}
+}
+
+// num reads a number from a decoded JSON log record.
+func num(v any) float64 {
+	f, _ := v.(float64)
+	return f
+}
+
+// cpuTime is the user and system CPU time a process has used so far (from
+// /proc/<pid>/stat, in clock ticks of 10 ms), 0 when unknown.
+func cpuTime(pid int) time.Duration {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name in parentheses may hold spaces: fields count from
+	// the last ')'. utime and stime are fields 14 and 15.
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
