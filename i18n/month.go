@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -49,8 +50,9 @@ type monthEntry struct {
 }
 
 // monthNames indexes every accepted lower-case month name. It is built
-// once from czechMonths and time.Month and never written afterwards.
-var monthNames = buildMonthNames()
+// from czechMonths and time.Month on first use (not at start-up: issue 14)
+// and never written afterwards.
+var monthNames = sync.OnceValue(buildMonthNames)
 
 func buildMonthNames() map[string]monthEntry {
 	names := map[string]monthEntry{}
@@ -100,7 +102,7 @@ func MonthByName(name string) (time.Month, bool) {
 
 // monthByName is MonthByName restricted to the given forms.
 func monthByName(name string, forms monthForm) (time.Month, bool) {
-	e, ok := monthNames[strings.ToLower(name)]
+	e, ok := monthNames()[strings.ToLower(name)]
 	if !ok || e.forms&forms == 0 {
 		return 0, false
 	}

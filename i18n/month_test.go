@@ -89,7 +89,7 @@ func TestMonthByNameAcceptsExactlyTheMailTable(t *testing.T) {
 			}
 		}
 	}
-	for name, e := range monthNames {
+	for name, e := range monthNames() {
 		if _, ok := mailMonths[name]; !ok {
 			t.Errorf("MonthByName accepts %q (%v), which the mail table did not", name, e.month)
 		}

@@ -3,6 +3,7 @@ package mail
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/runes"
@@ -80,21 +81,28 @@ func readProposal(own []string) (title, details string, ok bool) {
 	return title, strings.TrimSpace(details), true
 }
 
+// lazyRegexp compiles expr on first use: these patterns serve replies
+// only, and every coordbot command would otherwise compile them at
+// start-up (issue 14).
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
 // Lines that start what is not the reply's own text.
 var (
 	// "On Mon, 1 Mar 2027 at 10:00, Jana <j@x> wrote:", Czech Gmail's
 	// "Dne po 1. 3. 2027 v 10:00 odesílatel … napsal:", Thunderbird's
 	// "Dne 1. 3. 2027 v 10:00 Jana napsal(a):". Long ones wrap, so the
 	// start and the end are matched separately.
-	attributionStart = regexp.MustCompile(`(?i)^(on|dne|am|le)\s`)
-	attributionEnd   = regexp.MustCompile(`(?i)(wrote|napsal|napsala|napsal\(a\)|schrieb|a écrit)\s*:\s*$`)
+	attributionStart = lazyRegexp(`(?i)^(on|dne|am|le)\s`)
+	attributionEnd   = lazyRegexp(`(?i)(wrote|napsal|napsala|napsal\(a\)|schrieb|a écrit)\s*:\s*$`)
 	// Outlook's separators before the quoted original.
-	originalMarker = regexp.MustCompile(`(?i)^(-{3,}\s*(original message|původní zpráva|puvodni zprava)\s*-{3,}|_{10,})\s*$`)
+	originalMarker = lazyRegexp(`(?i)^(-{3,}\s*(original message|původní zpráva|puvodni zprava)\s*-{3,}|_{10,})\s*$`)
 	// The first line of a quoted header block: "From: …" / "Od: …".
-	headerBlockStart = regexp.MustCompile(`(?i)^(from|od|sent|odesláno|date|datum)\s*:\s*\S`)
-	headerBlockNext  = regexp.MustCompile(`(?i)^(sent|odesláno|date|datum|to|komu|subject|předmět|cc|kopie)\s*:`)
+	headerBlockStart = lazyRegexp(`(?i)^(from|od|sent|odesláno|date|datum)\s*:\s*\S`)
+	headerBlockNext  = lazyRegexp(`(?i)^(sent|odesláno|date|datum|to|komu|subject|předmět|cc|kopie)\s*:`)
 	// Closings that end the text before a signature.
-	closing = regexp.MustCompile(`(?i)^(s pozdravem|se srdečným pozdravem|s přáním hezkého dne|pěkný den|hezký den|děkuji|díky|best regards|kind regards|regards|best|thanks|thank you|cheers)\b[\s,.!]*$`)
+	closing = lazyRegexp(`(?i)^(s pozdravem|se srdečným pozdravem|s přáním hezkého dne|pěkný den|hezký den|děkuji|díky|best regards|kind regards|regards|best|thanks|thank you|cheers)\b[\s,.!]*$`)
 )
 
 // ownText returns the lines the sender wrote in a reply's body, without
@@ -115,9 +123,9 @@ func ownText(body string) []string {
 			continue
 		case line == "--" || line == "-- ":
 			return trimBlank(own)
-		case originalMarker.MatchString(trimmed):
+		case originalMarker().MatchString(trimmed):
 			return trimBlank(own)
-		case headerBlockStart.MatchString(trimmed) && headerBlockFollows(lines[i+1:]):
+		case headerBlockStart().MatchString(trimmed) && headerBlockFollows(lines[i+1:]):
 			return trimBlank(own)
 		}
 		if end, ok := attribution(lines, i); ok {
@@ -136,7 +144,7 @@ func ownText(body string) []string {
 // may wrap over up to three lines, and end is its last line.
 func attribution(lines []string, i int) (end int, ok bool) {
 	first := strings.TrimSpace(lines[i])
-	if !attributionStart.MatchString(first) {
+	if !attributionStart().MatchString(first) {
 		return 0, false
 	}
 	for j := i; j < len(lines) && j < i+3; j++ {
@@ -144,7 +152,7 @@ func attribution(lines []string, i int) (end int, ok bool) {
 		if t == "" || (j > i && strings.HasPrefix(t, ">")) {
 			return 0, false
 		}
-		if attributionEnd.MatchString(t) {
+		if attributionEnd().MatchString(t) {
 			return j, true
 		}
 	}
@@ -168,7 +176,7 @@ func headerBlockFollows(lines []string) bool {
 		if i >= 4 {
 			break
 		}
-		if headerBlockNext.MatchString(strings.TrimSpace(l)) {
+		if headerBlockNext().MatchString(strings.TrimSpace(l)) {
 			return true
 		}
 	}
@@ -179,7 +187,7 @@ func headerBlockFollows(lines []string) bool {
 // after it: the sender's name and signature.
 func withoutClosing(lines []string) []string {
 	for i, l := range lines {
-		if closing.MatchString(strings.TrimSpace(l)) {
+		if closing().MatchString(strings.TrimSpace(l)) {
 			return trimBlank(lines[:i])
 		}
 	}

@@ -39,6 +39,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/collate"
@@ -505,20 +506,27 @@ func compareOrgs(coll *collate.Collator, a, b string) int {
 	return coll.CompareString(a, b)
 }
 
+// lazyRegexp compiles expr on first use: the patterns of this package
+// serve the report only, and every coordbot command would otherwise
+// compile them at start-up (issue 14).
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
 // routingTag is a leading "[pracovni-skupina]" or any other bracketed tag
 // a mailing list or a coordinator's rule puts before a subject.
-var routingTag = regexp.MustCompile(`^\s*\[[^\]]*\]\s*`)
+var routingTag = lazyRegexp(`^\s*\[[^\]]*\]\s*`)
 
 // replyPrefix starts the subject of a reply or forward: English and
 // German clients write "Re:", "Fwd:", "FW:", "AW:", "WG:", Czech Outlook
 // "Odp:" and "PŘ:" (přeposlat), some clients "RE[2]:".
-var replyPrefix = regexp.MustCompile(`(?i)^(re|fw|fwd|odp|př|pr|aw|wg|sv|vs|tr)(\[\d+\])?\s*:`)
+var replyPrefix = lazyRegexp(`(?i)^(re|fw|fwd|odp|př|pr|aw|wg|sv|vs|tr)(\[\d+\])?\s*:`)
 
 // CleanSubject strips routing tags ("[pracovni-skupina] ") from the start
 // of a subject and trims it.
 func CleanSubject(s string) string {
 	for {
-		t := routingTag.ReplaceAllString(s, "")
+		t := routingTag().ReplaceAllString(s, "")
 		if t == s {
 			return strings.TrimSpace(s)
 		}
@@ -530,15 +538,15 @@ func CleanSubject(s string) string {
 // forward ("RE: Zápis…", "Odp: [ps] Zápis…"), routing tags before the
 // prefix included: mail about minutes rather than minutes.
 func IsCorrespondence(subject string) bool {
-	return replyPrefix.MatchString(CleanSubject(subject))
+	return replyPrefix().MatchString(CleanSubject(subject))
 }
 
 var (
 	// programHeading is the line that opens a meeting's program in its
 	// minutes: "Program:", "Program jednání:", "PROGRAM SETKÁNÍ:".
-	programHeading = regexp.MustCompile(`(?i)^\s*program(\s+(jednání|setkání|schůze|porady))?\s*:\s*$`)
+	programHeading = lazyRegexp(`(?i)^\s*program(\s+(jednání|setkání|schůze|porady))?\s*:\s*$`)
 	// programItem is one numbered line: "1. Plnění…", "2) Financování…".
-	programItem = regexp.MustCompile(`^\s*(\d{1,2})\s*[.)]\s+(\S.*)$`)
+	programItem = lazyRegexp(`^\s*(\d{1,2})\s*[.)]\s+(\S.*)$`)
 )
 
 // ProgramTopics returns the numbered lines after the first "Program:" or
@@ -549,7 +557,7 @@ var (
 func ProgramTopics(text string) []string {
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
 	for i, line := range lines {
-		if !programHeading.MatchString(line) {
+		if !programHeading().MatchString(line) {
 			continue
 		}
 		var topics []string
@@ -561,7 +569,7 @@ func ProgramTopics(text string) []string {
 				}
 				break
 			}
-			m := programItem.FindStringSubmatch(l)
+			m := programItem().FindStringSubmatch(l)
 			if m == nil {
 				break
 			}
