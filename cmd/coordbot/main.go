@@ -37,10 +37,10 @@ const (
 var version = ""
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	e := &env{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr, now: time.Now, signals: func(ctx context.Context) (context.Context, context.CancelFunc) {
+		return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	}}
+	os.Exit(e.run(context.Background(), os.Args[1:]))
 }
 
 // usageError is a mistake on the command line: exit code 2.
@@ -84,15 +84,25 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	now    func() time.Time
+	// signals, if set, makes ctx end on SIGINT and SIGTERM. It is called
+	// only once a command needs it, after version and help: starting the
+	// signal handler is part of what a hello-world program does not do
+	// (issue 14).
+	signals func(context.Context) (context.Context, context.CancelFunc)
 }
 
 // run is main without os.Exit, so tests can call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	e := &env{getenv: getenv, stdout: stdout, stderr: stderr, now: time.Now}
+	return e.run(ctx, args)
+}
+
+// run runs the command line args and returns the exit code.
+func (e *env) run(ctx context.Context, args []string) int {
 	err := e.dispatch(ctx, args)
 	code := exitCode(err)
 	if code != exitOK {
-		fmt.Fprintf(stderr, "coordbot: %v\n", err)
+		fmt.Fprintf(e.stderr, "coordbot: %v\n", err)
 	}
 	return code
 }
@@ -196,6 +206,11 @@ func (e *env) dispatch(ctx context.Context, args []string) error {
 	if cmd == "extract" { // hidden: the child process of attachment text extraction (extractcmd.go)
 		return e.cmdExtract(rest, os.Stdin)
 	}
+	if e.signals != nil {
+		var stop context.CancelFunc
+		ctx, stop = e.signals(ctx)
+		defer stop()
+	}
 	explicit := false
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "config" {
@@ -275,29 +290,49 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	}
 }
 
+// buildVersion returns the program's version.
 func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
+	v, _ := versions()
+	return v
 }
 
-func (e *env) cmdVersion() error {
-	goVersion := "unknown"
-	if bi, ok := debug.ReadBuildInfo(); ok {
+// versions returns the program's version and the Go version it was built
+// with, from one reading of the build info.
+func versions() (string, string) {
+	v, goVersion := version, "unknown"
+	bi, ok := debug.ReadBuildInfo()
+	if ok {
 		goVersion = bi.GoVersion
 	}
-	fmt.Fprintf(e.stdout, "coordbot %s (%s, database schema %d)\n", buildVersion(), goVersion, store.SchemaVersion())
+	if v == "" {
+		v = "dev"
+		if ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+	}
+	return v, goVersion
+}
+
+// cmdVersion prints the versions and does nothing else: no configuration,
+// no database. It is what start-up time is measured by
+// (BenchmarkStartupProcess).
+func (e *env) cmdVersion() error {
+	v, goVersion := versions()
+	fmt.Fprintf(e.stdout, "coordbot %s (%s, database schema %d)\n", v, goVersion, store.SchemaVersion())
 	return nil
 }
 
-// openStore opens the database and brings the groups in line with the
+// openStore opens the database for a command. A command that writes
+// applies pending migrations and brings the groups in line with the
 // configuration, which is their source of truth. A command that only reads
-// refuses a database that does not exist yet.
+// does neither (issue 14): it refuses a database that does not exist yet
+// or whose schema is not this program's, and reads the groups as serve,
+// migrate or the last writing command stored them, so it never asks for
+// the write lock another process may hold.
 func openStore(ctx context.Context, g *globals) (*store.Store, error) {
+	if g.readOnly {
+		return openReader(ctx, g)
+	}
 	s, err := store.Open(ctx, g.cfg.Database.Path, g.storeOptions())
 	if errors.Is(err, store.ErrNoDatabase) {
 		return nil, noDatabase(g.cfg.Database.Path)
@@ -308,6 +343,33 @@ func openStore(ctx context.Context, g *globals) (*store.Store, error) {
 	if err := s.SyncGroups(ctx, storeGroups(g.cfg)); err != nil {
 		s.Close()
 		return nil, err
+	}
+	return s, nil
+}
+
+// openReader opens the database of a command that only reads: without
+// migrating, and only if its schema is the one this program writes.
+func openReader(ctx context.Context, g *globals) (*store.Store, error) {
+	path := g.cfg.Database.Path
+	s, err := store.OpenNoMigrate(ctx, path, g.storeOptions())
+	if errors.Is(err, store.ErrNoDatabase) {
+		return nil, noDatabase(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.Version(ctx)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	switch want := store.SchemaVersion(); {
+	case v > want:
+		s.Close()
+		return nil, fmt.Errorf("%w: database %s has schema version %d, this coordbot knows %d", store.ErrSchemaTooNew, path, v, want)
+	case v < want:
+		s.Close()
+		return nil, fmt.Errorf("database %s has schema version %d, older than this coordbot's %d: run coordbot migrate first", path, v, want)
 	}
 	return s, nil
 }
@@ -356,6 +418,11 @@ func (e *env) cmdMigrate(ctx context.Context, g *globals, args []string) error {
 	defer s.Close()
 	n, err := s.Migrate(ctx)
 	if err != nil {
+		return err
+	}
+	// The groups of the configuration go in too, so that commands that
+	// only read (and do not sync them) find them after a first migrate.
+	if err := s.SyncGroups(ctx, storeGroups(g.cfg)); err != nil {
 		return err
 	}
 	v, err := s.Version(ctx)
