@@ -9,6 +9,8 @@ import (
 	"net/http/pprof"
 	"runtime/metrics"
 	"time"
+
+	"modernc.org/libc"
 )
 
 func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
@@ -104,4 +106,9 @@ func serveMemory(w http.ResponseWriter, _ *http.Request) {
 			fmt.Fprintf(w, "%s %d\n", s.Name, s.Value.Uint64())
 		}
 	}
+	// The C runtime of the pure-Go SQLite driver allocates outside the Go
+	// heap; its allocator counts only in a binary built with
+	// -tags memory.counters (tools/soak -libc-counters), else these are 0.
+	st := libc.MemStat()
+	fmt.Fprintf(w, "libc/allocs %d\nlibc/bytes %d\nlibc/mmaps %d\n", st.Allocs, st.Bytes, st.Mmaps)
 }

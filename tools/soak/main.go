@@ -68,6 +68,7 @@ type options struct {
 	dropEvery    time.Duration
 	dovecotEvery time.Duration
 	noKill       bool
+	libcCounters bool
 	settle       time.Duration
 	slice        time.Duration
 	clickTimeout time.Duration
@@ -89,6 +90,7 @@ func main() {
 	flag.DurationVar(&o.dropEvery, "drop-every", 0, "the gateway dropped this often (0: duration/10, 20s to 3m)")
 	flag.DurationVar(&o.dovecotEvery, "dovecot-every", 0, "Dovecot restarted this often (0: duration/8, 30s to 4m)")
 	flag.BoolVar(&o.noKill, "no-kill", false, "do not kill and restart serve at half time")
+	flag.BoolVar(&o.libcCounters, "libc-counters", false, "build serve with -tags memory.counters, so that /debug/memory counts the SQLite driver's C allocations (a diagnostic build)")
 	flag.DurationVar(&o.settle, "settle", 2*time.Minute, "after the load: how long the outbox and the mailbox may take to drain")
 	flag.DurationVar(&o.slice, "slice", 5*time.Minute, "RSS is reported as min/max per `slice` of the run")
 	flag.DurationVar(&o.clickTimeout, "click-timeout", 15*time.Second, "how long a click waits for its callback")

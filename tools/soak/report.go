@@ -72,6 +72,7 @@ type report struct {
 	identifies, resumes      int
 	events                   []event
 	samples                  []rssSample
+	profiles                 []string
 	exitNotes                []string
 	shellRuns                []shellRun
 	shellFails               []string
@@ -113,6 +114,7 @@ func (r *report) collect(ctx context.Context, l *load, dbPath string, fake *disc
 	r.identifies, r.resumes = fake.CountGatewayOp(discordtest.OpIdentify), fake.CountGatewayOp(discordtest.OpResume)
 	l.sv.mu.Lock()
 	r.samples = slices.Clone(l.sv.samples)
+	r.profiles = slices.Clone(l.sv.profiles)
 	r.exitNotes = slices.Clone(l.sv.exitNotes)
 	r.logFiles = slices.Clone(l.sv.logs)
 	l.sv.mu.Unlock()
@@ -540,12 +542,23 @@ func (r *report) markdown() string {
 
 	w("## RSS of serve (VmRSS every 10 s)")
 	w("")
-	w("| slice | instance | samples | min | max |")
-	w("|---|---|---:|---:|---:|")
+	w("VmRSS split into its file-backed part (the binary's pages, SQLite's -shm: the kernel can drop them)")
+	w("and its anonymous part, and beside them the Go runtime's own figures from `serve -debug-addr`")
+	w("(`/debug/memory`): the live heap after the last GC, the memory Go holds (mapped minus released:")
+	w("heap, stacks, runtime), and the anonymous RSS minus that: memory allocated outside Go's")
+	w("accounting (SQLite's, through the C runtime of the pure-Go driver). Each is the slice's maximum.")
+	w("")
+	w("| slice | instance | samples | RSS min | RSS max | file-backed | anonymous | Go live heap | Go held | anonymous − Go held | C allocations | goroutines |")
+	w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, s := range r.rssSlices() {
-		w("| %s | %s | %d | %s | %s |", s.label, s.instances, s.n, kb(s.min), kb(s.max))
+		w("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d |", s.label, s.instances, s.n, kb(s.min), kb(s.max),
+			kb(s.file), kb(s.anon), mib(s.goLive), mib(s.goResident), kb(s.outside), mib(s.libc), s.goroutines)
 	}
 	w("")
+	if len(r.profiles) > 0 {
+		w("Heap profiles saved (compare with `go tool pprof -base EARLY LATE`): %s.", strings.Join(r.profiles, ", "))
+		w("")
+	}
 
 	w("## Faults and milestones")
 	w("")
@@ -610,7 +623,11 @@ func (r *report) markdown() string {
 type rssSlice struct {
 	label, instances string
 	n                int
-	min, max         int64
+	min, max         int64 // VmRSS, kB
+	// The maxima of RssFile and RssAnon (kB), of the Go figures (bytes),
+	// of RssAnon minus Go's resident part (kB), and of the goroutines.
+	file, anon, libc                        int64
+	goLive, goResident, outside, goroutines int64
 }
 
 func (r *report) rssSlices() []rssSlice {
@@ -635,6 +652,15 @@ func (r *report) rssSlices() []rssSlice {
 		if s.kB > sl.max {
 			sl.max = s.kB
 		}
+		sl.goLive = max(sl.goLive, s.goLive)
+		sl.goResident = max(sl.goResident, s.goResident)
+		sl.goroutines = max(sl.goroutines, s.goroutines)
+		sl.file = max(sl.file, s.fileKB)
+		sl.libc = max(sl.libc, s.libcBytes)
+		sl.anon = max(sl.anon, s.anonKB)
+		if s.goResident > 0 {
+			sl.outside = max(sl.outside, s.anonKB-s.goResident/1024)
+		}
 		sl.n++
 	}
 	return slices.DeleteFunc(out, func(s rssSlice) bool { return s.n == 0 })
@@ -654,6 +680,14 @@ func (r *report) rssTrend() (first, last int64, growthPct float64) {
 }
 
 func kb(v int64) string { return fmt.Sprintf("%.1f MiB", float64(v)/1024) }
+
+// mib formats bytes as MiB; 0 (not read) as a dash.
+func mib(v int64) string {
+	if v == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(v)/(1<<20))
+}
 
 func pct(d []time.Duration, p int) time.Duration {
 	if len(d) == 0 {

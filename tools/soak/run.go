@@ -43,7 +43,7 @@ func run(ctx context.Context, o options) (err error) {
 	}
 
 	logf("building coordbot")
-	bin, err := build(ctx, work)
+	bin, err := build(ctx, work, o.libcCounters)
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	sampleCtx, stopSampling := context.WithCancel(context.Background())
 	var samplerDone sync.WaitGroup
-	samplerDone.Go(func() { sv.sampleRSS(sampleCtx, 10*time.Second) })
+	samplerDone.Go(func() { sv.sampleRSS(sampleCtx, 10*time.Second, o.slice) })
 	defer func() {
 		stopSampling()
 		samplerDone.Wait()
@@ -163,6 +163,7 @@ func run(ctx context.Context, o options) (err error) {
 	alive := sv.alive()
 	termTook, termErr := time.Duration(0), error(nil)
 	if alive {
+		sv.saveHeap(ctx)
 		termTook, termErr = sv.signal(syscall.SIGTERM, time.Minute)
 	}
 	stopSampling()

@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,8 +27,9 @@ const channelID = "5001"
 // groupSlug is the one group of the soak.
 const groupSlug = "soak"
 
-// build compiles ./cmd/coordbot into dir and returns the binary's path.
-func build(ctx context.Context, dir string) (string, error) {
+// build compiles ./cmd/coordbot into dir and returns the binary's path;
+// with counters, the C runtime's allocator counts its allocations.
+func build(ctx context.Context, dir string, counters bool) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
@@ -37,7 +41,11 @@ func build(ctx context.Context, dir string) (string, error) {
 		return "", errors.New("run soak inside the coordbot module (go run ./tools/soak)")
 	}
 	bin := filepath.Join(dir, "coordbot")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/coordbot")
+	args := []string{"build", "-o", bin}
+	if counters {
+		args = append(args, "-tags", "memory.counters")
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "./cmd/coordbot")...)
 	cmd.Dir = filepath.Dir(gomod)
 	cmd.WaitDelay = 5 * time.Second
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -143,13 +151,30 @@ type serve struct {
 	logs      []string // log file of each instance
 	samples   []rssSample
 	exitNotes []string
+	// debugAddr is where the current instance serves /debug/memory and
+	// its profiles (serve -debug-addr).
+	debugAddr string
+	// profiles are the heap profiles saved (see saveHeap).
+	profiles []string
 }
 
-// rssSample is one reading of serve's VmRSS.
+// rssSample is one reading of serve's VmRSS and of the Go runtime's own
+// memory figures (from /debug/memory; 0 when it did not answer), so that
+// growth of the Go heap can be told from memory held outside it.
 type rssSample struct {
 	at       time.Duration // since the soak began
 	instance int
-	kB       int64
+	// kB is VmRSS; anonKB and fileKB its anonymous part (heaps, stacks)
+	// and its file-backed part (the binary's pages, SQLite's -shm).
+	kB, anonKB, fileKB int64
+	// goLive is the live Go heap after the last GC, goResident the
+	// memory the Go runtime has mapped minus what it released to the OS
+	// (heap, stacks, its own metadata): the part of VmRSS that is Go's.
+	goLive, goResident int64 // bytes
+	goroutines         int64
+	// libcBytes is what the SQLite driver's C runtime has allocated (0
+	// unless built with -libc-counters).
+	libcBytes int64
 }
 
 // startServe starts a new instance of serve, its JSON log going to a file.
@@ -163,7 +188,12 @@ func (s *serve) startServe() error {
 		return err
 	}
 	defer f.Close()
-	cmd := exec.Command(s.bin, "-config", s.config, "-log-format", "json", "serve")
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		return err
+	}
+	s.debugAddr = addr
+	cmd := exec.Command(s.bin, "-config", s.config, "-log-format", "json", "serve", "-debug-addr", addr)
 	cmd.Env = s.env
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
@@ -224,19 +254,33 @@ func (s *serve) signal(sig syscall.Signal, wait time.Duration) (time.Duration, e
 	return took, nil
 }
 
-// sampleRSS reads VmRSS of the current instance every interval until ctx
+// sampleRSS reads VmRSS and the Go memory figures of the current instance
+// every interval, and saves its heap profile every profileEvery, until ctx
 // ends.
-func (s *serve) sampleRSS(ctx context.Context, interval time.Duration) {
+func (s *serve) sampleRSS(ctx context.Context, interval, profileEvery time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	p := time.NewTicker(profileEvery)
+	defer p.Stop()
 	for {
 		cmd, exited := s.current()
 		select {
 		case <-exited:
 		default:
-			if kB, err := vmRSS(cmd.Process.Pid); err == nil {
+			if st, err := procStatus(cmd.Process.Pid); err == nil {
+				sample := rssSample{at: time.Since(s.start), kB: st["VmRSS"], anonKB: st["RssAnon"], fileKB: st["RssFile"]}
 				s.mu.Lock()
-				s.samples = append(s.samples, rssSample{at: time.Since(s.start), instance: s.instance, kB: kB})
+				sample.instance = s.instance
+				addr := s.debugAddr
+				s.mu.Unlock()
+				if m, err := goMemory(ctx, addr); err == nil {
+					sample.goLive = m["/gc/heap/live:bytes"]
+					sample.goResident = m["/memory/classes/total:bytes"] - m["/memory/classes/heap/released:bytes"]
+					sample.goroutines = m["/sched/goroutines:goroutines"]
+					sample.libcBytes = m["libc/bytes"]
+				}
+				s.mu.Lock()
+				s.samples = append(s.samples, sample)
 				s.mu.Unlock()
 			}
 		}
@@ -244,24 +288,108 @@ func (s *serve) sampleRSS(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-p.C:
+			if s.alive() {
+				s.saveHeap(ctx)
+			}
 		}
 	}
 }
 
-// vmRSS reads the resident set size of pid from /proc, in kB.
-func vmRSS(pid int) (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+// freeLoopbackAddr returns a loopback address with a port free at the
+// moment, for serve's debug listener.
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, err
+		return "", err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// debugGet fetches path from serve's debug listener at addr.
+func debugGet(ctx context.Context, addr, path string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	return b, err
+}
+
+// goMemory reads serve's /debug/memory: "name value" per line.
+func goMemory(ctx context.Context, addr string) (map[string]int64, error) {
+	b, err := debugGet(ctx, addr, "/debug/memory")
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]int64{}
+	for line := range strings.Lines(string(b)) {
+		name, v, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok {
+			continue
+		}
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			m[name] = n
 		}
 	}
-	return 0, errors.New("no VmRSS")
+	return m, nil
+}
+
+// saveHeap saves the current instance's heap profile into the work
+// directory as heap-<instance>-<mm>m.pb.gz; compare two with
+// `go tool pprof -base EARLY LATE BINARY`.
+func (s *serve) saveHeap(ctx context.Context) {
+	s.mu.Lock()
+	instance, addr := s.instance, s.debugAddr
+	s.mu.Unlock()
+	b, err := debugGet(ctx, addr, "/debug/pprof/heap")
+	if err != nil {
+		logf("heap profile: %v", err)
+		return
+	}
+	p := filepath.Join(s.dir, fmt.Sprintf("heap-%d-%02dm.pb.gz", instance, int(time.Since(s.start).Minutes())))
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		logf("heap profile: %v", err)
+		return
+	}
+	s.mu.Lock()
+	s.profiles = append(s.profiles, p)
+	s.mu.Unlock()
+}
+
+// procStatus reads the kB figures of /proc/<pid>/status (VmRSS, RssAnon,
+// RssFile ...).
+func procStatus(pid int) (map[string]int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]int64{}
+	for line := range strings.Lines(string(b)) {
+		name, v, ok := strings.Cut(line, ":")
+		v, kB := strings.CutSuffix(strings.TrimSpace(v), " kB")
+		if !ok || !kB {
+			continue
+		}
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			m[name] = n
+		}
+	}
+	if _, ok := m["VmRSS"]; !ok {
+		return nil, errors.New("no VmRSS")
+	}
+	return m, nil
 }
 
 // logSummary counts serve's log lines by level and the warnings and errors
