@@ -3,6 +3,7 @@ package meeting
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"coordbot/outbox"
@@ -31,16 +32,14 @@ func (s *Service) Answer(ctx context.Context, a Actor, meetingID, inGroup int64,
 	if answer != store.AnswerYes && answer != store.AnswerNo && answer != store.AnswerMaybe {
 		return nil, refuse(textBadAnswer)
 	}
-	var res *Answered
-	err := s.write(ctx, func(tx *store.Tx) error {
-		var err error
-		res, err = s.answerTx(tx, a, meetingID, inGroup, answer, note, substitute)
-		return err
-	})
-	if err != nil {
-		return nil, errorf("answer", err)
+	req := &answerReq{ctx: ctx, a: a, meetingID: meetingID, inGroup: inGroup, answer: answer, note: note,
+		substitute: substitute, done: make(chan struct{})}
+	s.answers.submit(s, req)
+	<-req.done
+	if req.err != nil {
+		return nil, errorf("answer", req.err)
 	}
-	return res, nil
+	return req.res, nil
 }
 
 // answerTx is Answer inside a transaction the caller owns: a mail answer
@@ -49,11 +48,20 @@ func (s *Service) answerTx(tx *store.Tx, a Actor, meetingID, inGroup int64, answ
 	if answer != store.AnswerYes && answer != store.AnswerNo && answer != store.AnswerMaybe {
 		return nil, refuse(textBadAnswer)
 	}
-	note, substitute = cut(multiLine(note), MaxNote), cut(singleLine(substitute), MaxSubstitute)
 	m, g, err := meetingIn(tx, meetingID, inGroup)
 	if err != nil {
 		return nil, err
 	}
+	return s.answerOn(tx, m, g, a, answer, note, substitute, true)
+}
+
+// answerOn records the answer to meeting m of group g, both read in tx.
+// The answer was checked by the caller. Every refusal comes before the
+// first write, so a refused answer has written nothing. refresh false
+// leaves out the card's refresh, which the caller has asked for already in
+// this transaction.
+func (s *Service) answerOn(tx *store.Tx, m *store.Meeting, g *store.Group, a Actor, answer, note, substitute string, refresh bool) (*Answered, error) {
+	note, substitute = cut(multiLine(note), MaxNote), cut(singleLine(substitute), MaxSubstitute)
 	who, err := s.respondent(tx, g, a)
 	if err != nil {
 		return nil, err
@@ -62,33 +70,184 @@ func (s *Service) answerTx(tx *store.Tx, a Actor, meetingID, inGroup int64, answ
 	if err := open(m, now); err != nil {
 		return nil, err
 	}
-	rs := &store.RSVP{MeetingID: m.ID, MemberID: who, Answer: answer, Note: note, Substitute: substitute, Via: a.Via}
+	id, _, err := who.record(tx)
+	if err != nil {
+		return nil, err
+	}
+	rs := &store.RSVP{MeetingID: m.ID, MemberID: id, Answer: answer, Note: note, Substitute: substitute, Via: a.Via}
 	if err := tx.SetRSVP(rs); err != nil {
 		return nil, err
 	}
-	return &Answered{Result: Result{Meeting: m, Group: g}, RSVP: rs}, outbox.Refresh(tx, g, m, now, s.EditDelay)
+	res := &Answered{Result: Result{Meeting: m, Group: g}, RSVP: rs}
+	if !refresh {
+		return res, nil
+	}
+	return res, outbox.Refresh(tx, g, m, now, s.EditDelay)
+}
+
+// maxAnswerBatch bounds how many answers share one transaction, so that
+// the first of a long queue are not kept waiting for the last.
+const maxAnswerBatch = 64
+
+// answerBatchTimeout bounds a batch's transaction; it does not end with
+// the context of any one answer in it.
+const answerBatchTimeout = 10 * time.Second
+
+// answerReq is one Answer waiting for its batch.
+type answerReq struct {
+	ctx                      context.Context
+	a                        Actor
+	meetingID, inGroup       int64
+	answer, note, substitute string
+	res                      *Answered
+	err                      error
+	done                     chan struct{}
+}
+
+// answerBatcher commits concurrent answers together (group commit): when
+// 200 members click at once, their answers are written in a few
+// transactions instead of 200 that each wait for the single writer. A
+// refused answer has written nothing (answerOn refuses before it writes),
+// so it leaves the others of its batch untouched; when an answer fails
+// otherwise (a store error), the batch is rolled back and each of its
+// answers is written again in a transaction of its own, so every answer
+// ends as if it had been alone. A goroutine drains the queue while it has
+// work and ends when it is empty; nothing is left running when no answer
+// is being written.
+type answerBatcher struct {
+	mu      sync.Mutex
+	pending []*answerReq
+	running bool
+	// waiting counts the answers submitted and not yet done.
+	waiting int
+}
+
+// submit queues req and makes sure a drainer runs; req.done is closed when
+// its answer is committed or has failed.
+func (q *answerBatcher) submit(s *Service, req *answerReq) {
+	q.mu.Lock()
+	q.pending = append(q.pending, req)
+	q.waiting++
+	start := !q.running
+	q.running = true
+	q.mu.Unlock()
+	if start {
+		go q.drain(s)
+	}
+}
+
+// drain writes batches until the queue is empty.
+func (q *answerBatcher) drain(s *Service) {
+	for {
+		q.mu.Lock()
+		n := min(len(q.pending), maxAnswerBatch)
+		if n == 0 {
+			q.running = false
+			q.mu.Unlock()
+			return
+		}
+		batch := q.pending[:n:n]
+		q.pending = q.pending[n:]
+		q.mu.Unlock()
+		s.answerBatch(batch)
+		q.mu.Lock()
+		q.waiting -= len(batch)
+		q.mu.Unlock()
+	}
+}
+
+// answerBatch writes a batch of answers in one transaction and tells each
+// its result. The meeting and its group are read once per batch (answers
+// change neither), and the card's refresh is asked for once per meeting.
+func (s *Service) answerBatch(batch []*answerReq) {
+	ctx, cancel := context.WithTimeout(context.Background(), answerBatchTimeout)
+	defer cancel()
+	type place struct {
+		m         *store.Meeting
+		g         *store.Group
+		err       error
+		refreshed bool
+	}
+	err := s.write(ctx, func(tx *store.Tx) error {
+		places := map[int64]*place{}
+		for _, r := range batch {
+			r.res, r.err = nil, nil
+			if err := r.ctx.Err(); err != nil {
+				r.err = err // its handler gave up waiting: nothing is written
+				continue
+			}
+			p := places[r.meetingID]
+			if p == nil {
+				p = &place{}
+				p.m, p.g, p.err = meetingIn(tx, r.meetingID, 0)
+				places[r.meetingID] = p
+			}
+			if p.err != nil {
+				r.err = p.err
+				continue
+			}
+			if r.inGroup != 0 && p.m.GroupID != r.inGroup {
+				r.err = refuse(textNoMeeting)
+				continue
+			}
+			m, g := *p.m, *p.g // each caller gets its own copy
+			res, err := s.answerOn(tx, &m, &g, r.a, r.answer, r.note, r.substitute, !p.refreshed)
+			if _, refused := IsRefusal(err); refused {
+				r.err = err
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			r.res, p.refreshed = res, true
+		}
+		return nil
+	})
+	if err != nil && len(batch) > 1 {
+		// Something failed that a refusal does not explain: write each
+		// answer alone, so that only the failing one fails.
+		for _, r := range batch {
+			r.res, r.err = nil, r.ctx.Err()
+			if r.err == nil {
+				r.err = s.write(r.ctx, func(tx *store.Tx) error {
+					var err error
+					r.res, err = s.answerTx(tx, r.a, r.meetingID, r.inGroup, r.answer, r.note, r.substitute)
+					return err
+				})
+			}
+			close(r.done)
+		}
+		return
+	}
+	for _, r := range batch {
+		if err != nil {
+			r.res, r.err = nil, err
+		}
+		close(r.done)
+	}
 }
 
 // respondent is the member a member's action is for: the actor, or for
-// the operator the member in a.MemberID, who must belong to the group.
-func (s *Service) respondent(tx *store.Tx, g *store.Group, a Actor) (int64, error) {
+// the operator the member in a.MemberID, who must belong to the group. It
+// only reads; the plan's record writes what the actor's first contact
+// needs.
+func (s *Service) respondent(tx *store.Tx, g *store.Group, a Actor) (*actorPlan, error) {
 	if !a.Operator {
-		id, _, err := actorIn(tx, g, a, store.RoleMember)
-		return id, err
+		return resolveActor(tx, g, a, store.RoleMember)
 	}
 	if a.MemberID == 0 {
-		return 0, refuse(textNoContact)
+		return nil, refuse(textNoContact)
 	}
 	if _, err := tx.MembershipOf(g.ID, a.MemberID); errors.Is(err, store.ErrNotFound) {
 		m, err := tx.Member(a.MemberID)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		return 0, refuse(textNotInGroup, m.DisplayName, g.Name)
+		return nil, refuse(textNotInGroup, m.DisplayName, g.Name)
 	} else if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return a.MemberID, nil
+	return &actorPlan{g: g, a: a, id: a.MemberID, role: store.RoleCoordinator, stored: store.RoleCoordinator}, nil
 }
 
 // open refuses a meeting that no longer takes answers or proposals.
@@ -177,7 +336,11 @@ func (s *Service) proposeTx(tx *store.Tx, a Actor, meetingID, inGroup int64, tit
 	}
 	author := a.MemberID
 	if !a.Operator || a.MemberID != 0 {
-		if author, err = s.respondent(tx, g, a); err != nil {
+		p, err := s.respondent(tx, g, a)
+		if err != nil {
+			return nil, err
+		}
+		if author, _, err = p.record(tx); err != nil {
 			return nil, err
 		}
 	}

@@ -36,6 +36,9 @@ type Service struct {
 	// EditDelay is how long a card edit waits for more changes to ride
 	// along (default outbox.EditDelay, 2 s).
 	EditDelay time.Duration
+
+	// answers commits concurrent answers together; see answerBatcher.
+	answers answerBatcher
 }
 
 // New returns the core over s, on the wall clock.
@@ -94,44 +97,84 @@ func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) error 
 // hold. A member vouched for by the door and not yet in the group is
 // recorded as one, so they count in attendance lists and get nudges.
 func actorIn(tx *store.Tx, g *store.Group, a Actor, need string) (int64, string, error) {
-	if a.Operator {
-		return a.MemberID, store.RoleCoordinator, nil
-	}
-	id, stored := a.MemberID, ""
-	switch {
-	case id == 0 && a.DiscordUserID != "":
-		var err error
-		id, stored, err = tx.DiscordMemberRole(g.ID, a.DiscordUserID)
-		if errors.Is(err, store.ErrNotFound) {
-			m, err := tx.EnsureDiscordMember(a.DiscordUserID, a.DiscordName)
-			if err != nil {
-				return 0, "", err
-			}
-			id, stored = m.ID, ""
-		} else if err != nil {
-			return 0, "", err
-		}
-	case id != 0:
-		ms, err := tx.MembershipOf(g.ID, id)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return 0, "", err
-		}
-		if ms != nil {
-			stored = ms.Role
-		}
-	default:
-		return 0, "", refuse(textNotMember)
-	}
-	role := a.role(stored)
-	if role != "" && role != stored {
-		if err := tx.SetMembership(g.ID, id, role); err != nil {
-			return 0, "", err
-		}
-	}
-	if err := permit(role, need); err != nil {
+	p, err := resolveActor(tx, g, a, need)
+	if err != nil {
 		return 0, "", err
 	}
-	return id, role, nil
+	return p.record(tx)
+}
+
+// actorPlan is an actor resolved in a group by reading only: what
+// actorIn writes for them (the member on first contact, their role) is
+// left to record, so that a use case can finish its checks before it
+// writes anything. The answers of a batch rely on that: a refused answer
+// has written nothing, and needs no savepoint to be undone.
+type actorPlan struct {
+	g *store.Group
+	a Actor
+	// id is the member, 0 when they are to be created (or for an operator
+	// acting for nobody).
+	id int64
+	// role is the role they hold once recorded; stored the one the store
+	// has now.
+	role, stored string
+}
+
+// resolveActor is actorIn's reading half: it looks the actor up and
+// refuses one without role need, writing nothing.
+func resolveActor(tx *store.Tx, g *store.Group, a Actor, need string) (*actorPlan, error) {
+	if a.Operator {
+		return &actorPlan{g: g, a: a, id: a.MemberID, role: store.RoleCoordinator, stored: store.RoleCoordinator}, nil
+	}
+	p := &actorPlan{g: g, a: a, id: a.MemberID}
+	switch {
+	case p.id == 0 && a.DiscordUserID != "":
+		var err error
+		p.id, p.stored, err = tx.DiscordMemberRole(g.ID, a.DiscordUserID)
+		if errors.Is(err, store.ErrNotFound) {
+			p.id, p.stored = 0, "" // first contact: created by record
+		} else if err != nil {
+			return nil, err
+		}
+	case p.id != 0:
+		ms, err := tx.MembershipOf(g.ID, p.id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if ms != nil {
+			p.stored = ms.Role
+		}
+	default:
+		return nil, refuse(textNotMember)
+	}
+	p.role = a.role(p.stored)
+	if err := permit(p.role, need); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// record is actorIn's writing half: it creates a Discord user met for the
+// first time as a member and records the role the door vouches for. It
+// returns the member id and role.
+func (p *actorPlan) record(tx *store.Tx) (int64, string, error) {
+	if p.a.Operator {
+		return p.id, p.role, nil
+	}
+	if p.id == 0 {
+		m, err := tx.EnsureDiscordMember(p.a.DiscordUserID, p.a.DiscordName)
+		if err != nil {
+			return 0, "", err
+		}
+		p.id = m.ID
+	}
+	if p.role != p.stored {
+		if err := tx.SetMembership(p.g.ID, p.id, p.role); err != nil {
+			return 0, "", err
+		}
+		p.stored = p.role
+	}
+	return p.id, p.role, nil
 }
 
 // role is the role the actor holds in a group where the store records
