@@ -5,11 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"coordbot/search/snippet"
 )
 
 // Archive message states.
@@ -493,44 +496,76 @@ func senderQuery(from string) string {
 	return `sender : "` + strings.Join(words, " ") + `" *`
 }
 
-// SearchArchive finds archived messages, best match first (bm25 with the
-// subject weighted most), with a snippet of where the words occur.
+// searchWalkFrom is the number of full-text matches from which
+// SearchArchive walks the date index instead of sorting the matches by
+// date. Sorting reads every match's index entry (a few µs each); walking
+// reads the entries of every message, newest first, until a page of them
+// matched, which is short when many match. With 10,000 messages the two
+// cost the same near 150 matches.
+const searchWalkFrom = 200
+
+// SearchArchive finds archived messages, newest first (by the Date header,
+// else the time of arrival; then the newest id), with a snippet of where
+// the words occur.
+//
+// Newest first, not best match first: a word in thousands of minutes
+// (financování is in nearly all of them) made FTS5's bm25 ranking of every
+// match most of a search's time, 50 ms and more for 10,000, while the
+// newest matches are found by walking the date index and stopping after a
+// page, like notmuch and mail programs show them. A search for words that
+// are in few messages sorts those few.
 func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit, error) {
 	if q.Limit <= 0 {
 		q.Limit = 20
 	}
-	var where []string
-	var args []any
 	match := ftsQuery(q.Text)
-	var query string
-	if match != "" {
-		// bm25 weights follow the FTS column order: subject, sender, body,
-		// attachments. The snippets are made afterwards for the page of
-		// hits only (snippetsTx): in this query SQLite would make one for
-		// every match before sorting, which is most of the time of a
-		// search for a common word.
-		query = `SELECT m.id, coalesce(m.message_id, ''), m.subject, m.from_addr, m.from_name, m.sent_at,
-				coalesce(m.meeting_id, 0), m.kind, ''
-			FROM archive_fts JOIN archive_messages m ON m.id = archive_fts.rowid
-			WHERE archive_fts MATCH ?`
-		args = append(args, match)
-	} else {
-		query = `SELECT m.id, coalesce(m.message_id, ''), m.subject, m.from_addr, m.from_name, m.sent_at,
-				coalesce(m.meeting_id, 0), m.kind, substr(m.body_text, 1, 160)
-			FROM archive_messages m WHERE 1`
-	}
-	where = append(where, "m.state = 'archived'")
-	// The index holds every archived message whatever its kind (a reply is
-	// archived too), so the kind is filtered on the joined row. It is
-	// asked of the kind index, not of the row: kind was added after the
-	// large columns (migration 0006), and reading it from the row walks
-	// each message's overflow pages.
+	where, args := q.filters()
+	var hits []*SearchHit
+	err := s.view(ctx, func(tx *sql.Tx) error {
+		// A date index walk with nothing to stop it (no word, or many
+		// matches) or a sort of the few matches (see searchWalkFrom).
+		from := "archive_messages m INDEXED BY archive_messages_date"
+		if match != "" {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM archive_fts WHERE archive_fts MATCH ? LIMIT ?)`,
+				match, searchWalkFrom).Scan(&n); err != nil {
+				return dbError("search", err)
+			}
+			if n == 0 {
+				return nil
+			}
+			if n < searchWalkFrom {
+				// The rowid is still used (for the IN list), no index.
+				from = "archive_messages m NOT INDEXED"
+			}
+			where = append([]string{"m.id IN (SELECT rowid FROM archive_fts WHERE archive_fts MATCH ?)"}, where...)
+			args = append([]any{match}, args...)
+		}
+		query := `SELECT m.id FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
+			` ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC LIMIT ? OFFSET ?`
+		ids, err := queryIDs(ctx, tx, query, append(args, q.Limit, max(q.Offset, 0))...)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		hits, err = searchHitsTx(ctx, tx, ids, match, q.Text)
+		return err
+	})
+	return hits, err
+}
+
+// filters are the WHERE conditions of the query's filters, on the
+// messages as m.
+func (q SearchQuery) filters() ([]string, []any) {
+	where := []string{"m.state = 'archived'"}
+	var args []any
+	// The index holds every archived message whatever its kind (a reply
+	// is archived too), so the kind is filtered on the message.
 	switch q.Kind {
 	case ArchiveAnyKind:
 	case "":
-		where, args = append(where, "m.id IN (SELECT id FROM archive_messages WHERE kind = ?)"), append(args, ArchiveMinutes)
+		where, args = append(where, "m.kind = ?"), append(args, ArchiveMinutes)
 	default:
-		where, args = append(where, "m.id IN (SELECT id FROM archive_messages WHERE kind = ?)"), append(args, q.Kind)
+		where, args = append(where, "m.kind = ?"), append(args, q.Kind)
 	}
 	if scope, sargs := q.scope(); scope != "" {
 		where, args = append(where, scope), append(args, sargs...)
@@ -562,60 +597,174 @@ func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit,
 	if q.HasAttachment {
 		where = append(where, "EXISTS (SELECT 1 FROM archive_attachments a WHERE a.message_id = m.id)")
 	}
-	query += " AND " + strings.Join(where, " AND ")
-	if match != "" {
-		query += " ORDER BY bm25(archive_fts, 10.0, 2.0, 1.0, 1.0), m.id DESC"
-	} else {
-		query += " ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC"
-	}
-	query += " LIMIT ? OFFSET ?"
-	args = append(args, q.Limit, max(q.Offset, 0))
-
-	var hits []*SearchHit
-	err := s.view(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, query, args...)
-		if err != nil {
-			return dbError("search", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var h SearchHit
-			var sent sql.NullInt64
-			if err := rows.Scan(&h.ID, &h.MessageID, &h.Subject, &h.FromAddr, &h.FromName, &sent, &h.MeetingID, &h.Kind, &h.Snippet); err != nil {
-				return dbError("search", err)
-			}
-			h.Sent = nullTime(sent)
-			hits = append(hits, &h)
-		}
-		if err := rows.Err(); err != nil {
-			return dbError("search", err)
-		}
-		rows.Close()
-		if match != "" {
-			if err := snippetsTx(ctx, tx, match, hits); err != nil {
-				return err
-			}
-		}
-		return attachmentNamesTx(ctx, tx, hits)
-	})
-	return hits, err
+	return where, args
 }
 
-// snippetsTx fills in the hits' snippets: the matching text with the
-// matches between [ and ] (snippet column -1 picks the best-matching
-// column), for these rows only.
-func snippetsTx(ctx context.Context, tx *sql.Tx, match string, hits []*SearchHit) error {
-	if len(hits) == 0 {
-		return nil
+// queryIDs runs a query of one integer column.
+func queryIDs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, dbError("search", err)
 	}
-	byID := make(map[int64]*SearchHit, len(hits))
-	ids := make([]int64, len(hits))
-	for i, h := range hits {
-		byID[h.ID], ids[i] = h, h.ID
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, dbError("search", err)
+		}
+		ids = append(ids, id)
 	}
-	in, args := inList("rowid", ids)
+	return ids, dbError("search", rows.Err())
+}
+
+// idList is ids as a JSON array, for "IN (SELECT value FROM json_each(?))":
+// one parameter however many ids (SQLite allows 32,766 parameters).
+func idList(ids []int64) string {
+	b := make([]byte, 0, 8*len(ids)+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
+}
+
+// snippetHead is how much of a message's text stands for the snippet of
+// a search without words.
+const snippetHead = 160
+
+// searchHitsTx reads the found messages, in the order of ids, with their
+// attachments' names and snippets: where the words of match occur (by
+// package snippet, in the subject, sender, body and attachments, like
+// the full-text index's columns), or, without words, the start of the
+// text. The words are those of text, the query's words as typed (a *
+// after a word makes it a prefix, as in match, their full-text query).
+// The rows are read in one query and the bodies are not kept.
+func searchHitsTx(ctx context.Context, tx *sql.Tx, ids []int64, match, text string) ([]*SearchHit, error) {
+	list := idList(ids)
+	byID := make(map[int64]*SearchHit, len(ids))
+	body := "substr(body_text, 1, " + strconv.Itoa(snippetHead) + ")"
+	var words snippet.Query
+	if match != "" {
+		body, words = "body_text", snippet.New(text)
+	}
+	// Scores of the snippets so far, of hits whose attachments may hold a
+	// better one.
+	scores := map[int64]int{}
+	rows, err := tx.QueryContext(ctx, `SELECT id, coalesce(message_id, ''), subject, from_addr, from_name, sent_at,
+			coalesce(meeting_id, 0), kind, `+body+`
+		FROM archive_messages WHERE id IN (SELECT value FROM json_each(?))`, list)
+	if err != nil {
+		return nil, dbError("search", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		h := &SearchHit{Attachments: []string{}}
+		var sent sql.NullInt64
+		var bodyText string
+		if err := rows.Scan(&h.ID, &h.MessageID, &h.Subject, &h.FromAddr, &h.FromName, &sent, &h.MeetingID, &h.Kind, &bodyText); err != nil {
+			return nil, dbError("search", err)
+		}
+		h.Sent = nullTime(sent)
+		byID[h.ID] = h
+		if match == "" {
+			h.Snippet = bodyText
+			continue
+		}
+		var score int
+		h.Snippet, score, _ = words.Make(h.Subject, strings.TrimSpace(h.FromName+" "+h.FromAddr), bodyText)
+		if score < words.Good() {
+			scores[h.ID] = score
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("search", err)
+	}
+	rows.Close()
+	if err := attachmentsOfHitsTx(ctx, tx, list, byID, words, scores); err != nil {
+		return nil, err
+	}
+	hits := make([]*SearchHit, 0, len(ids))
+	var missing []int64
+	for _, id := range ids {
+		h := byID[id]
+		if h == nil {
+			continue // deleted between the two queries: not in this snapshot, cannot happen
+		}
+		if match != "" && h.Snippet == "" {
+			missing = append(missing, id)
+		}
+		hits = append(hits, h)
+	}
+	if len(missing) > 0 {
+		if err := ftsSnippetsTx(ctx, tx, match, missing, byID); err != nil {
+			return nil, err
+		}
+	}
+	return hits, nil
+}
+
+// attachmentsOfHitsTx fills in the hits' attachment names and, for the
+// hits in scores (whose snippet may not be the best), looks for a better
+// snippet in their attachments: the index's attachments column is each
+// attachment's name and text, a line each.
+func attachmentsOfHitsTx(ctx context.Context, tx *sql.Tx, list string, byID map[int64]*SearchHit, words snippet.Query,
+	scores map[int64]int) error {
+	need := make([]int64, 0, len(scores))
+	for id := range scores {
+		need = append(need, id)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT message_id, filename,
+			CASE WHEN message_id IN (SELECT value FROM json_each(?2)) THEN text ELSE '' END
+		FROM archive_attachments WHERE message_id IN (SELECT value FROM json_each(?1))
+		ORDER BY message_id, position`, list, idList(need))
+	if err != nil {
+		return dbError("attachment names", err)
+	}
+	defer rows.Close()
+	var column strings.Builder
+	var last int64
+	better := func() {
+		if last == 0 || column.Len() == 0 {
+			return
+		}
+		if s, score := words.Best(column.String()); score > scores[last] {
+			byID[last].Snippet = s
+		}
+		column.Reset()
+	}
+	for rows.Next() {
+		var id int64
+		var name, text string
+		if err := rows.Scan(&id, &name, &text); err != nil {
+			return dbError("attachment names", err)
+		}
+		if id != last {
+			better()
+			last = id
+		}
+		byID[id].Attachments = append(byID[id].Attachments, name)
+		if _, ok := scores[id]; ok {
+			column.WriteString(name + "\n" + text + "\n")
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return dbError("attachment names", err)
+	}
+	better()
+	return nil
+}
+
+// ftsSnippetsTx asks FTS5 for the snippets of the hits in which package
+// snippet found no word of the query (it cuts words a little differently
+// from FTS5's tokenizer in some scripts): the matching text with the
+// matches between [ and ] (column -1 picks the best-matching column).
+func ftsSnippetsTx(ctx context.Context, tx *sql.Tx, match string, ids []int64, byID map[int64]*SearchHit) error {
 	rows, err := tx.QueryContext(ctx, `SELECT rowid, snippet(archive_fts, -1, '[', ']', '…', 16) FROM archive_fts
-		WHERE archive_fts MATCH ? AND `+in, append([]any{match}, args...)...)
+		WHERE archive_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`, match, idList(ids))
 	if err != nil {
 		return dbError("search snippets", err)
 	}
@@ -664,36 +813,6 @@ func inList(column string, ids []int64) (string, []any) {
 		args[i] = id
 	}
 	return column + " IN (?" + strings.Repeat(", ?", len(ids)-1) + ")", args
-}
-
-// attachmentNamesTx fills in the hits' attachment names with one query for
-// all of them (not one per hit).
-func attachmentNamesTx(ctx context.Context, tx *sql.Tx, hits []*SearchHit) error {
-	if len(hits) == 0 {
-		return nil
-	}
-	byID := make(map[int64]*SearchHit, len(hits))
-	ids := make([]int64, len(hits))
-	for i, h := range hits {
-		h.Attachments = []string{}
-		byID[h.ID], ids[i] = h, h.ID
-	}
-	in, args := inList("message_id", ids)
-	rows, err := tx.QueryContext(ctx, `SELECT message_id, filename FROM archive_attachments WHERE `+in+
-		` ORDER BY message_id, position`, args...)
-	if err != nil {
-		return dbError("attachment names", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var n string
-		if err := rows.Scan(&id, &n); err != nil {
-			return dbError("attachment names", err)
-		}
-		byID[id].Attachments = append(byID[id].Attachments, n)
-	}
-	return dbError("attachment names", rows.Err())
 }
 
 // ArchiveFilter selects stored messages. Zero fields do not filter.

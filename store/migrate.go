@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -22,7 +24,20 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+	// foreignKeysOff: the step runs with foreign keys off (see
+	// foreignKeysOffLine).
+	foreignKeysOff bool
 }
+
+// foreignKeysOffLine, as the first line of a migration, makes it run with
+// PRAGMA foreign_keys off, checked with PRAGMA foreign_key_check before
+// it commits: what SQLite's procedure for rebuilding a table asks
+// (https://www.sqlite.org/lang_altertable.html, "Making Other Kinds Of
+// Table Schema Changes"). With foreign keys on, dropping the old copy of
+// a table would delete or null every row that refers to it (ON DELETE
+// CASCADE, SET NULL). The pragma cannot change inside a transaction, so
+// it is set on the writer connection around it.
+const foreignKeysOffLine = "-- coordbot: foreign_keys off\n"
 
 // migrations returns the embedded migrations sorted by version, checking
 // that they are numbered 1, 2, 3… without gaps.
@@ -42,7 +57,8 @@ func migrations() ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: read migration: %w", err)
 		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(data)})
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(data),
+			foreignKeysOff: strings.HasPrefix(string(data), foreignKeysOffLine)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	for i, m := range ms {
@@ -108,10 +124,17 @@ func (s *Store) MigrateTo(ctx context.Context, target int) (int, error) {
 		return 0, nil
 	}
 	applied := 0
+	foreignKeysOff := false
 	for {
 		// Read the version inside the write transaction, so two processes
 		// migrating at once cannot both apply the same step.
-		done, err := s.migrateStep(ctx, ms, target)
+		done, err := s.migrateStep(ctx, ms, target, foreignKeysOff)
+		var again errForeignKeys
+		if errors.As(err, &again) {
+			// The next step wants the other setting: begin it again so.
+			foreignKeysOff = again.off
+			continue
+		}
 		if err != nil {
 			return applied, err
 		}
@@ -136,10 +159,21 @@ func checkVersion(v, known int) error {
 	return nil
 }
 
+// errForeignKeys is migrateStep's answer when the migration due needs
+// foreign keys set otherwise than the transaction began with: nothing was
+// done, and the step is to be run again with off.
+type errForeignKeys struct{ off bool }
+
+func (e errForeignKeys) Error() string {
+	return fmt.Sprintf("store: migration wants foreign keys off=%v", e.off)
+}
+
 // migrateStep applies the next migration if one is due; done reports that
-// the database is at target already.
-func (s *Store) migrateStep(ctx context.Context, ms []migration, target int) (done bool, err error) {
-	err = s.update(ctx, func(tx *sql.Tx) error {
+// the database is at target already. foreignKeysOff runs the transaction
+// with foreign keys off (and checked before the commit); when the
+// migration due wants the other setting it returns errForeignKeys.
+func (s *Store) migrateStep(ctx context.Context, ms []migration, target int, foreignKeysOff bool) (done bool, err error) {
+	step := func(tx *sql.Tx) error {
 		var v int
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 			return fmt.Errorf("store: read schema version: %w", err)
@@ -152,14 +186,77 @@ func (s *Store) migrateStep(ctx context.Context, ms []migration, target int) (do
 			return nil
 		}
 		m := ms[v]
+		if m.foreignKeysOff != foreignKeysOff {
+			return errForeignKeys{off: m.foreignKeysOff}
+		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("store: migration %s: %w", m.name, err)
+		}
+		if foreignKeysOff {
+			if err := foreignKeyCheckTx(ctx, tx); err != nil {
+				return fmt.Errorf("store: migration %s: %w", m.name, err)
+			}
 		}
 		// PRAGMA does not take bound parameters; the value is our own integer.
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
 			return fmt.Errorf("store: migration %s: set version: %w", m.name, err)
 		}
 		return nil
-	})
-	return done, err
+	}
+	if !foreignKeysOff {
+		return done, s.update(ctx, step)
+	}
+	return done, s.withoutForeignKeys(ctx, step)
+}
+
+// withoutForeignKeys runs fn in a write transaction on the writer
+// connection with foreign keys off, and turns them on again after. Should
+// that fail, the connection is discarded: the pool must not hand out a
+// writer that ignores foreign keys.
+func (s *Store) withoutForeignKeys(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: writer connection: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return fmt.Errorf("store: foreign keys off: %w", err)
+	}
+	defer func() {
+		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON"); rerr != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("store: foreign keys on again: %w", rerr))
+		}
+	}()
+	tx, err := s.beginWrite(func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) })
+	return commitTx(tx, err, fn)
+}
+
+// foreignKeyCheckTx fails when a row refers to a row that does not exist
+// (PRAGMA foreign_key_check lists such rows).
+func foreignKeyCheckTx(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return fmt.Errorf("foreign key check: %w", err)
+	}
+	defer rows.Close()
+	var broken []string
+	for rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fkid int64
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return fmt.Errorf("foreign key check: %w", err)
+		}
+		if len(broken) < 5 {
+			broken = append(broken, fmt.Sprintf("%s row %d refers to a missing %s", table, rowid.Int64, parent))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("foreign key check: %w", err)
+	}
+	if len(broken) > 0 {
+		return fmt.Errorf("foreign key check: %s", strings.Join(broken, "; "))
+	}
+	return nil
 }

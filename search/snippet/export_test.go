@@ -1,0 +1,4 @@
+package snippet
+
+// IsTokenRune is isTokenRune, for the test of its shortcut.
+var IsTokenRune = isTokenRune
