@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -84,8 +85,19 @@ func (e *env) cmdSearch(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
+	// One write at the end, not one per line: all hits of a common word
+	// are thousands of lines.
+	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	if err := printHits(out, hits, *asJSON, loc); err != nil {
+		return err
+	}
+	return out.Flush()
+}
+
+// printHits writes search hits as JSON lines or as text.
+func printHits(out io.Writer, hits []*store.SearchHit, asJSON bool, loc *time.Location) error {
+	if asJSON {
+		enc := json.NewEncoder(out)
 		enc.SetEscapeHTML(false)
 		for _, h := range hits {
 			r := searchResult{ID: h.ID, MessageID: h.MessageID, Subject: h.Subject, From: h.FromAddr,
@@ -105,19 +117,19 @@ func (e *env) cmdSearch(ctx context.Context, g *globals, args []string) error {
 		return nil
 	}
 	if len(hits) == 0 {
-		fmt.Fprintln(e.stdout, "no messages found")
-		return nil
+		_, err := fmt.Fprintln(out, "no messages found")
+		return err
 	}
 	for _, h := range hits {
 		date := "(no date)"
 		if !h.Sent.IsZero() {
 			date = i18n.FormatDate(h.Sent, loc, i18n.Czech)
 		}
-		fmt.Fprintf(e.stdout, "#%d  %s  %s  %s\n", h.ID, date, h.FromAddr, h.Subject)
+		fmt.Fprintf(out, "#%d  %s  %s  %s\n", h.ID, date, h.FromAddr, h.Subject)
 		if len(h.Attachments) > 0 {
-			fmt.Fprintf(e.stdout, "     attachments: %s\n", strings.Join(h.Attachments, ", "))
+			fmt.Fprintf(out, "     attachments: %s\n", strings.Join(h.Attachments, ", "))
 		}
-		fmt.Fprintf(e.stdout, "     %s\n", strings.Join(strings.Fields(h.Snippet), " "))
+		fmt.Fprintf(out, "     %s\n", strings.Join(strings.Fields(h.Snippet), " "))
 	}
 	return nil
 }
