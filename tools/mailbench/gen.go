@@ -44,8 +44,16 @@ type genStats struct {
 	WordBody, WordAll map[string]int
 }
 
+// nearlyAllWord is in (nearly) every mail: every subject says "Zápis z
+// jednání"; the reference archive of the issue had financování in 10,002
+// of its 10,013 mails, a search whose every message matches.
+const nearlyAllWord = "jednání"
+
+// noHitWord is in no mail: a search that finds nothing.
+const noHitWord = "xylofon"
+
 // trackedWords are the words whose occurrences are counted.
-var trackedWords = []string{"financování", "věznicích", docxOnlyWord}
+var trackedWords = []string{"financování", "věznicích", docxOnlyWord, nearlyAllWord, noHitWord}
 
 func newGenerator(seed uint64) *generator {
 	loc, err := time.LoadLocation("Europe/Prague")

@@ -61,6 +61,10 @@ func TestGeneratedMailsParse(t *testing.T) {
 	if st.WordAll[docxOnlyWord] == 0 || st.WordBody[docxOnlyWord] != 0 {
 		t.Errorf("%q: in %d mails, %d of them in the body; want some, none in a body", docxOnlyWord, st.WordAll[docxOnlyWord], st.WordBody[docxOnlyWord])
 	}
+	if st.WordBody[nearlyAllWord]*100 < st.Messages*99 || st.WordAll[noHitWord] != 0 {
+		t.Errorf("%q in %d of %d mails, want nearly all; %q in %d, want none", nearlyAllWord, st.WordBody[nearlyAllWord],
+			st.Messages, noHitWord, st.WordAll[noHitWord])
+	}
 	if st.WordBody["financování"] == 0 || st.WordBody["financování"] == st.Messages {
 		t.Errorf("financování in %d of %d mails; want some, not all", st.WordBody["financování"], st.Messages)
 	}

@@ -177,6 +177,11 @@ func run(ctx context.Context, o options) (err error) {
 	if err := b.searches(ctx, compare); err != nil {
 		return err
 	}
+	if compare {
+		if err := b.compareSearches(ctx); err != nil {
+			return err
+		}
+	}
 	b.report.machine = machineInfo(ctx, compare)
 	b.report.machine.loadBefore, b.report.machine.loadAfter = b.report.loadBefore, loadAvg()
 	md := b.report.markdown()
@@ -627,6 +632,103 @@ func (b *bench) searches(ctx context.Context, compare bool) error {
 		b.report.searches = append(b.report.searches, row)
 	}
 	return nil
+}
+
+// comparison is one of the issue's searches done by coordbot and by
+// notmuch on the same word.
+type comparison struct {
+	what, word        string
+	coordbot, notmuch searchRow
+}
+
+// compareSearches times the issue's search targets side by side, each
+// command a whole process, coordbot and notmuch alternately (who goes
+// first alternates too), after a warm-up run of each: the first page
+// (`coordbot search -json -limit 20` beside `notmuch search --format=json
+// --limit=20`), all hits as JSON (beside `notmuch search --format=json`),
+// for financování and for a word in nearly every mail, and a word in none.
+func (b *bench) compareSearches(ctx context.Context) error {
+	st := &b.report.gen
+	all := strconv.Itoa(1 << 30)
+	cb := func(args ...string) []string {
+		return append([]string{"-config", b.config, "search", "-json"}, args...)
+	}
+	type spec struct {
+		what, word string
+		cb, nm     []string
+	}
+	var specs []spec
+	for _, word := range []string{"financování", nearlyAllWord} {
+		specs = append(specs,
+			spec{"first page", word, cb("-limit", "20", word), []string{"search", "--format=json", "--limit=20", word}},
+			spec{"all hits", word, cb("-limit", all, word), []string{"search", "--format=json", word}})
+	}
+	specs = append(specs, spec{"no hits", noHitWord, cb("-limit", "20", noHitWord),
+		[]string{"search", "--format=json", "--limit=20", noHitWord}})
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer devnull.Close()
+	for _, sp := range specs {
+		c := comparison{what: sp.what, word: sp.word,
+			coordbot: searchRow{tool: "coordbot", command: "coordbot " + strings.Join(stripConfig(sp.cb), " "), expected: st.WordAll[sp.word]},
+			notmuch:  searchRow{tool: "notmuch", command: "notmuch " + strings.Join(sp.nm, " "), expected: st.WordBody[sp.word]}}
+		logf("timing %s beside %s", c.coordbot.command, c.notmuch.command)
+		for k := 0; k <= b.o.runs; k++ { // run 0 warms the caches up
+			first, second := &c.coordbot, &c.notmuch
+			args := [2][]string{sp.cb, sp.nm}
+			bins := [2]string{b.coordbot, "notmuch"}
+			if k%2 == 1 {
+				first, second = second, first
+				args[0], args[1] = args[1], args[0]
+				bins[0], bins[1] = bins[1], bins[0]
+			}
+			for i, row := range []*searchRow{first, second} {
+				d, err := b.runOnce(ctx, bins[i], args[i], devnull)
+				if err != nil {
+					return fmt.Errorf("%s: %w", row.command, err)
+				}
+				if k > 0 {
+					row.runs = append(row.runs, d)
+				}
+			}
+		}
+		// Hits: the lines of coordbot's JSON with every hit, and the
+		// messages notmuch counts.
+		var out strings.Builder
+		if _, err := b.runOnce(ctx, b.coordbot, cb("-limit", all, sp.word), &out); err != nil {
+			return err
+		}
+		c.coordbot.hits = strings.Count(out.String(), "\n")
+		out.Reset()
+		if _, err := b.runOnce(ctx, "notmuch", []string{"count", sp.word}, &out); err != nil {
+			return err
+		}
+		if c.notmuch.hits, err = strconv.Atoi(strings.TrimSpace(out.String())); err != nil {
+			return fmt.Errorf("notmuch count %s: %w", sp.word, err)
+		}
+		b.report.comparisons = append(b.report.comparisons, c)
+	}
+	return nil
+}
+
+// runOnce runs a search command with a time limit and returns its wall
+// clock time.
+func (b *bench) runOnce(ctx context.Context, bin string, args []string, stdout io.Writer) (time.Duration, error) {
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, bin, args...)
+	cmd.Env, cmd.Dir, cmd.Stdout = b.env, b.work, stdout
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	if err != nil {
+		return d, fmt.Errorf("%v\n%s", err, stderr.String())
+	}
+	return d, nil
 }
 
 // stripConfig drops "-config FILE" from coordbot's arguments for display.
