@@ -649,7 +649,7 @@ type comparison struct {
 // for financování and for a word in nearly every mail, and a word in none.
 func (b *bench) compareSearches(ctx context.Context) error {
 	st := &b.report.gen
-	all := strconv.Itoa(1 << 30)
+	all := strconv.Itoa(max(1_000_000, b.o.n)) // -limit for every hit
 	cb := func(args ...string) []string {
 		return append([]string{"-config", b.config, "search", "-json"}, args...)
 	}
