@@ -171,3 +171,25 @@ func TestAnswerGivenUpBeforeItsBatchWritesNothing(t *testing.T) {
 	}
 	e.unchanged(t, before)
 }
+
+// TestEnsureDiscordMemberIDCreatesOnce: the one-statement first contact
+// creates a member, and finds the same one when they exist already
+// (store.Tx.EnsureDiscordMemberID, which the answers' batches use).
+func TestEnsureDiscordMemberIDCreatesOnce(t *testing.T) {
+	e := newEnv(t)
+	var first, again int64
+	if err := e.store.Write(e.ctx(), func(tx *store.Tx) error {
+		var err error
+		if first, err = tx.EnsureDiscordMemberID("4242", "Eva Malá"); err != nil {
+			return err
+		}
+		again, err = tx.EnsureDiscordMemberID("4242", "Jiné jméno")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.store.MemberByDiscordID(e.ctx(), "4242")
+	if err != nil || first == 0 || again != first || m.ID != first || m.DisplayName != "Eva Malá" {
+		t.Errorf("ids %d and %d, member %+v %v: want one member named Eva Malá", first, again, m, err)
+	}
+}

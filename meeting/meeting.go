@@ -162,11 +162,11 @@ func (p *actorPlan) record(tx *store.Tx) (int64, string, error) {
 		return p.id, p.role, nil
 	}
 	if p.id == 0 {
-		m, err := tx.EnsureDiscordMember(p.a.DiscordUserID, p.a.DiscordName)
+		id, err := tx.EnsureDiscordMemberID(p.a.DiscordUserID, p.a.DiscordName)
 		if err != nil {
 			return 0, "", err
 		}
-		p.id = m.ID
+		p.id = id
 	}
 	if p.role != p.stored {
 		if err := tx.SetMembership(p.g.ID, p.id, p.role); err != nil {

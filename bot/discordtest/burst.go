@@ -17,6 +17,8 @@ type Answered struct {
 	// Latency is the time from the start of the interaction's frame
 	// written to the gateway to the arrival of that callback.
 	Latency time.Duration
+	// Written is when the fake began to write the interaction's frame.
+	Written time.Time
 	// Err is a *CallbackError when the fake refused the callback.
 	Err error
 }
@@ -69,7 +71,7 @@ func (s *Server) InteractAll(ctx context.Context, ins []*discordgo.Interaction) 
 		if err != nil {
 			return nil, fmt.Errorf("discordtest: interaction %d of %d: %w", i+1, len(ins), err)
 		}
-		out[i] = Answered{Response: cb.resp, Latency: cb.at.Sub(starts[i])}
+		out[i] = Answered{Response: cb.resp, Latency: cb.at.Sub(starts[i]), Written: starts[i]}
 		if cb.status != http.StatusNoContent {
 			out[i].Err = &CallbackError{Status: cb.status, Body: cb.body}
 		}

@@ -58,18 +58,38 @@ func BenchmarkRSVPClicks200Process(b *testing.B) {
 	// the bot's own figures per click are kept.
 	var logMu sync.Mutex
 	var handlerMS, waitedMS []float64
+	// began is when each interaction's handler began, by interaction id:
+	// the log line's time (when it was answered) less its ms.
+	began := map[string]time.Time{}
 	drained := make(chan struct{})
 	go func() {
 		defer close(drained)
 		for rec := range p.lines {
 			if rec["msg"] == "interaction answered" {
+				at, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(rec["time"]))
 				logMu.Lock()
 				handlerMS = append(handlerMS, num(rec["ms"]))
 				waitedMS = append(waitedMS, num(rec["waited_ms"]))
+				began[fmt.Sprint(rec["interaction_id"])] = at.Add(-time.Duration(num(rec["ms"])) * time.Millisecond)
 				logMu.Unlock()
 			}
 		}
 	}()
+	// queued returns, sorted, how long each click of a round waited from
+	// its frame written to its handler's start (serve's gateway read loop
+	// and dispatch), as far as serve has logged them; whole milliseconds.
+	queued := func(clicks []*discordgo.Interaction, out []discordtest.Answered) []time.Duration {
+		logMu.Lock()
+		defer logMu.Unlock()
+		var q []time.Duration
+		for i, in := range clicks {
+			if t, ok := began[in.ID]; ok {
+				q = append(q, t.Sub(out[i].Written))
+			}
+		}
+		slices.Sort(q)
+		return q
+	}
 	defer func() {
 		p.cmd.Process.Signal(syscall.SIGTERM)
 		<-drained
@@ -96,9 +116,10 @@ func BenchmarkRSVPClicks200Process(b *testing.B) {
 	var fakeCPU time.Duration // the fake's (this process's) CPU time in the bursts
 
 	// round has every member click at once, member i the answer
-	// answers[(i+n)%2], and returns the sorted latencies and serve's CPU
-	// time during the round.
-	round := func(n int) ([]time.Duration, time.Duration) {
+	// answers[(i+n)%2], and returns the sorted latencies, serve's CPU time
+	// during the round and, sorted, the clicks' time from frame written to
+	// handler started.
+	round := func(n int) ([]time.Duration, time.Duration, []time.Duration) {
 		// The clicks are built first: the fake's encoding is not timed.
 		clicks := make([]*discordgo.Interaction, members)
 		for i, u := range users {
@@ -136,22 +157,29 @@ func BenchmarkRSVPClicks200Process(b *testing.B) {
 			b.Fatalf("card never showed %q: %v", want, err)
 		}
 		slices.Sort(lat)
-		return lat, c1 - c0
+		return lat, c1 - c0, queued(clicks, out)
 	}
 	ms50 := func(d []time.Duration, q int) float64 { return float64(d[len(d)*q/100].Microseconds()) / 1000 }
 
-	first, firstCPU := round(1)
-	b.Logf("round 1 (first contact): p50 %.1f ms p99 %.1f ms max %.1f ms, serve CPU %v",
-		ms50(first, 50), ms50(first, 99), float64(first[len(first)-1].Microseconds())/1000, firstCPU)
+	// The handlers' start is known to the millisecond from serve's log.
+	startMS := func(q []time.Duration) string {
+		if len(q) == 0 {
+			return "unknown"
+		}
+		return fmt.Sprintf("p50 %.0f ms p99 %.0f ms", ms50(q, 50), ms50(q, 99))
+	}
+	first, firstCPU, q := round(1)
+	b.Logf("round 1 (first contact): p50 %.1f ms p99 %.1f ms max %.1f ms, serve CPU %v, handler start after frame %s",
+		ms50(first, 50), ms50(first, 99), float64(first[len(first)-1].Microseconds())/1000, firstCPU, startMS(q))
 	worst := ms50(first, 99)
 	var repeat []time.Duration
 	var repeatCPU time.Duration
 	b.StartTimer()
 	for n := range b.N {
-		lat, c := round(n + 2)
+		lat, c, q := round(n + 2)
 		b.StopTimer()
-		b.Logf("round %d (repeat): p50 %.1f ms p99 %.1f ms max %.1f ms, serve CPU %v",
-			n+2, ms50(lat, 50), ms50(lat, 99), float64(lat[len(lat)-1].Microseconds())/1000, c)
+		b.Logf("round %d (repeat): p50 %.1f ms p99 %.1f ms max %.1f ms, serve CPU %v, handler start after frame %s",
+			n+2, ms50(lat, 50), ms50(lat, 99), float64(lat[len(lat)-1].Microseconds())/1000, c, startMS(q))
 		worst = max(worst, ms50(lat, 99))
 		repeat = append(repeat, lat...)
 		repeatCPU += c
