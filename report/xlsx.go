@@ -276,6 +276,10 @@ const (
 	relWorkbook = nsRel + "/officeDocument"
 )
 
+// xlsxZipTime is the modification time of every part: 1 January 1980, the
+// earliest date a zip entry holds.
+var xlsxZipTime = time.Date(1980, time.January, 1, 0, 0, 0, 0, time.UTC)
+
 // write writes the workbook as a zip package of SpreadsheetML parts.
 func (wb *workbook) write(w io.Writer, english bool) error {
 	zw := zip.NewWriter(w)
@@ -312,8 +316,9 @@ func (wb *workbook) write(w io.Writer, english bool) error {
 		b.Reset()
 		b.WriteString(xmlHeader)
 		p.body(&b)
-		// No modification time: the same report gives the same bytes.
-		f, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: zip.Deflate})
+		// A fixed modification time (the first a zip entry can carry): the
+		// same report gives the same bytes.
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: zip.Deflate, Modified: xlsxZipTime})
 		if err != nil {
 			return err
 		}
