@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -497,11 +498,11 @@ func senderQuery(from string) string {
 }
 
 // searchWalkFrom is the number of full-text matches from which
-// SearchArchive walks the date index instead of sorting the matches by
-// date. Sorting reads every match's index entry (a few µs each); walking
-// reads the entries of every message, newest first, until a page of them
-// matched, which is short when many match. With 10,000 messages the two
-// cost the same near 150 matches.
+// SearchArchive walks the date index instead of letting SQLite sort the
+// matches by date. Sorting reads every match's row (a few µs each);
+// walking reads the index entries of the messages, newest first, until a
+// page of them matched, which is short when many match. With 10,000
+// messages the two cost the same near 150 matches.
 const searchWalkFrom = 200
 
 // SearchArchive finds archived messages, newest first (by the Date header,
@@ -512,38 +513,42 @@ const searchWalkFrom = 200
 // (financování is in nearly all of them) made FTS5's bm25 ranking of every
 // match most of a search's time, 50 ms and more for 10,000, while the
 // newest matches are found by walking the date index and stopping after a
-// page, like notmuch and mail programs show them. A search for words that
+// page, as notmuch and mail programs list them. A search for words that
 // are in few messages sorts those few.
 func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit, error) {
 	if q.Limit <= 0 {
 		q.Limit = 20
 	}
+	q.Offset = max(q.Offset, 0)
 	match := ftsQuery(q.Text)
 	where, args := q.filters()
 	var hits []*SearchHit
 	err := s.view(ctx, func(tx *sql.Tx) error {
-		// A date index walk with nothing to stop it (no word, or many
-		// matches) or a sort of the few matches (see searchWalkFrom).
-		from := "archive_messages m INDEXED BY archive_messages_date"
-		if match != "" {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM archive_fts WHERE archive_fts MATCH ? LIMIT ?)`,
-				match, searchWalkFrom).Scan(&n); err != nil {
-				return dbError("search", err)
+		var ids []int64
+		var err error
+		switch {
+		case match == "":
+			// Every message matches: the walk stops after the page.
+			ids, err = queryIDs(ctx, tx, `SELECT m.id FROM archive_messages m INDEXED BY archive_messages_date
+				WHERE `+strings.Join(where, " AND ")+`
+				ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC LIMIT ? OFFSET ?`,
+				append(args, q.Limit, q.Offset)...)
+		default:
+			var matched []int64
+			matched, err = matchingIDsTx(ctx, tx, match)
+			if err != nil || len(matched) == 0 {
+				return err
 			}
-			if n == 0 {
-				return nil
+			if len(matched) < searchWalkFrom {
+				// Few: SQLite sorts them (looked up by rowid, no index).
+				ids, err = queryIDs(ctx, tx, `SELECT m.id FROM archive_messages m NOT INDEXED
+					WHERE m.id IN (SELECT value FROM json_each(?)) AND `+strings.Join(where, " AND ")+`
+					ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC LIMIT ? OFFSET ?`,
+					append(append([]any{idList(matched)}, args...), q.Limit, q.Offset)...)
+			} else {
+				ids, err = walkMatchesTx(ctx, tx, matched, where, args, q.Offset, q.Limit)
 			}
-			if n < searchWalkFrom {
-				// The rowid is still used (for the IN list), no index.
-				from = "archive_messages m NOT INDEXED"
-			}
-			where = append([]string{"m.id IN (SELECT rowid FROM archive_fts WHERE archive_fts MATCH ?)"}, where...)
-			args = append([]any{match}, args...)
 		}
-		query := `SELECT m.id FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
-			` ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC LIMIT ? OFFSET ?`
-		ids, err := queryIDs(ctx, tx, query, append(args, q.Limit, max(q.Offset, 0))...)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -551,6 +556,62 @@ func (s *Store) SearchArchive(ctx context.Context, q SearchQuery) ([]*SearchHit,
 		return err
 	})
 	return hits, err
+}
+
+// matchingIDsTx returns the ids of the messages the full-text query
+// matches, ascending. They come as one text from SQLite (group_concat):
+// a row per id through database/sql costs several times more, and so does
+// SQLite's own IN (subquery), which builds a b-tree of them.
+func matchingIDsTx(ctx context.Context, tx *sql.Tx, match string) ([]int64, error) {
+	var list sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT group_concat(rowid) FROM archive_fts WHERE archive_fts MATCH ?`, match).
+		Scan(&list); err != nil {
+		return nil, dbError("search", err)
+	}
+	if list.String == "" {
+		return nil, nil
+	}
+	ids := make([]int64, 0, strings.Count(list.String, ",")+1)
+	for f := range strings.SplitSeq(list.String, ",") {
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("store: search: matching ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	// FTS5 returns rowids in order; the aggregate is not bound to keep it.
+	if !slices.IsSorted(ids) {
+		slices.Sort(ids)
+	}
+	return ids, nil
+}
+
+// walkMatchesTx walks the messages that pass the filters on the date
+// index, newest first, and returns the ids of the page (offset, limit) of
+// those that are in matched (sorted): it stops reading after the page.
+func walkMatchesTx(ctx context.Context, tx *sql.Tx, matched []int64, where []string, args []any, offset, limit int) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT m.id FROM archive_messages m INDEXED BY archive_messages_date
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC`, args...)
+	if err != nil {
+		return nil, dbError("search", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for len(ids) < limit && rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, dbError("search", err)
+		}
+		if _, ok := slices.BinarySearch(matched, id); !ok {
+			continue
+		}
+		if offset > 0 {
+			offset--
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return ids, dbError("search", rows.Err())
 }
 
 // filters are the WHERE conditions of the query's filters, on the
