@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-message"
@@ -124,10 +125,14 @@ type envelope struct {
 
 // htmlBody is the text/html part: each paragraph a <p>, its lines joined
 // by <br>, a paragraph of links as anchors; html/template escapes every
-// piece of text and checks every URL.
-var htmlBody = template.Must(template.New("body").Funcs(template.FuncMap{
-	"lines": func(s string) []string { return strings.Split(s, "\n") },
-}).Parse(`<!DOCTYPE html>
+// piece of text and checks every URL. It is parsed on first use, not at
+// the start of every command.
+var htmlBody = sync.OnceValue(htmlBodyTemplate)
+
+func htmlBodyTemplate() *template.Template {
+	return template.Must(template.New("body").Funcs(template.FuncMap{
+		"lines": func(s string) []string { return strings.Split(s, "\n") },
+	}).Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
 <body>
 {{range .Blocks}}{{if .Links}}<p>{{with .Intro}}{{.}}<br>
@@ -137,6 +142,7 @@ var htmlBody = template.Must(template.New("body").Funcs(template.FuncMap{
 {{end}}{{$l}}{{end}}</p>
 {{end}}{{end}}</body></html>
 `))
+}
 
 // compose writes the whole message (header and body, CRLF line endings):
 // multipart/alternative with text/plain, text/html and, for iMIP, the
@@ -178,7 +184,7 @@ func compose(env envelope, c *content) ([]byte, error) {
 		return nil, err
 	}
 	if err := part(w, "text/html", map[string]string{"charset": "UTF-8"}, "quoted-printable", func(pw io.Writer) error {
-		return htmlBody.Execute(pw, struct {
+		return htmlBody().Execute(pw, struct {
 			Lang, Subject string
 			Blocks        []block
 		}{lang, c.Subject, c.blocks()})

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/pprof"
+	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
+	"runtime/trace"
+	"strconv"
 	"time"
 
 	"modernc.org/libc"
@@ -40,8 +43,8 @@ func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
 	return m.Close()
 }
 
-// startDebug serves the profiling endpoints of net/http/pprof and the
-// runtime's memory figures on m.DebugAddr, for finding where time and
+// startDebug serves Go's profiles (the paths of net/http/pprof, for go tool
+// pprof and go tool trace) and the runtime's memory figures on m.DebugAddr, for finding where time and
 // memory go in a running serve (the soak reads /debug/memory). The
 // endpoints show the program's internals, so only a loopback address is
 // accepted.
@@ -59,11 +62,7 @@ func (m *Main) startDebug() error {
 	}
 	m.DebugAddr = ln.Addr().String()
 	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/{name}", serveProfile)
 	mux.HandleFunc("/debug/memory", serveMemory)
 	// Profiles and traces take as long as asked (?seconds=N), so no write
 	// timeout; the header timeout still bounds a slow client.
@@ -111,4 +110,58 @@ func serveMemory(w http.ResponseWriter, _ *http.Request) {
 	// -tags memory.counters (tools/soak -libc-counters), else these are 0.
 	st := libc.MemStat()
 	fmt.Fprintf(w, "libc/allocs %d\nlibc/bytes %d\nlibc/mmaps %d\n", st.Allocs, st.Bytes, st.Mmaps)
+}
+
+// serveProfile writes one profile as net/http/pprof would (without
+// importing it: its start-up cost is paid by every command of the
+// binary): /debug/pprof/profile?seconds=N a CPU profile, trace?seconds=N an
+// execution trace, any other name the runtime profile of that name (heap,
+// goroutine, allocs, block, mutex, threadcreate; ?debug=1 for text).
+func serveProfile(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	seconds, err := strconv.Atoi(r.FormValue("seconds"))
+	if err != nil || seconds <= 0 || seconds > 300 {
+		seconds = 5
+	}
+	debug, _ := strconv.Atoi(r.FormValue("debug"))
+	wait := func() {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Duration(seconds) * time.Second):
+		}
+	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	switch name {
+	case "profile":
+		w.Header().Set("Content-Type", "application/octet-stream")
+		if err := pprof.StartCPUProfile(w); err != nil {
+			http.Error(w, "cpu profile: "+err.Error(), http.StatusConflict)
+			return
+		}
+		wait()
+		pprof.StopCPUProfile()
+	case "trace":
+		w.Header().Set("Content-Type", "application/octet-stream")
+		if err := trace.Start(w); err != nil {
+			http.Error(w, "trace: "+err.Error(), http.StatusConflict)
+			return
+		}
+		wait()
+		trace.Stop()
+	default:
+		p := pprof.Lookup(name)
+		if p == nil {
+			http.Error(w, "no profile "+strconv.Quote(name), http.StatusNotFound)
+			return
+		}
+		if debug > 0 {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		} else {
+			w.Header().Set("Content-Type", "application/octet-stream")
+		}
+		if r.FormValue("gc") != "" {
+			runtime.GC()
+		}
+		_ = p.WriteTo(w, debug)
+	}
 }

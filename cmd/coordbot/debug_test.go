@@ -36,8 +36,14 @@ func TestDebugEndpoints(t *testing.T) {
 			t.Errorf("/debug/memory lacks %q:\n%s", name, mem)
 		}
 	}
-	if idx := get("/debug/pprof/"); !strings.Contains(idx, "goroutine") {
-		t.Errorf("pprof index lacks goroutine profile:\n%s", idx)
+	if g := get("/debug/pprof/goroutine?debug=1"); !strings.Contains(g, "goroutine profile:") {
+		t.Errorf("goroutine profile as text:\n%s", g)
+	}
+	if h := get("/debug/pprof/heap"); !strings.HasPrefix(h, "\x1f\x8b") {
+		t.Errorf("heap profile is not gzipped protobuf: %q", h[:min(len(h), 16)])
+	}
+	if tr := get("/debug/pprof/trace?seconds=1"); !strings.HasPrefix(tr, "go 1.") {
+		t.Errorf("trace does not start with the trace header: %q", tr[:min(len(tr), 16)])
 	}
 
 	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:6060", "nonsense"} {
