@@ -1,8 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,6 +39,14 @@ import (
 // share the machine's cores. Run it with
 //
 //	go test -run '^$' -bench RSVPClicks200Process -benchtime 5x -count 3 ./cmd/coordbot/
+//
+// With COORDBOT_BENCH_PROFILE=/tmp/clicks set, serve runs with -debug-addr
+// and the benchmark saves a CPU profile (/tmp/clicks.cpu.prof) and an
+// execution trace (/tmp/clicks.trace) of serve taken from just before the
+// first round, for COORDBOT_BENCH_PROFILE_SECONDS (default 10) seconds:
+//
+//	go tool pprof -top -cum coordbot.test /tmp/clicks.cpu.prof
+//	go tool trace /tmp/clicks.trace
 func BenchmarkRSVPClicks200Process(b *testing.B) {
 	const members = 200
 	b.StopTimer()
@@ -53,7 +65,15 @@ func BenchmarkRSVPClicks200Process(b *testing.B) {
 		"-title", "Jednání pracovní skupiny", "-start", start); r.code != 0 {
 		b.Fatalf("meeting add: %+v", r)
 	}
-	p := startServeEnv(b, dir, cfgPath, "COORDBOT_DISCORD_TOKEN="+fake.Token)
+	environ := []string{"COORDBOT_DISCORD_TOKEN=" + fake.Token}
+	profile := os.Getenv("COORDBOT_BENCH_PROFILE")
+	debugAddr := ""
+	if profile != "" {
+		debugAddr = freeLoopbackAddr(b)
+		// The later entry of a name wins in the child's environment.
+		environ = append(environ, "COORDBOT_TEST_ARGS=-config "+cfgPath+" -log-format json serve -debug-addr "+debugAddr)
+	}
+	p := startServeEnv(b, dir, cfgPath, environ...)
 	// The log is read as it comes (a full pipe would stop the process);
 	// the bot's own figures per click are kept.
 	var logMu sync.Mutex
@@ -168,6 +188,17 @@ func BenchmarkRSVPClicks200Process(b *testing.B) {
 		}
 		return fmt.Sprintf("p50 %.0f ms p99 %.0f ms", ms50(q, 50), ms50(q, 99))
 	}
+	var profiles sync.WaitGroup
+	if profile != "" {
+		seconds := cmp.Or(os.Getenv("COORDBOT_BENCH_PROFILE_SECONDS"), "10")
+		for path, file := range map[string]string{"profile": profile + ".cpu.prof", "trace": profile + ".trace"} {
+			profiles.Go(func() {
+				if err := fetchTo("http://"+debugAddr+"/debug/pprof/"+path+"?seconds="+seconds, file); err != nil {
+					b.Errorf("serve's %s: %v", path, err)
+				}
+			})
+		}
+	}
 	first, firstCPU, q := round(1)
 	b.Logf("round 1 (first contact): p50 %.1f ms p99 %.1f ms max %.1f ms, serve CPU %v, handler start after frame %s",
 		ms50(first, 50), ms50(first, 99), float64(first[len(first)-1].Microseconds())/1000, firstCPU, startMS(q))
@@ -186,6 +217,7 @@ func BenchmarkRSVPClicks200Process(b *testing.B) {
 		b.StartTimer()
 	}
 	b.StopTimer()
+	profiles.Wait()
 	slices.Sort(repeat)
 	b.ReportMetric(ms50(first, 50), "first_contact_p50_ms")
 	b.ReportMetric(ms50(first, 99), "first_contact_p99_ms")
@@ -202,6 +234,40 @@ func BenchmarkRSVPClicks200Process(b *testing.B) {
 		b.Logf("serve's log, all rounds: handler ms p50 %.0f p99 %.0f; waited ms p50 %.0f p99 %.0f max %.0f",
 			hm[len(hm)/2], hm[len(hm)*99/100], wm[len(wm)/2], wm[len(wm)*99/100], wm[len(wm)-1])
 	}
+}
+
+// freeLoopbackAddr returns a loopback address with a port free right now.
+func freeLoopbackAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// fetchTo saves the body of a GET of url in file. serve listens on its
+// debug address before it connects to Discord, so by the time its card is
+// posted the address answers.
+func fetchTo(url, file string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // num reads a number from a decoded JSON log record.
