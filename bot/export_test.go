@@ -11,3 +11,7 @@ func RateLimitBuckets(b *Bot) int {
 	defer rl.Unlock()
 	return reflect.ValueOf(rl).Elem().FieldByName("buckets").Len()
 }
+
+// CallbackBuckets is how many rate-limit buckets interaction callbacks
+// share.
+const CallbackBuckets = callbackBuckets
