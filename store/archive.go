@@ -710,9 +710,9 @@ const snippetHead = 160
 
 // searchHitsTx reads the found messages, in the order of ids, with their
 // attachments' names and snippets: where the words of match occur (by
-// package snippet, in the subject, sender, body and attachments, like
-// the full-text index's columns), or, without words, the start of the
-// text. The words are those of text, the query's words as typed (a *
+// package snippet, in the body, subject, sender and attachments: the
+// full-text index's columns, the body first), or, without words, the
+// start of the text. The words are those of text, the query's words as typed (a *
 // after a word makes it a prefix, as in match, their full-text query).
 // The rows are read in one query and the bodies are not kept.
 func searchHitsTx(ctx context.Context, tx *sql.Tx, ids []int64, match, text string) ([]*SearchHit, error) {
@@ -747,7 +747,9 @@ func searchHitsTx(ctx context.Context, tx *sql.Tx, ids []int64, match, text stri
 			continue
 		}
 		var score int
-		h.Snippet, score, _ = words.Make(h.Subject, strings.TrimSpace(h.FromName+" "+h.FromAddr), bodyText)
+		// The body first: on equal scores the first text wins, and the
+		// subject, shown beside the snippet anyway, says less.
+		h.Snippet, score, _ = words.Make(bodyText, h.Subject, strings.TrimSpace(h.FromName+" "+h.FromAddr))
 		if score < words.Good() {
 			scores[h.ID] = score
 		}
