@@ -63,7 +63,7 @@ func (m *Main) startDebug() error {
 	m.DebugAddr = ln.Addr().String()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/{name}", serveProfile)
-	mux.HandleFunc("/debug/memory", serveMemory)
+	mux.HandleFunc("/debug/memory", m.serveMemory)
 	// Profiles and traces take as long as asked (?seconds=N), so no write
 	// timeout; the header timeout still bounds a slow client.
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
@@ -92,8 +92,9 @@ var memoryMetrics = []string{
 	"/sched/goroutines:goroutines",
 }
 
-// serveMemory writes the runtime's memory figures as text.
-func serveMemory(w http.ResponseWriter, _ *http.Request) {
+// serveMemory writes the runtime's memory figures as text, and SQLite's
+// (summed over the store's connections) once the store is open.
+func (m *Main) serveMemory(w http.ResponseWriter, r *http.Request) {
 	samples := make([]metrics.Sample, len(memoryMetrics))
 	for i, name := range memoryMetrics {
 		samples[i].Name = name
@@ -110,6 +111,14 @@ func serveMemory(w http.ResponseWriter, _ *http.Request) {
 	// -tags memory.counters (tools/soak -libc-counters), else these are 0.
 	st := libc.MemStat()
 	fmt.Fprintf(w, "libc/allocs %d\nlibc/bytes %d\nlibc/mmaps %d\n", st.Allocs, st.Bytes, st.Mmaps)
+	// The store outlives this server: Close stops the parts first.
+	if m.Store == nil {
+		return
+	}
+	if mem, err := m.Store.Memory(r.Context()); err == nil {
+		fmt.Fprintf(w, "sqlite/conns %d\nsqlite/cache %d\nsqlite/schema %d\nsqlite/stmt %d\nsqlite/lookaside %d\n",
+			mem.Conns, mem.Cache, mem.Schema, mem.Stmt, mem.Lookaside)
+	}
 }
 
 // serveProfile writes one profile as net/http/pprof would (without

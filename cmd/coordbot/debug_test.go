@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+
+	"coordbot/store"
 )
 
 // TestDebugEndpoints: the debug listener serves the runtime's memory
@@ -13,6 +16,11 @@ import (
 func TestDebugEndpoints(t *testing.T) {
 	m := NewMain(nil, slog.New(slog.DiscardHandler))
 	m.DebugAddr = "127.0.0.1:0"
+	s, err := store.Open(context.Background(), t.TempDir()+"/d.db", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Store = s
 	if err := m.startDebug(); err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +39,7 @@ func TestDebugEndpoints(t *testing.T) {
 		return string(b)
 	}
 	mem := get("/debug/memory")
-	for _, name := range []string{"/gc/heap/live:bytes ", "/memory/classes/total:bytes ", "/sched/goroutines:goroutines "} {
+	for _, name := range []string{"/gc/heap/live:bytes ", "/memory/classes/total:bytes ", "/sched/goroutines:goroutines ", "sqlite/conns ", "sqlite/cache "} {
 		if !strings.Contains(mem, name) {
 			t.Errorf("/debug/memory lacks %q:\n%s", name, mem)
 		}

@@ -546,13 +546,14 @@ func (r *report) markdown() string {
 	w("and its anonymous part, and beside them the Go runtime's own figures from `serve -debug-addr`")
 	w("(`/debug/memory`): the live heap after the last GC, the memory Go holds (mapped minus released:")
 	w("heap, stacks, runtime), and the anonymous RSS minus that: memory allocated outside Go's")
-	w("accounting (SQLite's, through the C runtime of the pure-Go driver). Each is the slice's maximum.")
+	w("accounting (SQLite's, through the C runtime of the pure-Go driver), and what SQLite itself reports in")
+	w("use over serve's connections (sqlite3_db_status), of it the page caches. Each is the slice's maximum.")
 	w("")
-	w("| slice | instance | samples | RSS min | RSS max | file-backed | anonymous | Go live heap | Go held | anonymous − Go held | C allocations | goroutines |")
-	w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	w("| slice | instance | samples | RSS min | RSS max | file-backed | anonymous | Go live heap | Go held | anonymous − Go held | SQLite | of it page caches | C runtime mapped | goroutines |")
+	w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, s := range r.rssSlices() {
-		w("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d |", s.label, s.instances, s.n, kb(s.min), kb(s.max),
-			kb(s.file), kb(s.anon), mib(s.goLive), mib(s.goResident), kb(s.outside), mib(s.libc), s.goroutines)
+		w("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |", s.label, s.instances, s.n, kb(s.min), kb(s.max),
+			kb(s.file), kb(s.anon), mib(s.goLive), mib(s.goResident), kb(s.outside), mib(s.sqlite), mib(s.sqliteCache), mib(s.libc), s.goroutines)
 	}
 	w("")
 	if len(r.profiles) > 0 {
@@ -626,7 +627,7 @@ type rssSlice struct {
 	min, max         int64 // VmRSS, kB
 	// The maxima of RssFile and RssAnon (kB), of the Go figures (bytes),
 	// of RssAnon minus Go's resident part (kB), and of the goroutines.
-	file, anon, libc                        int64
+	file, anon, libc, sqlite, sqliteCache   int64
 	goLive, goResident, outside, goroutines int64
 }
 
@@ -657,6 +658,8 @@ func (r *report) rssSlices() []rssSlice {
 		sl.goroutines = max(sl.goroutines, s.goroutines)
 		sl.file = max(sl.file, s.fileKB)
 		sl.libc = max(sl.libc, s.libcBytes)
+		sl.sqlite = max(sl.sqlite, s.sqlite)
+		sl.sqliteCache = max(sl.sqliteCache, s.sqliteCache)
 		sl.anon = max(sl.anon, s.anonKB)
 		if s.goResident > 0 {
 			sl.outside = max(sl.outside, s.anonKB-s.goResident/1024)

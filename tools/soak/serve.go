@@ -175,6 +175,9 @@ type rssSample struct {
 	// libcBytes is what the SQLite driver's C runtime has allocated (0
 	// unless built with -libc-counters).
 	libcBytes int64
+	// sqlite is what SQLite reports in use over serve's connections (page
+	// caches, schemas, statements, lookaside), sqliteCache its page caches.
+	sqlite, sqliteCache int64
 }
 
 // startServe starts a new instance of serve, its JSON log going to a file.
@@ -278,6 +281,8 @@ func (s *serve) sampleRSS(ctx context.Context, interval, profileEvery time.Durat
 					sample.goResident = m["/memory/classes/total:bytes"] - m["/memory/classes/heap/released:bytes"]
 					sample.goroutines = m["/sched/goroutines:goroutines"]
 					sample.libcBytes = m["libc/bytes"]
+					sample.sqlite = m["sqlite/cache"] + m["sqlite/schema"] + m["sqlite/stmt"] + m["sqlite/lookaside"]
+					sample.sqliteCache = m["sqlite/cache"]
 				}
 				s.mu.Lock()
 				s.samples = append(s.samples, sample)
