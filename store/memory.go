@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"modernc.org/sqlite"
 )
@@ -20,11 +21,16 @@ type Memory struct {
 	Cache, Schema, Stmt, Lookaside int64
 }
 
-// Memory sums SQLite's memory over every open connection. It takes each
-// connection in turn (waiting for a busy one), so it is for diagnostics,
-// not for a hot path.
+// Memory sums SQLite's memory over the open connections. It holds the
+// connections it reads until the end, so that the pool hands out each
+// once; a connection still busy after memoryWait is left out (Conns says
+// how many were summed), so that a reader waiting for a second connection
+// while holding one is never kept waiting by this. For diagnostics, not
+// for a hot path.
 func (s *Store) Memory(ctx context.Context) (Memory, error) {
 	var m Memory
+	ctx, cancel := context.WithTimeout(ctx, memoryWait)
+	defer cancel()
 	if err := addMemory(ctx, s.db, 1, &m); err != nil {
 		return m, err
 	}
@@ -34,8 +40,11 @@ func (s *Store) Memory(ctx context.Context) (Memory, error) {
 	return m, nil
 }
 
-// addMemory adds the figures of n connections of db to m. The connections
-// are all held until the end, so that the pool hands out each once.
+// memoryWait bounds how long Memory waits for busy connections.
+const memoryWait = 200 * time.Millisecond
+
+// addMemory adds the figures of up to n connections of db to m, holding
+// them until it returns; it stops early, without an error, when ctx ends.
 func addMemory(ctx context.Context, db *sql.DB, n int, m *Memory) error {
 	var conns []*sql.Conn
 	defer func() {
@@ -45,6 +54,9 @@ func addMemory(ctx context.Context, db *sql.DB, n int, m *Memory) error {
 	}()
 	for range n {
 		c, err := db.Conn(ctx)
+		if ctx.Err() != nil {
+			return nil // the rest are busy: leave them out
+		}
 		if err != nil {
 			return fmt.Errorf("store: memory: %w", err)
 		}

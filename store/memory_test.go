@@ -30,3 +30,26 @@ func TestMemoryCountsTheCaches(t *testing.T) {
 		t.Errorf("Memory = %+v, want page cache and schema in use after a read", m)
 	}
 }
+
+// TestMemoryLeavesOutBusyConnections: with every reader held by others,
+// Memory returns at once with the writer only instead of waiting for them.
+func TestMemoryLeavesOutBusyConnections(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, t.TempDir()+"/m.db", store.Options{ReadConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	release, err := s.HoldReaders(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	m, err := s.Memory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Conns != 1 {
+		t.Errorf("Conns = %d with both readers busy, want 1 (the writer)", m.Conns)
+	}
+}

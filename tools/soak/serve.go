@@ -314,7 +314,7 @@ func freeLoopbackAddr() (string, error) {
 
 // debugGet fetches path from serve's debug listener at addr.
 func debugGet(ctx context.Context, addr, path string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
 	if err != nil {

@@ -1,0 +1,25 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// HoldReaders takes n reader connections and keeps them until release.
+func (s *Store) HoldReaders(ctx context.Context, n int) (release func(), err error) {
+	var conns []*sql.Conn
+	release = func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+	for range n {
+		c, err := s.rdb.Conn(ctx)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		conns = append(conns, c)
+	}
+	return release, nil
+}
