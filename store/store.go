@@ -157,9 +157,15 @@ func OpenNoMigrate(ctx context.Context, path string, opts Options) (*Store, erro
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	// A command that only reads (MustExist) opens the writer connection
+	// only if it ever writes: opening it parses the schema once more, a
+	// millisecond of every search. The reader's version check below tells
+	// an unreadable file instead.
+	if !opts.MustExist {
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
 	}
 	rdb, err := sql.Open("sqlite", readDSN)
 	if err != nil {
