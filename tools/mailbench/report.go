@@ -72,6 +72,8 @@ func (r *report) markdown() string {
 	w("Machine: %d CPUs (%s), %s RAM, %s, Linux %s, %s; %s. Load average (1, 5, 15 min) at the start %s, at the end %s.",
 		m.cpus, m.cpuModel, m.memTotal, m.os, m.kernel, m.goVersion, strings.Join(m.versions, ", "), m.loadBefore, m.loadAfter)
 	w("")
+	w("coordbot is built as the README says to install it: `CGO_ENABLED=0 go build` (a static binary).")
+	w("")
 	g := r.gen
 	twice := ""
 	if r.deliveredTwice {
