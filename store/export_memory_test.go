@@ -23,3 +23,12 @@ func (s *Store) HoldReaders(ctx context.Context, n int) (release func(), err err
 	}
 	return release, nil
 }
+
+// CacheSizes reads PRAGMA cache_size on the writer and on a reader.
+func (s *Store) CacheSizes(ctx context.Context) (writer, reader int, err error) {
+	if err := s.db.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&writer); err != nil {
+		return 0, 0, err
+	}
+	err = s.rdb.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&reader)
+	return writer, reader, err
+}

@@ -53,3 +53,27 @@ func TestMemoryLeavesOutBusyConnections(t *testing.T) {
 		t.Errorf("Conns = %d with both readers busy, want 1 (the writer)", m.Conns)
 	}
 }
+
+// TestCacheSizeOptions: CacheKiB and ReadCacheKiB set the writer's and the
+// readers' page cache bounds; without them SQLite's default holds.
+func TestCacheSizeOptions(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := store.Open(ctx, dir+"/c.db", store.Options{CacheKiB: 1024, ReadCacheKiB: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, r, err := s.CacheSizes(ctx)
+	s.Close()
+	if err != nil || w != -1024 || r != -64 {
+		t.Errorf("cache sizes = writer %d, reader %d (%v), want -1024, -64", w, r, err)
+	}
+	s, err = store.Open(ctx, dir+"/c.db", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if w, r, err := s.CacheSizes(ctx); err != nil || w != -2000 || r != -2000 {
+		t.Errorf("default cache sizes = writer %d, reader %d (%v), want SQLite's -2000", w, r, err)
+	}
+}

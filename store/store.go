@@ -93,6 +93,13 @@ type Options struct {
 	// is an error rather than an empty archive. An empty file counts as
 	// missing: it is what a typo left behind before this option existed.
 	MustExist bool
+	// CacheKiB and ReadCacheKiB bound the page cache of the writer and of
+	// each reader connection (PRAGMA cache_size; 0: SQLite's 2,000 KiB).
+	// A long-running process sets them: in WAL mode a reader's cache is
+	// discarded whenever another connection has written since its last
+	// read, so a large reader cache holds memory without saving reads,
+	// and each of the ReadConns connections fills its own.
+	CacheKiB, ReadCacheKiB int
 }
 
 // Open opens (creating if needed, with mode 0600, unless opts.MustExist)
@@ -149,6 +156,13 @@ func OpenNoMigrate(ctx context.Context, path string, opts Options) (*Store, erro
 	// _txlock=immediate makes BEGIN take the write lock up front.
 	writeDSN := base + "?" + common + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	readDSN := base + "?" + common + "&_pragma=query_only(1)"
+	// A negative cache_size is in KiB.
+	if opts.CacheKiB > 0 {
+		writeDSN += fmt.Sprintf("&_pragma=cache_size(-%d)", opts.CacheKiB)
+	}
+	if opts.ReadCacheKiB > 0 {
+		readDSN += fmt.Sprintf("&_pragma=cache_size(-%d)", opts.ReadCacheKiB)
+	}
 
 	db, err := sql.Open("sqlite", writeDSN)
 	if err != nil {

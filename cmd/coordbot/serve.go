@@ -54,6 +54,15 @@ type Main struct {
 	mu    sync.Mutex
 }
 
+// The page caches of serve's store: the writer keeps the pages its
+// transactions touch again and again (the RSVP, outbox and index pages);
+// a reader's cache is discarded by every write in between, so a few pages
+// for one read's b-tree descents are enough.
+const (
+	serveCacheKiB     = 1024
+	serveReadCacheKiB = 64
+)
+
 // part is one running component of the service.
 type part struct {
 	name string
@@ -70,7 +79,9 @@ func NewMain(cfg *config.Config, logger *slog.Logger) *Main {
 // configured part. It returns once they run; Close stops them.
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
-	s, err := store.Open(ctx, cfg.Database.Path, store.Options{})
+	// serve runs for months: its page caches are bounded (see
+	// store.Options), so that its memory stays flat once they are warm.
+	s, err := store.Open(ctx, cfg.Database.Path, store.Options{CacheKiB: serveCacheKiB, ReadCacheKiB: serveReadCacheKiB})
 	if err != nil {
 		return err
 	}
