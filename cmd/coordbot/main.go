@@ -56,7 +56,7 @@ Usage:
   coordbot [-config FILE] [-db FILE] [-log-level LEVEL] [-log-format text|json] COMMAND [ARGS]
 
 Commands:
-  serve                              run every configured part (bot, scheduler, mail) until SIGINT/SIGTERM
+  serve [-debug-addr ADDR]           run every configured part (bot, smtp, scheduler, mail, http) until SIGINT/SIGTERM
   migrate                            create or upgrade the database, then exit
   import PATH...                     file .eml files, mbox files or Maildir folders into the archive
   fetch-mail                         one pass over the IMAP archive mailbox, then exit
