@@ -27,7 +27,7 @@ func (r rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(req)
 }
 
-func newServer(t *testing.T) *Server {
+func newServer(t testing.TB) *Server {
 	t.Helper()
 	srv, err := New()
 	if err != nil {
@@ -45,7 +45,7 @@ func testCtx(t *testing.T) context.Context {
 
 // session returns an unopened discordgo session for srv, pointed at it the
 // way package bot does it.
-func session(t *testing.T, srv *Server) *discordgo.Session {
+func session(t testing.TB, srv *Server) *discordgo.Session {
 	t.Helper()
 	dg, err := discordgo.New("Bot " + srv.Token)
 	if err != nil {
