@@ -79,19 +79,17 @@ func (s *Server) InteractAll(ctx context.Context, ins []*discordgo.Interaction) 
 	return out, nil
 }
 
-// numberLocked numbers and encodes dispatches of type t with data ds, keeps
-// them for RESUME and returns the frames and the session's connection (nil
-// when it has none). sess.sendMu must be held.
+// numberLocked numbers and encodes dispatches of type t with data ds (JSON
+// the fake encoded, see dispatchFrame), keeps them for RESUME and returns
+// the frames and the session's connection (nil when it has none).
+// sess.sendMu must be held.
 func (s *Server) numberLocked(sess *gwSession, t string, ds []json.RawMessage) ([][]byte, *gwConn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	frames := make([][]byte, len(ds))
 	for i, d := range ds {
 		sess.seq++
-		raw, err := json.Marshal(map[string]any{"op": opDispatch, "t": t, "s": sess.seq, "d": d})
-		if err != nil {
-			panic("discordtest: cannot encode " + t + ": " + err.Error())
-		}
+		raw := dispatchFrame(t, sess.seq, d)
 		frames[i] = raw
 		sess.buf = append(sess.buf, sentDispatch{seq: sess.seq, raw: raw})
 	}

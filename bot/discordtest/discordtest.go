@@ -94,8 +94,16 @@ type Server struct {
 	idMu   sync.Mutex
 	lastID uint64
 
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every change of state
+	mu sync.Mutex
+	// changed is closed at every change of state when someone waits for
+	// one (waitFor makes it); nil while nobody waits, so that a change
+	// nobody waits for costs no channel.
+	changed chan struct{}
+
+	// botAuthor is the bot user as a message's author, encoded, for
+	// botAuthorKey (BotUserID and BotUsername when it was encoded).
+	botAuthor    json.RawMessage
+	botAuthorKey [2]string
 
 	conns    map[*gwConn]struct{}
 	current  *gwConn // the connection that last got READY or RESUMED, nil while none is usable
@@ -149,7 +157,6 @@ func New() (*Server, error) {
 		GuildName:         "Coordbot Test Guild",
 		ln:                ln,
 		done:              make(chan struct{}),
-		changed:           make(chan struct{}),
 		conns:             map[*gwConn]struct{}{},
 		sessions:          map[string]*gwSession{},
 		msgs:              map[string]*message{},
@@ -246,8 +253,10 @@ func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 // broadcastLocked wakes everything waiting for a change. s.mu must be held.
 func (s *Server) broadcastLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 }
 
 // waitFor calls cond under s.mu until it reports true, re-checking after
@@ -258,6 +267,9 @@ func (s *Server) waitFor(ctx context.Context, cond func() bool) error {
 		if cond() {
 			s.mu.Unlock()
 			return nil
+		}
+		if s.changed == nil {
+			s.changed = make(chan struct{})
 		}
 		ch := s.changed
 		s.mu.Unlock()

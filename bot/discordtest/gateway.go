@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -321,16 +322,40 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 	return true
 }
 
+// dispatchFrame encodes an op 0 dispatch of type t, number seq, with data
+// d, which must be JSON as json.Marshal makes it (valid, compact): it is
+// spliced in, not encoded again. The keys are in json.Marshal's order for
+// a map.
+func dispatchFrame(t string, seq int64, d json.RawMessage) []byte {
+	b := make([]byte, 0, len(d)+len(t)+48)
+	b = append(b, `{"d":`...)
+	b = append(b, d...)
+	b = append(b, `,"op":`...)
+	b = strconv.AppendInt(b, opDispatch, 10)
+	b = append(b, `,"s":`...)
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, `,"t":`...)
+	b = append(b, jsonString(t)...)
+	return append(b, '}')
+}
+
 // dispatchLocked numbers a dispatch, keeps it for RESUME and writes it to
 // the session's connection, if it has one. sess.sendMu must be held.
 func (s *Server) dispatchLocked(sess *gwSession, t string, d any) int64 {
-	s.mu.Lock()
-	sess.seq++
-	seq := sess.seq
-	raw, err := json.Marshal(map[string]any{"op": opDispatch, "t": t, "s": seq, "d": d})
+	raw, err := json.Marshal(d)
 	if err != nil {
 		panic("discordtest: cannot encode " + t + ": " + err.Error())
 	}
+	return s.dispatchRawLocked(sess, t, raw)
+}
+
+// dispatchRawLocked is dispatchLocked for data d the fake encoded itself
+// (see dispatchFrame). sess.sendMu must be held.
+func (s *Server) dispatchRawLocked(sess *gwSession, t string, d json.RawMessage) int64 {
+	s.mu.Lock()
+	sess.seq++
+	seq := sess.seq
+	raw := dispatchFrame(t, seq, d)
 	sess.buf = append(sess.buf, sentDispatch{seq: seq, raw: raw})
 	if len(sess.buf) > replayLimit {
 		sess.buf = append([]sentDispatch(nil), sess.buf[len(sess.buf)-replayLimit:]...)

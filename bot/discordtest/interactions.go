@@ -73,17 +73,28 @@ func messageObj(m *discordgo.Message) map[string]json.RawMessage {
 	return obj
 }
 
+// dgInteraction is discordgo.Interaction without its methods, to embed in
+// wireInteraction.
+type dgInteraction discordgo.Interaction
+
+// wireInteraction encodes an interaction without its message (which
+// interactionJSONLocked appends, as the fake has it) and with its data as
+// given.
+type wireInteraction struct {
+	*dgInteraction
+	Data any `json:"data"`
+	// Message hides the embedded Message (the outer field wins) and, being
+	// zero, is left out.
+	Message struct{} `json:"message,omitzero"`
+}
+
 // interactionJSONLocked encodes in as Discord sends it: discordgo does not
-// encode modal components or message components itself. s.mu must be held.
+// encode modal components or message components itself, so the data of a
+// modal is encoded here and a component's message is the fake's stored
+// one (or, for a message the fake never saw, in.Message with its
+// components). The encoding is spliced, not re-encoded: in without its
+// message, then "message". s.mu must be held.
 func (s *Server) interactionJSONLocked(in *discordgo.Interaction) (json.RawMessage, map[string]json.RawMessage, error) {
-	b, err := json.Marshal(in)
-	if err != nil {
-		return nil, nil, err
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(b, &obj); err != nil {
-		return nil, nil, err
-	}
 	modal := func(d discordgo.ModalSubmitInteractionData) json.RawMessage {
 		comps := d.Components
 		if comps == nil {
@@ -91,22 +102,35 @@ func (s *Server) interactionJSONLocked(in *discordgo.Interaction) (json.RawMessa
 		}
 		return rawJSON(map[string]any{"custom_id": d.CustomID, "components": comps})
 	}
+	w := wireInteraction{dgInteraction: (*dgInteraction)(in), Data: in.Data}
 	switch d := in.Data.(type) {
 	case discordgo.ModalSubmitInteractionData:
-		obj["data"] = modal(d)
+		w.Data = modal(d)
 	case *discordgo.ModalSubmitInteractionData:
-		obj["data"] = modal(*d)
+		w.Data = modal(*d)
+	}
+	b, err := json.Marshal(w)
+	if err != nil {
+		return nil, nil, err
 	}
 	var msgObj map[string]json.RawMessage
+	msgRaw := jsonNull
 	if in.Message != nil {
 		if m := s.msgs[in.Message.ID]; m != nil {
 			msgObj = cloneObj(m.obj)
+			msgRaw = m.encoded()
 		} else {
 			msgObj = messageObj(in.Message)
+			msgRaw = rawJSON(msgObj)
 		}
-		obj["message"] = rawJSON(msgObj)
 	}
-	return rawJSON(obj), msgObj, nil
+	// b is an object with fields ({"id":...}): replace its closing brace.
+	out := make([]byte, 0, len(b)+len(`,"message":`)+len(msgRaw))
+	out = append(out, b[:len(b)-1]...)
+	out = append(out, `,"message":`...)
+	out = append(out, msgRaw...)
+	out = append(out, '}')
+	return out, msgObj, nil
 }
 
 // Interact sends in to the connected client as an INTERACTION_CREATE
@@ -136,7 +160,7 @@ func (s *Server) Interact(ctx context.Context, in *discordgo.Interaction) (*disc
 	start := time.Now()
 	it.dispatched = start
 	s.mu.Unlock()
-	s.dispatchLocked(sess, "INTERACTION_CREATE", raw)
+	s.dispatchRawLocked(sess, "INTERACTION_CREATE", raw)
 	sess.sendMu.Unlock()
 
 	cb, err := s.waitCallback(ctx, it, n0)
@@ -217,8 +241,16 @@ func (s *Server) register(in *discordgo.Interaction) (raw json.RawMessage, it *i
 	return raw, it, len(it.callbacks), nil
 }
 
-// decodeResponse decodes an interaction response; discordgo cannot decode
-// its components itself.
+// responseData is discordgo.InteractionResponseData with its components
+// left encoded: discordgo cannot decode components into that struct.
+type responseData struct {
+	discordgo.InteractionResponseData
+	// Components hides the embedded Components (the outer field wins).
+	Components json.RawMessage `json:"components"`
+}
+
+// decodeResponse decodes an interaction response: the response, and its
+// data as a JSON object for validation and storing.
 func decodeResponse(p map[string]json.RawMessage) (*discordgo.InteractionResponse, map[string]json.RawMessage, error) {
 	resp := &discordgo.InteractionResponse{}
 	if err := json.Unmarshal(p["type"], &resp.Type); err != nil {
@@ -229,23 +261,39 @@ func decodeResponse(p map[string]json.RawMessage) (*discordgo.InteractionRespons
 		if err := json.Unmarshal(d, &data); err != nil {
 			return nil, nil, err
 		}
-		rest := cloneObj(data)
-		comps := rest["components"]
-		delete(rest, "components")
-		var rd discordgo.InteractionResponseData
-		if err := json.Unmarshal(rawJSON(rest), &rd); err != nil {
+		rd := &responseData{}
+		if err := json.Unmarshal(d, rd); err != nil {
 			return nil, nil, err
 		}
-		if !isNull(comps) {
-			var m discordgo.Message
-			if err := json.Unmarshal([]byte(`{"components":`+string(comps)+`}`), &m); err != nil {
+		if !isNull(rd.Components) {
+			comps, err := decodeComponents(rd.Components)
+			if err != nil {
 				return nil, nil, err
 			}
-			rd.Components = m.Components
+			rd.InteractionResponseData.Components = comps
 		}
-		resp.Data = &rd
+		resp.Data = &rd.InteractionResponseData
 	}
 	return resp, data, nil
+}
+
+// decodeComponents decodes a list of message components the way
+// discordgo.Message's UnmarshalJSON does (a non-nil list, each component by
+// its type), without decoding a whole message around them.
+func decodeComponents(raw json.RawMessage) ([]discordgo.MessageComponent, error) {
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, err
+	}
+	out := make([]discordgo.MessageComponent, len(list))
+	for i, c := range list {
+		mc, err := discordgo.MessageComponentFromJSON(c)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = mc
+	}
+	return out, nil
 }
 
 func (s *Server) restInteractionCallback(w http.ResponseWriter, q *apiReq) {
@@ -361,7 +409,7 @@ func (s *Server) handleCallback(w http.ResponseWriter, q *apiReq, it *interactio
 		it.originalID, it.originalFinal = m.id, true
 	case 5:
 		extra := s.interactionExtra(it)
-		extra["flags"] = flags&flagEphemeral | flagLoading
+		extra["flags"] = jsonInt(flags&flagEphemeral | flagLoading)
 		m := s.newMessageLocked(it.channelID, nil, nil, flags&flagEphemeral == 0, extra)
 		it.originalID, it.placeholder = m.id, true
 	case 6:
@@ -385,27 +433,41 @@ func (s *Server) componentMessageLocked(it *interaction) *message {
 	if m := s.msgs[id]; m != nil {
 		return m
 	}
-	m := &message{id: id, channelID: it.channelID, obj: cloneObj(it.msgObj), created: time.Now()}
+	m := &message{id: id, channelID: it.channelID, created: time.Now()}
+	m.set(cloneObj(it.msgObj))
 	s.msgs[id] = m
 	return m
 }
 
 // interactionExtra is what Discord adds to messages sent in answer to an
-// interaction. s.mu must be held.
-func (s *Server) interactionExtra(it *interaction) map[string]any {
+// interaction, encoded (the objects with their keys in order, as
+// json.Marshal orders a map's). s.mu must be held.
+func (s *Server) interactionExtra(it *interaction) map[string]json.RawMessage {
 	typ := int(discordgo.MessageTypeDefault)
 	if it.typ == discordgo.InteractionApplicationCommand {
 		typ = int(discordgo.MessageTypeChatInputCommand)
 	}
-	return map[string]any{
-		"type":           typ,
-		"webhook_id":     s.AppID,
-		"application_id": s.AppID,
-		"interaction_metadata": map[string]any{
-			"id": it.id, "type": int(it.typ), "user": it.user,
-			"authorizing_integration_owners": map[string]any{"0": s.GuildID},
-		},
-		"interaction": map[string]any{"id": it.id, "type": int(it.typ), "name": it.name, "user": it.user},
+	app, id, ityp, user := jsonString(s.AppID), jsonString(it.id), jsonInt(int(it.typ)), rawJSON(it.user)
+	obj := func(kv ...[]byte) json.RawMessage {
+		b := []byte{'{'}
+		for i := 0; i < len(kv); i += 2 {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, kv[i]...)
+			b = append(b, ':')
+			b = append(b, kv[i+1]...)
+		}
+		return append(b, '}')
+	}
+	return map[string]json.RawMessage{
+		"type":           jsonInt(typ),
+		"webhook_id":     app,
+		"application_id": app,
+		"interaction_metadata": obj(
+			[]byte(`"authorizing_integration_owners"`), obj([]byte(`"0"`), jsonString(s.GuildID)),
+			[]byte(`"id"`), id, []byte(`"type"`), ityp, []byte(`"user"`), user),
+		"interaction": obj([]byte(`"id"`), id, []byte(`"name"`), jsonString(it.name), []byte(`"type"`), ityp, []byte(`"user"`), user),
 	}
 }
 
@@ -463,12 +525,12 @@ func (s *Server) followup(w http.ResponseWriter, q *apiReq, it *interaction) {
 		s.applyEditLocked(m, p, files, false)
 		it.placeholder, it.originalFinal = false, true
 		it.followups = append(it.followups, m.id)
-		writeJSON(w, http.StatusOK, rawJSON(m.obj))
+		writeRawJSON(w, http.StatusOK, m.encoded())
 		return
 	}
 	m := s.newMessageLocked(it.channelID, p, files, flags&flagEphemeral == 0, s.interactionExtra(it))
 	it.followups = append(it.followups, m.id)
-	writeJSON(w, http.StatusOK, rawJSON(m.obj))
+	writeRawJSON(w, http.StatusOK, m.encoded())
 }
 
 func (s *Server) webhookMessage(w http.ResponseWriter, q *apiReq, it *interaction, mid string) {
@@ -506,12 +568,12 @@ func (s *Server) webhookMessage(w http.ResponseWriter, q *apiReq, it *interactio
 	}
 	switch q.method {
 	case http.MethodGet:
-		writeJSON(w, http.StatusOK, rawJSON(m.obj))
+		writeRawJSON(w, http.StatusOK, m.encoded())
 	case http.MethodPatch:
 		saved := cloneObj(m.obj)
 		s.applyEditLocked(m, p, files, !(id == it.originalID && it.placeholder))
 		if m.emptyMessage() {
-			m.obj = saved
+			m.set(saved)
 			apiError(w, http.StatusBadRequest, 50006, "Cannot send an empty message")
 			return
 		}
@@ -519,7 +581,7 @@ func (s *Server) webhookMessage(w http.ResponseWriter, q *apiReq, it *interactio
 			it.placeholder, it.originalFinal = false, true
 			s.broadcastLocked()
 		}
-		writeJSON(w, http.StatusOK, rawJSON(m.obj))
+		writeRawJSON(w, http.StatusOK, m.encoded())
 	case http.MethodDelete:
 		s.deleteMessageLocked(m)
 		noContent(w)

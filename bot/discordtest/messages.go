@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,11 +27,40 @@ const (
 type message struct {
 	id        string
 	channelID string
-	obj       map[string]json.RawMessage
-	nonce     string
-	created   time.Time
-	visible   bool // listed in its channel (false for ephemeral and foreign messages)
-	deleted   bool
+	// obj is the message's JSON object. Whoever changes it calls changed
+	// (or set), which drops raw and decoded.
+	obj     map[string]json.RawMessage
+	nonce   string
+	created time.Time
+	visible bool // listed in its channel (false for ephemeral and foreign messages)
+	deleted bool
+
+	// raw is obj encoded, and decoded is raw decoded by discordgo, both
+	// made when first asked for: a burst of clicks on one card reads the
+	// same message hundreds of times, and discordgo's decoding of
+	// components is slow. Neither is ever handed out: callers get a copy.
+	raw     json.RawMessage
+	decoded *discordgo.Message
+}
+
+// set replaces the message's object.
+func (m *message) set(obj map[string]json.RawMessage) {
+	m.obj = obj
+	m.changed()
+}
+
+// changed drops what was made from obj; call it whenever obj changes.
+func (m *message) changed() {
+	m.raw, m.decoded = nil, nil
+}
+
+// encoded returns obj encoded. The result is shared: callers must not
+// change it.
+func (m *message) encoded() json.RawMessage {
+	if m.raw == nil {
+		m.raw = slices.Clip(rawJSON(m.obj))
+	}
+	return m.raw
 }
 
 type channel struct {
@@ -69,6 +99,34 @@ func rawJSON(v any) json.RawMessage {
 	return b
 }
 
+// JSON values the fake writes into messages again and again, encoded once.
+var (
+	jsonEmptyString = json.RawMessage(`""`)
+	jsonNull        = json.RawMessage(`null`)
+	jsonFalse       = json.RawMessage(`false`)
+	jsonEmptyList   = json.RawMessage(`[]`)
+	jsonZero        = json.RawMessage(`0`)
+)
+
+// jsonString encodes s as json.Marshal does (HTML-safe), without its
+// reflection for the plain ASCII of ids and timestamps.
+func jsonString(s string) json.RawMessage {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return rawJSON(s)
+		}
+	}
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// jsonInt encodes n.
+func jsonInt(n int) json.RawMessage {
+	return strconv.AppendInt(nil, int64(n), 10)
+}
+
 func isNull(r json.RawMessage) bool {
 	return len(r) == 0 || string(r) == "null"
 }
@@ -78,6 +136,15 @@ func discordTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000000+00:00")
 }
 
+// botAuthorLocked returns the bot user as a message's author, encoded.
+// s.mu must be held.
+func (s *Server) botAuthorLocked() json.RawMessage {
+	if key := [2]string{s.BotUserID, s.BotUsername}; s.botAuthor == nil || s.botAuthorKey != key {
+		s.botAuthor, s.botAuthorKey = rawJSON(s.botUserJSON()), key
+	}
+	return s.botAuthor
+}
+
 func (s *Server) botUserJSON() map[string]any {
 	return map[string]any{
 		"id": s.BotUserID, "username": s.BotUsername, "discriminator": "0",
@@ -85,12 +152,17 @@ func (s *Server) botUserJSON() map[string]any {
 	}
 }
 
+// dg returns the message as discordgo decodes it, a fresh copy each time
+// (the caller may change it).
 func (m *message) dg() *discordgo.Message {
-	var out discordgo.Message
-	if err := json.Unmarshal(rawJSON(m.obj), &out); err != nil {
-		panic("discordtest: stored message does not decode: " + err.Error())
+	if m.decoded == nil {
+		var out discordgo.Message
+		if err := json.Unmarshal(m.encoded(), &out); err != nil {
+			panic("discordtest: stored message does not decode: " + err.Error())
+		}
+		m.decoded = &out
 	}
-	return &out
+	return deepCopy(m.decoded)
 }
 
 func (m *message) flags() int {
@@ -126,28 +198,27 @@ func (s *Server) attachmentsJSON(channelID string, files []upload) []map[string]
 }
 
 // newMessageLocked stores a new message from a create payload. extra keys
-// override the built ones. s.mu must be held.
-func (s *Server) newMessageLocked(channelID string, p map[string]json.RawMessage, files []upload, visible bool, extra map[string]any) *message {
+// (encoded values) override the built ones. s.mu must be held.
+func (s *Server) newMessageLocked(channelID string, p map[string]json.RawMessage, files []upload, visible bool, extra map[string]json.RawMessage) *message {
 	id := s.newID()
 	now := time.Now()
-	obj := map[string]json.RawMessage{
-		"id":               rawJSON(id),
-		"channel_id":       rawJSON(channelID),
-		"author":           rawJSON(s.botUserJSON()),
-		"content":          rawJSON(""),
-		"timestamp":        rawJSON(discordTime(now)),
-		"edited_timestamp": rawJSON(nil),
-		"tts":              rawJSON(false),
-		"mention_everyone": rawJSON(false),
-		"mentions":         rawJSON([]any{}),
-		"mention_roles":    rawJSON([]any{}),
-		"attachments":      rawJSON([]any{}),
-		"embeds":           rawJSON([]any{}),
-		"components":       rawJSON([]any{}),
-		"pinned":           rawJSON(false),
-		"type":             rawJSON(0),
-		"flags":            rawJSON(0),
-	}
+	obj := make(map[string]json.RawMessage, 24)
+	obj["id"] = jsonString(id)
+	obj["channel_id"] = jsonString(channelID)
+	obj["author"] = s.botAuthorLocked()
+	obj["content"] = jsonEmptyString
+	obj["timestamp"] = jsonString(discordTime(now))
+	obj["edited_timestamp"] = jsonNull
+	obj["tts"] = jsonFalse
+	obj["mention_everyone"] = jsonFalse
+	obj["mentions"] = jsonEmptyList
+	obj["mention_roles"] = jsonEmptyList
+	obj["attachments"] = jsonEmptyList
+	obj["embeds"] = jsonEmptyList
+	obj["components"] = jsonEmptyList
+	obj["pinned"] = jsonFalse
+	obj["type"] = jsonZero
+	obj["flags"] = jsonZero
 	for _, k := range []string{"content", "embeds", "components", "tts", "poll", "message_reference"} {
 		if v, ok := p[k]; ok && !isNull(v) {
 			obj[k] = v
@@ -156,10 +227,10 @@ func (s *Server) newMessageLocked(channelID string, p map[string]json.RawMessage
 	if v, ok := p["flags"]; ok && !isNull(v) {
 		var f int
 		_ = json.Unmarshal(v, &f)
-		obj["flags"] = rawJSON(f & (flagSuppressEmbeds | flagEphemeral | flagSuppressNotifications | flagComponentsV2))
+		obj["flags"] = jsonInt(f & (flagSuppressEmbeds | flagEphemeral | flagSuppressNotifications | flagComponentsV2))
 	}
 	if _, ok := p["message_reference"]; ok && !isNull(p["message_reference"]) {
-		obj["type"] = rawJSON(int(discordgo.MessageTypeReply))
+		obj["type"] = jsonInt(int(discordgo.MessageTypeReply))
 	}
 	m := &message{id: id, channelID: channelID, created: now, visible: visible}
 	if v, ok := p["nonce"]; ok && !isNull(v) {
@@ -170,7 +241,7 @@ func (s *Server) newMessageLocked(channelID string, p map[string]json.RawMessage
 		obj["attachments"] = rawJSON(s.attachmentsJSON(channelID, files))
 	}
 	for k, v := range extra {
-		obj[k] = rawJSON(v)
+		obj[k] = v
 	}
 	m.obj = obj
 	s.msgs[id] = m
@@ -184,7 +255,8 @@ func (s *Server) newMessageLocked(channelID string, p map[string]json.RawMessage
 
 // applyEditLocked applies an edit payload to m. s.mu must be held.
 func (s *Server) applyEditLocked(m *message, p map[string]json.RawMessage, files []upload, markEdited bool) {
-	defaults := map[string]json.RawMessage{"content": rawJSON(""), "embeds": rawJSON([]any{}), "components": rawJSON([]any{})}
+	m.changed()
+	defaults := map[string]json.RawMessage{"content": jsonEmptyString, "embeds": jsonEmptyList, "components": jsonEmptyList}
 	for k, def := range defaults {
 		if v, ok := p[k]; ok {
 			if isNull(v) {
@@ -204,7 +276,7 @@ func (s *Server) applyEditLocked(m *message, p map[string]json.RawMessage, files
 		_ = json.Unmarshal(v, &f)
 		flags = (old & (flagEphemeral | flagComponentsV2)) | (f & (flagSuppressEmbeds | flagComponentsV2))
 	}
-	m.obj["flags"] = rawJSON(flags)
+	m.obj["flags"] = jsonInt(flags)
 	var atts []map[string]any
 	_ = json.Unmarshal(m.obj["attachments"], &atts)
 	if v, ok := p["attachments"]; ok {
@@ -229,7 +301,7 @@ func (s *Server) applyEditLocked(m *message, p map[string]json.RawMessage, files
 	}
 	m.obj["attachments"] = rawJSON(atts)
 	if markEdited {
-		m.obj["edited_timestamp"] = rawJSON(discordTime(time.Now()))
+		m.obj["edited_timestamp"] = jsonString(discordTime(time.Now()))
 	}
 	s.broadcastLocked()
 }
@@ -444,7 +516,7 @@ func (s *Server) listMessages(w http.ResponseWriter, q *apiReq, cid string) {
 		if after != "" && !snowLess(after, id) {
 			continue
 		}
-		out = append(out, rawJSON(s.msgs[id].obj))
+		out = append(out, s.msgs[id].encoded())
 	}
 	s.mu.Unlock()
 	if out == nil {
@@ -495,17 +567,17 @@ func (s *Server) createChannelMessage(w http.ResponseWriter, q *apiReq, cid stri
 		for i := len(c.msgs) - 1; i >= 0; i-- {
 			m := s.msgs[c.msgs[i]]
 			if m != nil && m.nonce == nonce && time.Since(m.created) < nonceWindow {
-				out := rawJSON(m.obj)
+				out := m.encoded()
 				s.mu.Unlock()
-				writeJSON(w, http.StatusOK, out)
+				writeRawJSON(w, http.StatusOK, out)
 				return
 			}
 		}
 	}
 	m := s.newMessageLocked(cid, p, files, true, nil)
-	out := rawJSON(m.obj)
+	out := m.encoded()
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	writeRawJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) channelMessage(w http.ResponseWriter, q *apiReq, cid, mid string) {
@@ -530,21 +602,21 @@ func (s *Server) channelMessage(w http.ResponseWriter, q *apiReq, cid, mid strin
 	}
 	switch q.method {
 	case http.MethodGet:
-		out := rawJSON(m.obj)
+		out := m.encoded()
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, out)
+		writeRawJSON(w, http.StatusOK, out)
 	case http.MethodPatch:
 		saved := cloneObj(m.obj)
 		s.applyEditLocked(m, p, files, true)
 		if m.emptyMessage() {
-			m.obj = saved
+			m.set(saved)
 			s.mu.Unlock()
 			apiError(w, http.StatusBadRequest, 50006, "Cannot send an empty message")
 			return
 		}
-		out := rawJSON(m.obj)
+		out := m.encoded()
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, out)
+		writeRawJSON(w, http.StatusOK, out)
 	case http.MethodDelete:
 		s.deleteMessageLocked(m)
 		s.mu.Unlock()

@@ -226,6 +226,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
+// writeRawJSON answers b, JSON the fake encoded itself (compact and
+// HTML-safe, as writeJSON would make it).
+func writeRawJSON(w http.ResponseWriter, status int, b json.RawMessage) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
 func noContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
 
 // apiError answers Discord's error body {"message": msg, "code": code}.
