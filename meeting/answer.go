@@ -52,17 +52,23 @@ func (s *Service) answerTx(tx *store.Tx, a Actor, meetingID, inGroup int64, answ
 	if err != nil {
 		return nil, err
 	}
-	return s.answerOn(tx, m, g, a, answer, note, substitute, true)
+	return s.answerOn(tx, m, g, a, answer, note, substitute, true, nil)
 }
 
 // answerOn records the answer to meeting m of group g, both read in tx.
 // The answer was checked by the caller. Every refusal comes before the
 // first write, so a refused answer has written nothing. refresh false
 // leaves out the card's refresh, which the caller has asked for already in
-// this transaction.
-func (s *Service) answerOn(tx *store.Tx, m *store.Meeting, g *store.Group, a Actor, answer, note, substitute string, refresh bool) (*Answered, error) {
+// this transaction. b, when not nil, is the batch the answer belongs to:
+// the respondent is looked up in what it has read, and the answer joins
+// its RSVPs, which the batch writes at its end.
+func (s *Service) answerOn(tx *store.Tx, m *store.Meeting, g *store.Group, a Actor, answer, note, substitute string, refresh bool, b *batchTx) (*Answered, error) {
 	note, substitute = cut(multiLine(note), MaxNote), cut(singleLine(substitute), MaxSubstitute)
-	who, err := s.respondent(tx, g, a)
+	var known map[string]store.DiscordRole
+	if b != nil {
+		known = b.known[g.ID]
+	}
+	who, err := s.respondent(tx, g, a, known)
 	if err != nil {
 		return nil, err
 	}
@@ -70,12 +76,18 @@ func (s *Service) answerOn(tx *store.Tx, m *store.Meeting, g *store.Group, a Act
 	if err := open(m, now); err != nil {
 		return nil, err
 	}
-	id, _, err := who.record(tx)
+	writes := who.id == 0 || who.role != who.stored
+	id, role, err := who.record(tx)
 	if err != nil {
 		return nil, err
 	}
+	if writes && b != nil {
+		b.recorded(g, a, id, role)
+	}
 	rs := &store.RSVP{MeetingID: m.ID, MemberID: id, Answer: answer, Note: note, Substitute: substitute, Via: a.Via}
-	if err := tx.SetRSVP(rs); err != nil {
+	if b != nil {
+		b.rsvps = append(b.rsvps, rs)
+	} else if err := tx.SetRSVP(rs); err != nil {
 		return nil, err
 	}
 	res := &Answered{Result: Result{Meeting: m, Group: g}, RSVP: rs}
@@ -83,6 +95,70 @@ func (s *Service) answerOn(tx *store.Tx, m *store.Meeting, g *store.Group, a Act
 		return res, nil
 	}
 	return res, outbox.Refresh(tx, g, m, now, s.EditDelay)
+}
+
+// batchTx is what the answers of one batch share in its transaction.
+type batchTx struct {
+	// known holds, by group, the batch's Discord users as one query read
+	// them (store.Tx.DiscordMemberRoles); a group without an entry has
+	// its users looked up one by one.
+	known map[int64]map[string]store.DiscordRole
+	// rsvps are the batch's answers, in order, written together at its
+	// end (store.Tx.SetRSVPs).
+	rsvps []*store.RSVP
+}
+
+// recorded keeps known true to what an answer's actor plan has just
+// written in group g (a member created, a role recorded), so that a later
+// answer of the batch by the same user sees it, as it would had it read
+// the store. A write known cannot follow (a member acting by id, who may
+// have a Discord id as well) makes the group's users looked up one by one
+// from here on.
+func (b *batchTx) recorded(g *store.Group, a Actor, id int64, role string) {
+	known := b.known[g.ID]
+	if known == nil {
+		return
+	}
+	if a.Operator || a.MemberID != 0 || a.DiscordUserID == "" {
+		delete(b.known, g.ID)
+		return
+	}
+	known[a.DiscordUserID] = store.DiscordRole{MemberID: id, Role: role}
+}
+
+// lookUp reads, in one query per group, the Discord users that the
+// answers of a batch to group g's meetings come from, when there are more
+// than one; a single answer looks its user up itself.
+func (b *batchTx) lookUp(tx *store.Tx, batch []*answerReq, groupOf func(*answerReq) *store.Group) error {
+	users := map[int64][]string{}
+	seen := map[int64]map[string]bool{}
+	for _, r := range batch {
+		g := groupOf(r)
+		if g == nil || r.a.Operator || r.a.MemberID != 0 || r.a.DiscordUserID == "" {
+			continue
+		}
+		if seen[g.ID] == nil {
+			seen[g.ID] = map[string]bool{}
+		}
+		if !seen[g.ID][r.a.DiscordUserID] {
+			seen[g.ID][r.a.DiscordUserID] = true
+			users[g.ID] = append(users[g.ID], r.a.DiscordUserID)
+		}
+	}
+	for gid, ids := range users {
+		if len(ids) < 2 {
+			continue
+		}
+		known, err := tx.DiscordMemberRoles(gid, ids)
+		if err != nil {
+			return err
+		}
+		if b.known == nil {
+			b.known = map[int64]map[string]store.DiscordRole{}
+		}
+		b.known[gid] = known
+	}
+	return nil
 }
 
 // maxAnswerBatch bounds how many answers share one transaction, so that
@@ -169,6 +245,9 @@ func (s *Service) answerBatch(batch []*answerReq) {
 		refreshed bool
 	}
 	err := s.write(ctx, func(tx *store.Tx) error {
+		// The meetings and groups first, then the batch's Discord users,
+		// then the answers in order: reading writes nothing, so the order
+		// of the reads changes no answer.
 		places := map[int64]*place{}
 		for _, r := range batch {
 			r.res, r.err = nil, nil
@@ -176,12 +255,27 @@ func (s *Service) answerBatch(batch []*answerReq) {
 				r.err = err // its handler gave up waiting: nothing is written
 				continue
 			}
-			p := places[r.meetingID]
-			if p == nil {
-				p = &place{}
+			if places[r.meetingID] == nil {
+				p := &place{}
 				p.m, p.g, p.err = meetingIn(tx, r.meetingID, 0)
 				places[r.meetingID] = p
 			}
+		}
+		b := &batchTx{}
+		err := b.lookUp(tx, batch, func(r *answerReq) *store.Group {
+			if p := places[r.meetingID]; r.err == nil && p != nil && p.err == nil {
+				return p.g
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range batch {
+			if r.err != nil {
+				continue // given up above
+			}
+			p := places[r.meetingID]
 			if p.err != nil {
 				r.err = p.err
 				continue
@@ -191,7 +285,7 @@ func (s *Service) answerBatch(batch []*answerReq) {
 				continue
 			}
 			m, g := *p.m, *p.g // each caller gets its own copy
-			res, err := s.answerOn(tx, &m, &g, r.a, r.answer, r.note, r.substitute, !p.refreshed)
+			res, err := s.answerOn(tx, &m, &g, r.a, r.answer, r.note, r.substitute, !p.refreshed, b)
 			if _, refused := IsRefusal(err); refused {
 				r.err = err
 				continue
@@ -201,7 +295,7 @@ func (s *Service) answerBatch(batch []*answerReq) {
 			}
 			r.res, p.refreshed = res, true
 		}
-		return nil
+		return tx.SetRSVPs(b.rsvps)
 	})
 	if err != nil && len(batch) > 1 {
 		// Something failed that a refusal does not explain: write each
@@ -230,10 +324,10 @@ func (s *Service) answerBatch(batch []*answerReq) {
 // respondent is the member a member's action is for: the actor, or for
 // the operator the member in a.MemberID, who must belong to the group. It
 // only reads; the plan's record writes what the actor's first contact
-// needs.
-func (s *Service) respondent(tx *store.Tx, g *store.Group, a Actor) (*actorPlan, error) {
+// needs. known is resolveActor's.
+func (s *Service) respondent(tx *store.Tx, g *store.Group, a Actor, known map[string]store.DiscordRole) (*actorPlan, error) {
 	if !a.Operator {
-		return resolveActor(tx, g, a, store.RoleMember)
+		return resolveActor(tx, g, a, store.RoleMember, known)
 	}
 	if a.MemberID == 0 {
 		return nil, refuse(textNoContact)
@@ -336,7 +430,7 @@ func (s *Service) proposeTx(tx *store.Tx, a Actor, meetingID, inGroup int64, tit
 	}
 	author := a.MemberID
 	if !a.Operator || a.MemberID != 0 {
-		p, err := s.respondent(tx, g, a)
+		p, err := s.respondent(tx, g, a, nil)
 		if err != nil {
 			return nil, err
 		}

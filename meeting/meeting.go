@@ -97,7 +97,7 @@ func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) error 
 // hold. A member vouched for by the door and not yet in the group is
 // recorded as one, so they count in attendance lists and get nudges.
 func actorIn(tx *store.Tx, g *store.Group, a Actor, need string) (int64, string, error) {
-	p, err := resolveActor(tx, g, a, need)
+	p, err := resolveActor(tx, g, a, need, nil)
 	if err != nil {
 		return 0, "", err
 	}
@@ -121,13 +121,19 @@ type actorPlan struct {
 }
 
 // resolveActor is actorIn's reading half: it looks the actor up and
-// refuses one without role need, writing nothing.
-func resolveActor(tx *store.Tx, g *store.Group, a Actor, need string) (*actorPlan, error) {
+// refuses one without role need, writing nothing. known, when not nil,
+// holds what a batch of answers has read already of its Discord users in
+// g (see [store.Tx.DiscordMemberRoles]) and kept up to date with what it
+// wrote since: a Discord user missing from it is met for the first time.
+func resolveActor(tx *store.Tx, g *store.Group, a Actor, need string, known map[string]store.DiscordRole) (*actorPlan, error) {
 	if a.Operator {
 		return &actorPlan{g: g, a: a, id: a.MemberID, role: store.RoleCoordinator, stored: store.RoleCoordinator}, nil
 	}
 	p := &actorPlan{g: g, a: a, id: a.MemberID}
 	switch {
+	case p.id == 0 && a.DiscordUserID != "" && known != nil:
+		k := known[a.DiscordUserID] // a user not in it: first contact
+		p.id, p.stored = k.MemberID, k.Role
 	case p.id == 0 && a.DiscordUserID != "":
 		var err error
 		p.id, p.stored, err = tx.DiscordMemberRole(g.ID, a.DiscordUserID)

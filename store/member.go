@@ -511,6 +511,46 @@ func discordMemberRole(ctx context.Context, q querier, groupID int64, userID str
 	return memberID, role, nil
 }
 
+// DiscordRole is a Discord user's member id and role in a group ("" when
+// they are not in it), as [Tx.DiscordMemberRoles] finds them.
+type DiscordRole struct {
+	MemberID int64
+	Role     string
+}
+
+// DiscordMemberRoles is [Tx.DiscordMemberRole] for many users in one
+// query, the check of a batch of clicks: users never seen are missing
+// from the map.
+func (t *Tx) DiscordMemberRoles(groupID int64, userIDs []string) (map[string]DiscordRole, error) {
+	ids, err := json.Marshal(userIDs)
+	if err != nil {
+		return nil, fmt.Errorf("store: members with discord ids: %w", err)
+	}
+	// The ids travel as one JSON array; the IN list uses the unique
+	// index on discord_user_id.
+	rows, err := t.QueryContext(t.ctx, `
+		SELECT m.discord_user_id, m.id, coalesce(ms.role, '') FROM members m
+		LEFT JOIN memberships ms ON ms.member_id = m.id AND ms.group_id = ?
+		WHERE m.discord_user_id IN (SELECT value FROM json_each(?))`, groupID, string(ids))
+	if err != nil {
+		return nil, dbError("members with discord ids", err)
+	}
+	defer rows.Close()
+	out := make(map[string]DiscordRole, len(userIDs))
+	for rows.Next() {
+		var user string
+		var r DiscordRole
+		if err := rows.Scan(&user, &r.MemberID, &r.Role); err != nil {
+			return nil, dbError("members with discord ids", err)
+		}
+		out[user] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("members with discord ids", err)
+	}
+	return out, nil
+}
+
 // MemberGroups lists the groups the member belongs to, by slug.
 func (t *Tx) MemberGroups(memberID int64) ([]*Group, error) {
 	return queryAll(t.ctx, t, "member groups", scanGroup, `

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -62,6 +63,57 @@ func (t *Tx) SetRSVP(r *RSVP) error {
 		return dbError("rsvp history", err)
 	}
 	r.UpdatedAt = fromUnix(t.now)
+	return nil
+}
+
+// SetRSVPs records many answers in the transaction, in their order (a
+// member who answers twice ends with the later answer and two history
+// rows), as SetRSVP would one by one, in two statements instead of two
+// per answer: a burst of clicks committed together costs the single
+// writer per batch what one answer costs. It sets each UpdatedAt.
+func (t *Tx) SetRSVPs(rs []*RSVP) error {
+	if len(rs) == 1 {
+		return t.SetRSVP(rs[0])
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	rows := make([][6]any, len(rs))
+	for i, r := range rs {
+		if r.Via == "" {
+			r.Via = ViaDiscord
+		}
+		rows[i] = [6]any{r.MeetingID, r.MemberID, r.Answer, r.Substitute, r.Note, r.Via}
+	}
+	data, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("store: set rsvps: %w", err)
+	}
+	// The answers travel as one JSON array of rows; json_each yields them
+	// in array order, and an INSERT ... SELECT writes its rows in the
+	// order the SELECT yields them, so a later answer of the same member
+	// updates the row an earlier one inserted. "WHERE true" is SQLite's
+	// required disambiguation of an upsert whose rows come from a SELECT.
+	if _, err := t.ExecContext(t.ctx, `
+		INSERT INTO rsvps (meeting_id, member_id, answer, substitute, note, via, updated_at)
+		SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, ?
+		FROM json_each(?) WHERE true ORDER BY key
+		ON CONFLICT (meeting_id, member_id) DO UPDATE SET
+			answer = excluded.answer, substitute = excluded.substitute,
+			note = excluded.note, via = excluded.via, updated_at = excluded.updated_at`,
+		t.now, string(data)); err != nil {
+		return dbError("set rsvps", err)
+	}
+	if _, err := t.ExecContext(t.ctx, `
+		INSERT INTO rsvp_history (meeting_id, member_id, answer, substitute, note, via, answered_at)
+		SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, ?
+		FROM json_each(?) ORDER BY key`, t.now, string(data)); err != nil {
+		return dbError("rsvp history", err)
+	}
+	at := fromUnix(t.now)
+	for _, r := range rs {
+		r.UpdatedAt = at
+	}
 	return nil
 }
 
