@@ -192,8 +192,8 @@ func (b *Bot) findEvent(ctx context.Context, guild string, p *discordgo.GuildSch
 		return "", fmt.Errorf("bot: list scheduled events: %w", err)
 	}
 	self := ""
-	if b.session.State != nil && b.session.State.User != nil {
-		self = b.session.State.User.ID
+	if user, _ := b.gw.self(); user != nil {
+		self = user.ID
 	}
 	for _, ev := range events {
 		if ev.Name == p.Name && ev.ScheduledStartTime.Equal(*p.ScheduledStartTime) && (self == "" || ev.CreatorID == self) &&

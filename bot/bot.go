@@ -14,6 +14,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +26,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
 
 	"coordbot/meeting"
 	"coordbot/store"
@@ -51,6 +53,8 @@ type Bot struct {
 	store   *store.Store
 	logger  *slog.Logger
 	session *discordgo.Session
+	// gw is the gateway connection (events); session serves REST.
+	gw *gateway
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -59,10 +63,9 @@ type Bot struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	// inflight counts handlers and after-response work still running.
-	inflight      sync.WaitGroup
-	mu            sync.Mutex
-	stopping      bool
-	removeHandler func()
+	inflight sync.WaitGroup
+	mu       sync.Mutex
+	stopping bool
 
 	// groups maps channel ids to their groups; read-only after Start.
 	groups map[string]*groupInfo
@@ -101,11 +104,30 @@ func New(cfg Config, core *meeting.Service, logger *slog.Logger) (*Bot, error) {
 		session.Client = &http.Client{Timeout: 20 * time.Second, Transport: &rewrite{target: u, base: base}}
 		apiURL = u
 	}
-	session.Identify.Intents = discordgo.IntentsGuilds
+	// discordgo serves REST only (see gateway): no state to keep.
+	session.StateEnabled = false
 	// discordgo logs through the standard logger only at its own levels;
 	// keep it quiet and log what matters ourselves.
 	session.LogLevel = discordgo.LogError
 	b := &Bot{cfg: cfg, core: core, store: core.Store(), logger: logger, session: session, Now: time.Now, apiURL: apiURL}
+	b.gw = &gateway{
+		token:   cfg.Token,
+		intents: discordgo.IntentsGuilds,
+		logger:  logger,
+		url: func() (string, error) {
+			u, err := session.Gateway()
+			if err != nil {
+				return "", fmt.Errorf("bot: discord gateway url from %s: %w", b.apiBase(), b.dialled(err))
+			}
+			return u, nil
+		},
+		dispatch: b.dispatch,
+		dialer:   &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 45 * time.Second},
+		// Discord asks for a random wait of 1 to 5 s before a new
+		// IDENTIFY after an invalid session.
+		invalidDelay:     func() time.Duration { return time.Second + rand.N(4*time.Second) },
+		handshakeTimeout: 30 * time.Second,
+	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	return b, nil
 }
@@ -129,7 +151,8 @@ func (r *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 // dialled and returns nil: the bot keeps trying in the background with
 // exponential backoff with jitter (1 s doubling up to 5 min), like the
 // IMAP intake, and logs when it is connected. Only errors that no retry
-// can mend (the store, the groups) are returned.
+// can mend (the store, the groups, a token or intents Discord refuses)
+// are returned.
 func (b *Bot) Start(ctx context.Context) error {
 	if err := b.loadGroups(ctx); err != nil {
 		return err
@@ -139,21 +162,15 @@ func (b *Bot) Start(ctx context.Context) error {
 		// in the developer portal): it lets the bot read who holds each
 		// group's roles and hear when that changes. Asked for only when a
 		// group's membership follows a role.
-		b.session.Identify.Intents |= discordgo.IntentsGuildMembers
+		b.gw.intents |= discordgo.IntentsGuildMembers
 	}
-	b.removeHandler = b.session.AddHandler(b.onInteraction)
-	b.session.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
-		b.logger.Info("discord gateway ready", "session_user", r.User.ID, "guilds", len(r.Guilds))
-	})
-	b.session.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
-		b.logger.Info("discord gateway resumed")
-	})
-	b.session.AddHandler(b.onMemberAdd)
-	b.session.AddHandler(b.onMemberUpdate)
-	b.session.AddHandler(b.onMemberRemove)
 	err := b.connect(ctx)
 	if err == nil || ctx.Err() != nil {
 		return err
+	}
+	if ce := (*gatewayCloseError)(nil); errors.As(err, &ce) && ce.fatal() {
+		// No retry mends a wrong token or a switched-off intent.
+		return fmt.Errorf("bot: discord refused the bot (gateway close code %d): %s", ce.code, ce.explain())
 	}
 	b.logger.Warn("bot: discord unreachable, retrying with backoff", "api_url", b.apiBase(), "error", err)
 	b.reconnecting = make(chan struct{})
@@ -164,19 +181,20 @@ func (b *Bot) Start(ctx context.Context) error {
 // connect opens the gateway, registers the commands and syncs role
 // holders.
 func (b *Bot) connect(ctx context.Context) error {
-	// Open returns once READY has been handled.
-	if err := b.session.Open(); err != nil {
+	// open returns once READY has arrived.
+	if err := b.gw.open(ctx); err != nil {
 		return fmt.Errorf("bot: connect to discord at %s: %w", b.apiBase(), b.dialled(err))
 	}
+	user, app := b.gw.self()
 	b.appID = b.cfg.ApplicationID
-	if b.appID == "" && b.session.State != nil && b.session.State.Application != nil {
-		b.appID = b.session.State.Application.ID
+	if b.appID == "" {
+		b.appID = app
 	}
-	if b.appID == "" && b.session.State != nil && b.session.State.User != nil {
-		b.appID = b.session.State.User.ID // a bot's application id equals its user id
+	if b.appID == "" && user != nil {
+		b.appID = user.ID // a bot's application id equals its user id
 	}
 	if err := b.registerCommands(ctx); err != nil {
-		b.session.Close()
+		b.gw.close()
 		return b.dialled(err)
 	}
 	b.syncRoleHolders(ctx)
@@ -257,9 +275,6 @@ func (b *Bot) Stop(ctx context.Context) error {
 	b.mu.Lock()
 	b.stopping = true
 	b.mu.Unlock()
-	if b.removeHandler != nil {
-		b.removeHandler()
-	}
 	done := make(chan struct{})
 	go func() {
 		b.inflight.Wait()
@@ -281,7 +296,48 @@ func (b *Bot) Stop(ctx context.Context) error {
 			err = errors.Join(err, fmt.Errorf("bot: still connecting at shutdown: %w", ctx.Err()))
 		}
 	}
-	return errors.Join(err, b.session.Close())
+	return errors.Join(err, b.gw.close())
+}
+
+// dispatch handles a gateway event, on the gateway's reading goroutine:
+// it decodes nothing big there. An interaction is decoded and answered in
+// a goroutine of its own, counted for Stop before the reading goroutine
+// moves on.
+func (b *Bot) dispatch(t string, d json.RawMessage) {
+	switch t {
+	case "READY":
+		var r struct {
+			User struct {
+				ID string `json:"id"`
+			} `json:"user"`
+			Guilds []json.RawMessage `json:"guilds"`
+		}
+		_ = json.Unmarshal(d, &r)
+		b.logger.Info("discord gateway ready", "session_user", r.User.ID, "guilds", len(r.Guilds))
+	case "RESUMED":
+		b.logger.Info("discord gateway resumed")
+	case "INTERACTION_CREATE":
+		if !b.begin() {
+			return // stopping: Discord shows the user that the bot did not answer
+		}
+		go func() {
+			defer b.inflight.Done()
+			ic, err := decodeInteraction(d)
+			if err != nil {
+				b.logger.Error("bot: undecodable interaction", "err", err)
+				return
+			}
+			b.onInteraction(ic)
+		}()
+	case "GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE":
+		if !b.begin() {
+			return
+		}
+		go func() {
+			defer b.inflight.Done()
+			b.onMemberEvent(t, d)
+		}()
+	}
 }
 
 // begin registers work that Stop waits for; false means the bot is stopping.

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -86,6 +87,10 @@ func newEnv(t testing.TB, locale string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(fake.Close)
+	// The fake drops a connection (CloseGateway, SendReconnect) only
+	// after its first heartbeat, which the bot sends at a random point of
+	// the first interval.
+	fake.HeartbeatInterval = 100 * time.Millisecond
 	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "coordbot.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -248,4 +253,20 @@ func field(em *discordgo.MessageEmbed, name string) string {
 		}
 	}
 	return ""
+}
+
+func TestStartRefusedTokenOrIntentIsAnError(t *testing.T) {
+	e := newEnv(t, "cs")
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	b, err := bot.New(bot.Config{Token: "wrong", GuildID: e.fake.GuildID, APIURL: e.fake.URL}, e.core, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = b.Start(ctx)
+	if err == nil || !strings.Contains(err.Error(), "4004") || !strings.Contains(err.Error(), "COORDBOT_DISCORD_TOKEN") {
+		t.Errorf("wrong token: %v", err)
+	}
+	b.Stop(ctx)
 }

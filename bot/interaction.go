@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -66,21 +67,63 @@ func public(text string) *reply {
 		Data: &discordgo.InteractionResponseData{Content: text, AllowedMentions: &discordgo.MessageAllowedMentions{}}}}
 }
 
+// decodeInteraction decodes an INTERACTION_CREATE like discordgo's
+// Interaction.UnmarshalJSON, but leaves out the message a clicked button
+// sits on (Interaction.Message stays nil): the bot never reads it, and
+// that message (the card with its embeds and components) is most of a
+// click's payload and of discordgo's decoding time.
+func decodeInteraction(d json.RawMessage) (*discordgo.Interaction, error) {
+	var w struct {
+		ID          string                    `json:"id"`
+		AppID       string                    `json:"application_id"`
+		Type        discordgo.InteractionType `json:"type"`
+		Data        json.RawMessage           `json:"data"`
+		GuildID     string                    `json:"guild_id"`
+		ChannelID   string                    `json:"channel_id"`
+		Member      *discordgo.Member         `json:"member"`
+		User        *discordgo.User           `json:"user"`
+		Locale      discordgo.Locale          `json:"locale"`
+		GuildLocale *discordgo.Locale         `json:"guild_locale"`
+		Token       string                    `json:"token"`
+		Version     int                       `json:"version"`
+	}
+	if err := json.Unmarshal(d, &w); err != nil {
+		return nil, fmt.Errorf("bot: interaction: %w", err)
+	}
+	ic := &discordgo.Interaction{ID: w.ID, AppID: w.AppID, Type: w.Type, GuildID: w.GuildID, ChannelID: w.ChannelID,
+		Member: w.Member, User: w.User, Locale: w.Locale, GuildLocale: w.GuildLocale, Token: w.Token, Version: w.Version}
+	var err error
+	switch w.Type {
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete:
+		var v discordgo.ApplicationCommandInteractionData
+		err = json.Unmarshal(w.Data, &v)
+		ic.Data = v
+	case discordgo.InteractionMessageComponent:
+		var v discordgo.MessageComponentInteractionData
+		err = json.Unmarshal(w.Data, &v)
+		ic.Data = v
+	case discordgo.InteractionModalSubmit:
+		var v discordgo.ModalSubmitInteractionData
+		err = json.Unmarshal(w.Data, &v)
+		ic.Data = v
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bot: interaction %s data: %w", w.ID, err)
+	}
+	return ic, nil
+}
+
 // onInteraction answers one interaction. It never panics: a handler's
 // panic or error becomes a safe sentence for the user and a log line with
 // the detail.
-func (b *Bot) onInteraction(s *discordgo.Session, ev *discordgo.InteractionCreate) {
-	if !b.begin() {
-		return
-	}
-	defer b.inflight.Done()
+func (b *Bot) onInteraction(ic *discordgo.Interaction) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(b.ctx, answerBudget)
 	defer cancel()
-	r := b.newRequest(ctx, ev.Interaction)
+	r := b.newRequest(ctx, ic)
 	rep, err := b.safeHandle(r)
-	kind, name := describe(ev.Interaction)
-	log := b.logger.With("interaction_id", ev.ID, "kind", kind, "name", name, "user_id", r.userID)
+	kind, name := describe(ic)
+	log := b.logger.With("interaction_id", ic.ID, "kind", kind, "name", name, "user_id", r.userID)
 	if err != nil {
 		var ref *refusal
 		if errors.As(err, &ref) {
@@ -93,13 +136,13 @@ func (b *Bot) onInteraction(s *discordgo.Session, ev *discordgo.InteractionCreat
 			log.Error("interaction failed", "err", err)
 			rep = private(tr(r.lang, msgInternal))
 		}
-		if ev.Type == discordgo.InteractionApplicationCommandAutocomplete {
+		if ic.Type == discordgo.InteractionApplicationCommandAutocomplete {
 			rep = &reply{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionApplicationCommandAutocompleteResult,
 				Data: &discordgo.InteractionResponseData{Choices: []*discordgo.ApplicationCommandOptionChoice{}}}}
 		}
 	}
 	if rep != nil && rep.resp != nil {
-		if err := respond(s, ev.Interaction, rep.resp); err != nil {
+		if err := respond(b.session, ic, rep.resp); err != nil {
 			log.Error("interaction answer failed", "err", err)
 			return
 		}
@@ -108,7 +151,7 @@ func (b *Bot) onInteraction(s *discordgo.Session, ev *discordgo.InteractionCreat
 	// id is a snowflake that carries Discord's creation time): the gateway
 	// and queueing delay, apart from the handler's own ms.
 	waited := int64(-1)
-	if created, err := discordgo.SnowflakeTimestamp(ev.ID); err == nil {
+	if created, err := discordgo.SnowflakeTimestamp(ic.ID); err == nil {
 		waited = start.Sub(created).Milliseconds()
 	}
 	log.Info("interaction answered", "ms", time.Since(start).Milliseconds(), "waited_ms", waited)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -105,22 +106,22 @@ func (b *Bot) memberChanged(user *discordgo.User, name string, roles []string) {
 	}
 }
 
-func (b *Bot) onMemberAdd(_ *discordgo.Session, ev *discordgo.GuildMemberAdd) {
-	if ev.Member != nil && ev.GuildID == b.cfg.GuildID {
-		b.memberChanged(ev.User, memberName(ev.Member), ev.Roles)
+// onMemberEvent handles GUILD_MEMBER_ADD, _UPDATE and _REMOVE: each
+// carries the member (REMOVE only the user) and the guild.
+func (b *Bot) onMemberEvent(t string, d json.RawMessage) {
+	var ev discordgo.Member
+	if err := json.Unmarshal(d, &ev); err != nil {
+		b.logger.Error("bot: undecodable member event", "event", t, "err", err)
+		return
 	}
-}
-
-func (b *Bot) onMemberUpdate(_ *discordgo.Session, ev *discordgo.GuildMemberUpdate) {
-	if ev.Member != nil && ev.GuildID == b.cfg.GuildID {
-		b.memberChanged(ev.User, memberName(ev.Member), ev.Roles)
+	if ev.GuildID != b.cfg.GuildID || ev.User == nil {
+		return
 	}
-}
-
-func (b *Bot) onMemberRemove(_ *discordgo.Session, ev *discordgo.GuildMemberRemove) {
-	if ev.Member != nil && ev.GuildID == b.cfg.GuildID {
+	if t == "GUILD_MEMBER_REMOVE" {
 		b.memberChanged(ev.User, "", nil) // left the server: holds no role
+		return
 	}
+	b.memberChanged(ev.User, memberName(&ev), ev.Roles)
 }
 
 // Sentences of /member set.
