@@ -211,14 +211,10 @@ func permit(role, need string) error {
 // refusal. inGroup, when not 0, is the group the door acts in (a Discord
 // channel's): a meeting of another group is unknown there.
 func meetingIn(tx *store.Tx, id, inGroup int64) (*store.Meeting, *store.Group, error) {
-	m, err := tx.Meeting(id)
+	m, g, err := tx.MeetingWithGroup(id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && inGroup != 0 && m.GroupID != inGroup) {
 		return nil, nil, refuse(textNoMeeting)
 	}
-	if err != nil {
-		return nil, nil, err
-	}
-	g, err := tx.Group(m.GroupID)
 	if err != nil {
 		return nil, nil, err
 	}

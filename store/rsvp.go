@@ -117,6 +117,38 @@ func (t *Tx) SetRSVPs(rs []*RSVP) error {
 	return nil
 }
 
+// meetingWithGroup reads a meeting and its group in one row. The two
+// subqueries keep each table's column list as it is elsewhere (the
+// meeting's has an expression, and both have id and time_zone); SQLite
+// flattens them into one join on the two primary keys.
+const meetingWithGroup = `SELECT mm.*, gg.* FROM (SELECT ` + meetingColumns + ` FROM meetings WHERE id = ?) mm
+	JOIN (SELECT ` + groupColumns + ` FROM groups) gg ON gg.id = mm.group_id`
+
+// MeetingWithGroup reads a meeting and its group in the transaction, in
+// one query instead of two: the read every batch of answers begins with.
+// An unknown meeting is ErrNotFound.
+func (t *Tx) MeetingWithGroup(id int64) (*Meeting, *Group, error) {
+	row := t.QueryRowContext(t.ctx, meetingWithGroup, id)
+	var g *Group
+	// scanMeeting's Scan hands its destinations on to scanGroup's, which
+	// scans the row into both; each then converts its own.
+	m, err := scanMeeting(scanFunc(func(md ...any) error {
+		var err error
+		g, err = scanGroup(scanFunc(func(gd ...any) error { return row.Scan(append(md, gd...)...) }))
+		return err
+	}))
+	if err != nil {
+		return nil, nil, dbError(fmt.Sprintf("meeting %d with its group", id), err)
+	}
+	return m, g, nil
+}
+
+// scanFunc is a scanner made of a function.
+type scanFunc func(dest ...any) error
+
+// Scan implements scanner.
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
 // RSVP returns the member's current answer, or ErrNotFound.
 func (s *Store) RSVP(ctx context.Context, meetingID, memberID int64) (*RSVP, error) {
 	r := RSVP{MeetingID: meetingID, MemberID: memberID}
