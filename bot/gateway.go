@@ -498,7 +498,7 @@ func (g *gateway) read(life context.Context, c *gwConn) {
 			return
 		}
 		var p payload
-		if err = json.Unmarshal(data, &p); err != nil {
+		if p, err = envelope(data); err != nil {
 			err = fmt.Errorf("payload: %w", err)
 			c.shut(4000)
 			return
@@ -575,4 +575,217 @@ func (g *gateway) onDispatch(c *gwConn, t string, d json.RawMessage) {
 		return
 	}
 	g.dispatch(t, d)
+}
+
+// envelope reads a payload's "op", "s" and "t" and returns "d" as a
+// slice of data, in one pass that steps over "d" without decoding it
+// (json.Unmarshal into payload would scan the whole payload twice: once
+// to validate it, once to copy "d"). It does not validate "d": whoever
+// decodes it does. A payload it cannot read this way (an escaped key or
+// event name, broken JSON) goes through json.Unmarshal, which gives the
+// error.
+func envelope(data []byte) (payload, error) {
+	var p payload
+	if fastEnvelope(data, &p) {
+		return p, nil
+	}
+	p = payload{}
+	err := json.Unmarshal(data, &p)
+	return p, err
+}
+
+// fastEnvelope is envelope's single pass; false means "use json".
+func fastEnvelope(data []byte, p *payload) bool {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return skipSpace(data, i+1) == len(data)
+	}
+	for {
+		// A key: Discord's are plain; anything escaped goes to json.
+		if i >= len(data) || data[i] != '"' {
+			return false
+		}
+		end := i + 1
+		for end < len(data) && data[end] != '"' && data[end] != '\\' {
+			end++
+		}
+		if end >= len(data) || data[end] != '"' {
+			return false
+		}
+		key := data[i+1 : end]
+		i = skipSpace(data, end+1)
+		if i >= len(data) || data[i] != ':' {
+			return false
+		}
+		i = skipSpace(data, i+1)
+		start := i
+		i = skipValue(data, i)
+		if i < 0 {
+			return false
+		}
+		v := data[start:i]
+		if !plainKey(key) {
+			return false
+		}
+		switch string(key) {
+		case "op":
+			n, ok := plainInt(v)
+			if !ok {
+				return false
+			}
+			p.Op = int(n)
+		case "s":
+			if string(v) != "null" {
+				n, ok := plainInt(v)
+				if !ok {
+					return false
+				}
+				p.S = n
+			}
+		case "t":
+			if string(v) != "null" {
+				if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 {
+					return false
+				}
+				p.T = string(v[1 : len(v)-1])
+			}
+		case "d":
+			p.D = json.RawMessage(v)
+		}
+		i = skipSpace(data, i)
+		if i >= len(data) {
+			return false
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			return skipSpace(data, i+1) == len(data)
+		default:
+			return false
+		}
+	}
+}
+
+// plainKey reports whether key is one that json.Unmarshal would match to
+// the same payload field as the exact comparison in fastEnvelope does:
+// encoding/json also matches keys case-insensitively (with Unicode
+// folding), so a key that differs from "op", "s", "t" or "d" only in case,
+// or that is not ASCII, is left to it.
+func plainKey(key []byte) bool {
+	for _, c := range key {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	switch string(key) {
+	case "op", "s", "t", "d":
+		return true
+	}
+	for _, f := range []string{"op", "s", "t", "d"} {
+		if strings.EqualFold(string(key), f) {
+			return false
+		}
+	}
+	return true
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index after the JSON value at data[i], or -1.
+// Strings are stepped over with their escapes; objects and arrays by
+// counting brackets outside strings; anything else (numbers, true,
+// false, null) up to the next delimiter.
+func skipValue(data []byte, i int) int {
+	if i >= len(data) {
+		return -1
+	}
+	switch data[i] {
+	case '"':
+		return skipString(data, i)
+	case '{', '[':
+		depth := 0
+		for i < len(data) {
+			switch data[i] {
+			case '"':
+				i = skipString(data, i)
+				if i < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return -1
+	case '}', ']', ',', ':':
+		return -1
+	}
+	start := i
+	for i < len(data) {
+		switch data[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			if i == start {
+				return -1
+			}
+			return i
+		}
+		i++
+	}
+	return -1
+}
+
+// skipString returns the index after the string starting at data[i] (a
+// quote), or -1.
+func skipString(data []byte, i int) int {
+	for i++; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// plainInt reads a JSON integer without sign tricks: digits, perhaps a
+// leading minus.
+func plainInt(v []byte) (int64, bool) {
+	if len(v) == 0 || len(v) > 18 {
+		return 0, false
+	}
+	neg := v[0] == '-'
+	if neg {
+		v = v[1:]
+		if len(v) == 0 {
+			return 0, false
+		}
+	}
+	var n int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }

@@ -269,3 +269,67 @@ func TestGatewayReconnectsAZombie(t *testing.T) {
 }
 
 func srvURL(r *http.Request) string { return "http://" + r.Host }
+
+// FuzzEnvelope checks the single-pass envelope reader against
+// json.Unmarshal: whenever json reads a payload, envelope reads the same
+// op, s, t and the same bytes of d.
+func FuzzEnvelope(f *testing.F) {
+	for _, seed := range []string{
+		`{"op":0,"s":42,"t":"INTERACTION_CREATE","d":{"id":"1","data":{"custom_id":"rsvp:1:yes"},"message":{"content":"a \"quoted\" {brace} [x]","embeds":[{"title":"Jednání"}]}}}`,
+		`{"t":null,"s":null,"op":11,"d":null}`,
+		`{"op":10,"d":{"heartbeat_interval":41250,"_trace":["[\"gateway\"]"]}}`,
+		`{"op":9,"d":false}`,
+		` { "op" : 1 , "d" : 251 } `,
+		`{"OP":7,"d":null}`,
+		`{"op":0,"t":"X\u0041","s":1,"d":[1,2,{"a":"}"}]}`,
+		`{"op":1.5}`,
+		`{"op":0,"d":"\\"}`,
+		`{}`,
+		`[]`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var want payload
+		wantErr := json.Unmarshal(data, &want)
+		got, err := envelope(data)
+		if wantErr != nil {
+			return // envelope may read what json refuses inside values it skips
+		}
+		if err != nil {
+			t.Fatalf("envelope(%q): %v; json read it", data, err)
+		}
+		if got.Op != want.Op || got.S != want.S || got.T != want.T || string(got.D) != string(want.D) {
+			t.Fatalf("envelope(%q) = %d %d %q %q, json %d %d %q %q", data, got.Op, got.S, got.T, got.D, want.Op, want.S, want.T, want.D)
+		}
+	})
+}
+
+// BenchmarkEnvelope compares the envelope reader with json.Unmarshal on a
+// click's payload as the fake sends it (the card the button sits on
+// included).
+func BenchmarkEnvelope(b *testing.B) {
+	d, _ := json.Marshal(map[string]any{"id": "1", "type": 3, "token": "x", "data": map[string]any{"custom_id": "rsvp:1:yes", "component_type": 2},
+		"message": map[string]any{"content": "", "embeds": []any{map[string]any{"title": "Jednání pracovní skupiny", "description": strings.Repeat("Program jednání, místo a čas. ", 40),
+			"fields": []any{map[string]any{"name": "Odpovědi", "value": "Přijdu: 120 · Možná: 30 · Nepřijdu: 50"}}}},
+			"components": []any{map[string]any{"type": 1, "components": []any{map[string]any{"type": 2, "custom_id": "rsvp:1:yes", "label": "Přijdu"}}}}},
+		"member": map[string]any{"user": map[string]any{"id": "2", "username": "jana"}, "roles": []string{"3"}}})
+	frame, _ := json.Marshal(map[string]any{"op": 0, "s": 1234, "t": "INTERACTION_CREATE", "d": json.RawMessage(d)})
+	b.Run("envelope", func(b *testing.B) {
+		b.SetBytes(int64(len(frame)))
+		for b.Loop() {
+			if p, err := envelope(frame); err != nil || p.S != 1234 {
+				b.Fatal(p, err)
+			}
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		b.SetBytes(int64(len(frame)))
+		for b.Loop() {
+			var p payload
+			if err := json.Unmarshal(frame, &p); err != nil || p.S != 1234 {
+				b.Fatal(p, err)
+			}
+		}
+	})
+}
