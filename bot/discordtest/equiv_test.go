@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"mime"
 	"reflect"
 	"strings"
 	"testing"
@@ -340,4 +341,63 @@ func TestMessageCopiesShareNothing(t *testing.T) {
 	if c := srv.Message(card); c.Content != content || c.EditedTimestamp == nil || len(c.Components) != 1 {
 		t.Errorf("after an edit: %s", dump(c))
 	}
+}
+
+// jsonSeeds are JSON texts for the decoding shortcuts' tests.
+var jsonSeeds = []string{
+	`{"type":4,"data":{"tts":false,"content":"Odpověď <@1>","components":null,"embeds":null,"allowed_mentions":{"parse":null,"replied_user":false},"flags":64}}`,
+	` { "a" : [1, {"b": "}]\"{["}, 2.5e3] , "a\u0062" : true, "a" : "last", "ž": null, "\"": -0 } `,
+	`{}`, `{ }`, `null`, ` null `, `[]`, `"x"`, `5`, `true`, `{"a":{}}`, `{"\ud83d\ude00":"\u00e9\n"}`,
+	`{"a":"\u2028","b":"x\/y","c":[[],[[]],{}]}`, "{\"k\":\"\xff\"}", "{\"\xff\":1}",
+}
+
+func FuzzSplitObject(f *testing.F) {
+	for _, s := range jsonSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !json.Valid([]byte(s)) {
+			return
+		}
+		got, err := splitObject([]byte(s))
+		want := map[string]json.RawMessage{}
+		errWant := json.Unmarshal([]byte(s), &want)
+		if (err != nil) != (errWant != nil) {
+			t.Fatalf("%s: error %v, json.Unmarshal %v", s, err, errWant)
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: %q, json.Unmarshal %q", s, got, want)
+		}
+	})
+}
+
+func FuzzJSONStringValue(f *testing.F) {
+	for _, s := range []string{`""`, `"abc"`, `"a\"b"`, `"\u00e9"`, "\"\xff\"", `"ž<&>"`, `"\ud800"`, "\"a\tb\""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !json.Valid([]byte(s)) || s == "" || s[0] != '"' {
+			return
+		}
+		got, err := jsonStringValue([]byte(s))
+		var want string
+		errWant := json.Unmarshal([]byte(s), &want)
+		if (err != nil) != (errWant != nil) || got != want {
+			t.Fatalf("%s: %q %v, json.Unmarshal %q %v", s, got, err, want, errWant)
+		}
+	})
+}
+
+func FuzzMayBeMultipart(f *testing.F) {
+	for _, ct := range []string{"", "application/json", "multipart/form-data; boundary=x", " Multipart/Form-Data ;boundary=x",
+		"multipart/", "multipart", "text/plain; a=multipart/x", "multipart/form-data; boundary", "MULTIPART/mixed",
+		"\tmultipart/mixed", "multipart/form-data; boundary=a; boundary=b"} {
+		f.Add(ct)
+	}
+	f.Fuzz(func(t *testing.T, ct string) {
+		mt, _, _ := mime.ParseMediaType(ct)
+		if strings.HasPrefix(mt, "multipart/") && !mayBeMultipart(ct) {
+			t.Errorf("mayBeMultipart(%q) = false, mime.ParseMediaType says %q", ct, mt)
+		}
+	})
 }

@@ -258,7 +258,9 @@ func decodeResponse(p map[string]json.RawMessage) (*discordgo.InteractionRespons
 	}
 	data := map[string]json.RawMessage{}
 	if d, ok := p["data"]; ok && !isNull(d) {
-		if err := json.Unmarshal(d, &data); err != nil {
+		// d is part of a body json.Valid accepted (see payload).
+		var err error
+		if data, err = splitObject(d); err != nil {
 			return nil, nil, err
 		}
 		rd := &responseData{}

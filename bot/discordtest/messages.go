@@ -638,7 +638,7 @@ func cloneObj(o map[string]json.RawMessage) map[string]json.RawMessage {
 // payloadEmpty reports whether a create payload has nothing to show.
 func payloadEmpty(p map[string]json.RawMessage, files []upload) bool {
 	var content string
-	_ = json.Unmarshal(p["content"], &content)
+	_ = decodeString(p["content"], &content)
 	var embeds, comps, stickers []json.RawMessage
 	_ = json.Unmarshal(p["embeds"], &embeds)
 	_ = json.Unmarshal(p["components"], &comps)

@@ -3,6 +3,7 @@ package discordtest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -294,7 +295,11 @@ func (s *Server) payload(w http.ResponseWriter, q *apiReq) (map[string]json.RawM
 	obj := map[string]json.RawMessage{}
 	var files []upload
 	raw := q.body
-	mt, params, _ := mime.ParseMediaType(q.ctype)
+	var mt string
+	var params map[string]string
+	if mayBeMultipart(q.ctype) {
+		mt, params, _ = mime.ParseMediaType(q.ctype)
+	}
 	if strings.HasPrefix(mt, "multipart/") {
 		raw = nil
 		mr := multipart.NewReader(bytes.NewReader(q.body), params["boundary"])
@@ -318,11 +323,28 @@ func (s *Server) payload(w http.ResponseWriter, q *apiReq) (map[string]json.RawM
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return obj, files, true
 	}
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	// The values point into the body, which the request log shares with
+	// callers of Requests: split a copy.
+	var err error
+	if !json.Valid(raw) {
+		err = errors.New("discordtest: invalid JSON")
+	} else {
+		obj, err = splitObject(bytes.Clone(raw))
+	}
+	if err != nil {
 		apiError(w, http.StatusBadRequest, 50109, "The request body contains invalid JSON.")
 		return nil, nil, false
 	}
 	return obj, files, true
+}
+
+// mayBeMultipart reports whether mime.ParseMediaType may find a multipart/*
+// media type in a Content-Type: it reads the type from the same text
+// (trimmed, any case), so a JSON body's type needs no parsing.
+func mayBeMultipart(ctype string) bool {
+	mt, _, _ := strings.Cut(ctype, ";")
+	mt = strings.TrimSpace(mt)
+	return len(mt) >= len("multipart/") && strings.EqualFold(mt[:len("multipart/")], "multipart/")
 }
 
 func (s *Server) handleREST(w http.ResponseWriter, q *apiReq) {

@@ -30,7 +30,15 @@ func badLen(fe *formErrors, path, v string, lo, hi int) {
 
 func join(path string, parts ...any) string {
 	for _, p := range parts {
-		s := fmt.Sprint(p)
+		var s string
+		switch p := p.(type) {
+		case string:
+			s = p
+		case int:
+			s = strconv.Itoa(p)
+		default:
+			s = fmt.Sprint(p)
+		}
 		if path == "" {
 			path = s
 		} else {
@@ -47,7 +55,7 @@ func validateMessage(p map[string]json.RawMessage, prefix string) *formErrors {
 	fe := &formErrors{}
 	if v, ok := p["content"]; ok && !isNull(v) {
 		var content string
-		if json.Unmarshal(v, &content) != nil {
+		if decodeString(v, &content) != nil {
 			fe.add(join(prefix, "content"), "BASE_TYPE_STRING", "Must be a string.")
 		}
 		maxLen(fe, join(prefix, "content"), content, 2000)
