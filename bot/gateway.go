@@ -596,38 +596,8 @@ func envelope(data []byte) (payload, error) {
 
 // fastEnvelope is envelope's single pass; false means "use json".
 func fastEnvelope(data []byte, p *payload) bool {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return false
-	}
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return skipSpace(data, i+1) == len(data)
-	}
-	for {
-		// A key: Discord's are plain; anything escaped goes to json.
-		if i >= len(data) || data[i] != '"' {
-			return false
-		}
-		end := i + 1
-		for end < len(data) && data[end] != '"' && data[end] != '\\' {
-			end++
-		}
-		if end >= len(data) || data[end] != '"' {
-			return false
-		}
-		key := data[i+1 : end]
-		i = skipSpace(data, end+1)
-		if i >= len(data) || data[i] != ':' {
-			return false
-		}
-		i = skipSpace(data, i+1)
-		start := i
-		i = skipValue(data, i)
-		if i < 0 {
-			return false
-		}
-		v := data[start:i]
+	return eachMember(data, func(key []byte, _, start, end int) bool {
+		v := data[start:end]
 		if !plainKey(key) {
 			return false
 		}
@@ -656,6 +626,47 @@ func fastEnvelope(data []byte, p *payload) bool {
 		case "d":
 			p.D = json.RawMessage(v)
 		}
+		return true
+	})
+}
+
+// eachMember calls fn with each member of the JSON object data: its key
+// (raw, without quotes; a key with an escape makes eachMember fail), the
+// index where the member's key begins, and where its value begins and
+// ends (data[start:end], raw, not validated: see skipValue). It stops and
+// fails when fn returns false or data is not an object it can read.
+func eachMember(data []byte, fn func(key []byte, at, start, end int) bool) bool {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return skipSpace(data, i+1) == len(data)
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return false
+		}
+		at := i
+		end := i + 1
+		for end < len(data) && data[end] != '"' && data[end] != '\\' {
+			end++
+		}
+		if end >= len(data) || data[end] != '"' {
+			return false
+		}
+		key := data[i+1 : end]
+		i = skipSpace(data, end+1)
+		if i >= len(data) || data[i] != ':' {
+			return false
+		}
+		i = skipSpace(data, i+1)
+		start := i
+		i = skipValue(data, i)
+		if i < 0 || !fn(key, at, start, i) {
+			return false
+		}
 		i = skipSpace(data, i)
 		if i >= len(data) {
 			return false
@@ -669,6 +680,38 @@ func fastEnvelope(data []byte, p *payload) bool {
 			return false
 		}
 	}
+}
+
+// withoutMember returns the JSON object data without its member named
+// key (a new slice), or data itself when it has none or cannot be read
+// that way.
+func withoutMember(data []byte, key string) []byte {
+	from, to := -1, -1
+	prevEnd, lastEnd := -1, -1 // end of the value before the member, of the last value
+	ok := eachMember(data, func(k []byte, at, _, end int) bool {
+		if from < 0 && string(k) == key {
+			from, to, prevEnd = at, end, lastEnd
+		}
+		lastEnd = end
+		return true
+	})
+	if !ok || from < 0 {
+		return data
+	}
+	out := make([]byte, 0, len(data)-(to-from))
+	if prevEnd >= 0 {
+		// Not the first member: drop from the end of the value before it
+		// (the comma between them included) to the end of its own value.
+		out = append(out, data[:prevEnd]...)
+		return append(out, data[to:]...)
+	}
+	// The first member: drop it and the comma after it, if any.
+	rest := skipSpace(data, to)
+	if rest < len(data) && data[rest] == ',' {
+		rest++
+	}
+	out = append(out, data[:from]...)
+	return append(out, data[rest:]...)
 }
 
 // plainKey reports whether key is one that json.Unmarshal would match to

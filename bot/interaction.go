@@ -87,7 +87,9 @@ func decodeInteraction(d json.RawMessage) (*discordgo.Interaction, error) {
 		Token       string                    `json:"token"`
 		Version     int                       `json:"version"`
 	}
-	if err := json.Unmarshal(d, &w); err != nil {
+	// Cut the message out before decoding: json.Unmarshal would scan it
+	// twice (validating, then skipping it).
+	if err := json.Unmarshal(withoutMember(d, "message"), &w); err != nil {
 		return nil, fmt.Errorf("bot: interaction: %w", err)
 	}
 	ic := &discordgo.Interaction{ID: w.ID, AppID: w.AppID, Type: w.Type, GuildID: w.GuildID, ChannelID: w.ChannelID,
