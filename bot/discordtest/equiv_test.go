@@ -301,12 +301,13 @@ func TestMessageCopiesShareNothing(t *testing.T) {
 	ch, card := benchCard(t, srv)
 	srv.mu.Lock()
 	m := srv.msgs[card]
-	m.obj["mentions"] = rawJSON([]*discordgo.User{alice.dgUser()})
-	m.obj["reactions"] = rawJSON([]map[string]any{{"count": 2, "me": false, "emoji": map[string]any{"name": "👍"}}})
-	m.obj["member"] = rawJSON(alice.dgMember("", false))
-	m.obj["poll"] = json.RawMessage(`{"question":{"text":"Kdy?"},"answers":[{"answer_id":1,"poll_media":{"text":"Po"}}],"expiry":"2027-03-23T10:00:00Z"}`)
-	m.obj["edited_timestamp"] = jsonString(discordTime(time.Date(2027, 3, 23, 10, 0, 0, 0, time.UTC)))
-	m.changed()
+	obj := cloneObj(m.obj)
+	obj["mentions"] = rawJSON([]*discordgo.User{alice.dgUser()})
+	obj["reactions"] = rawJSON([]map[string]any{{"count": 2, "me": false, "emoji": map[string]any{"name": "👍"}}})
+	obj["member"] = rawJSON(alice.dgMember("", false))
+	obj["poll"] = json.RawMessage(`{"question":{"text":"Kdy?"},"answers":[{"answer_id":1,"poll_media":{"text":"Po"}}],"expiry":"2027-03-23T10:00:00Z"}`)
+	obj["edited_timestamp"] = jsonString(discordTime(time.Date(2027, 3, 23, 10, 0, 0, 0, time.UTC)))
+	m.set(obj)
 	srv.mu.Unlock()
 	srv.AddMember(alice)
 	a, b := srv.Message(card), srv.Message(card)
@@ -400,4 +401,27 @@ func FuzzMayBeMultipart(f *testing.F) {
 			t.Errorf("mayBeMultipart(%q) = false, mime.ParseMediaType says %q", ct, mt)
 		}
 	})
+}
+
+// TestInteractionKeepsItsMessage: a click keeps the message as it was sent
+// with it, though the message is edited afterwards (the two share the
+// object until the edit replaces the message's).
+func TestInteractionKeepsItsMessage(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	ch, card := benchCard(t, srv)
+	in := srv.Button(alice, ch, card, "rsvp-yes:1")
+	if _, _, _, err := srv.register(in); err != nil {
+		t.Fatal(err)
+	}
+	content := "Upraveno"
+	if _, err := session(t, srv).ChannelMessageEditComplex(&discordgo.MessageEdit{ID: card, Channel: ch, Content: &content}); err != nil {
+		t.Fatal(err)
+	}
+	srv.mu.Lock()
+	kept, now := string(srv.interactions[in.ID].msgObj["content"]), string(srv.msgs[card].obj["content"])
+	srv.mu.Unlock()
+	if kept != `""` || now != `"Upraveno"` {
+		t.Errorf("the click's message has content %s, the stored one %s", kept, now)
+	}
 }

@@ -41,7 +41,7 @@ type interaction struct {
 	name      string // command name, for message metadata
 	user      *discordgo.User
 	channelID string
-	msgObj    map[string]json.RawMessage // the message a component sits on, as sent
+	msgObj    map[string]json.RawMessage // the message a component sits on, as sent (shared, never changed)
 
 	dispatched time.Time
 	answered   bool
@@ -117,7 +117,7 @@ func (s *Server) interactionJSONLocked(in *discordgo.Interaction) (json.RawMessa
 	msgRaw := jsonNull
 	if in.Message != nil {
 		if m := s.msgs[in.Message.ID]; m != nil {
-			msgObj = cloneObj(m.obj)
+			msgObj = m.obj // never changed in place (see message.obj)
 			msgRaw = m.encoded()
 		} else {
 			msgObj = messageObj(in.Message)
@@ -572,7 +572,7 @@ func (s *Server) webhookMessage(w http.ResponseWriter, q *apiReq, it *interactio
 	case http.MethodGet:
 		writeRawJSON(w, http.StatusOK, m.encoded())
 	case http.MethodPatch:
-		saved := cloneObj(m.obj)
+		saved := m.obj // applyEditLocked replaces m.obj
 		s.applyEditLocked(m, p, files, !(id == it.originalID && it.placeholder))
 		if m.emptyMessage() {
 			m.set(saved)

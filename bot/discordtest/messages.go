@@ -27,8 +27,10 @@ const (
 type message struct {
 	id        string
 	channelID string
-	// obj is the message's JSON object. Whoever changes it calls changed
-	// (or set), which drops raw and decoded.
+	// obj is the message's JSON object. It is never changed in place once
+	// stored (interactions keep it as the message they were sent with):
+	// a change replaces it with a changed copy, through set or as
+	// applyEditLocked does, and drops raw and decoded.
 	obj     map[string]json.RawMessage
 	nonce   string
 	created time.Time
@@ -49,7 +51,7 @@ func (m *message) set(obj map[string]json.RawMessage) {
 	m.changed()
 }
 
-// changed drops what was made from obj; call it whenever obj changes.
+// changed drops what was made from obj; call it whenever obj is replaced.
 func (m *message) changed() {
 	m.raw, m.decoded = nil, nil
 }
@@ -255,7 +257,7 @@ func (s *Server) newMessageLocked(channelID string, p map[string]json.RawMessage
 
 // applyEditLocked applies an edit payload to m. s.mu must be held.
 func (s *Server) applyEditLocked(m *message, p map[string]json.RawMessage, files []upload, markEdited bool) {
-	m.changed()
+	m.set(cloneObj(m.obj)) // changed below, so a copy (see message.obj)
 	defaults := map[string]json.RawMessage{"content": jsonEmptyString, "embeds": jsonEmptyList, "components": jsonEmptyList}
 	for k, def := range defaults {
 		if v, ok := p[k]; ok {
@@ -606,7 +608,7 @@ func (s *Server) channelMessage(w http.ResponseWriter, q *apiReq, cid, mid strin
 		s.mu.Unlock()
 		writeRawJSON(w, http.StatusOK, out)
 	case http.MethodPatch:
-		saved := cloneObj(m.obj)
+		saved := m.obj // applyEditLocked replaces m.obj
 		s.applyEditLocked(m, p, files, true)
 		if m.emptyMessage() {
 			m.set(saved)
