@@ -61,6 +61,8 @@ type Store struct {
 	lockWaitOnce   sync.Once
 	// busyTimeout is Options.BusyTimeout, for connections opened later.
 	busyTimeout time.Duration
+	// openedVersion is the schema version read at a MustExist open.
+	openedVersion int
 
 	// Now is the clock used for created_at/updated_at stamps. Tests replace it.
 	Now func() time.Time
@@ -193,13 +195,15 @@ func OpenNoMigrate(ctx context.Context, path string, opts Options) (*Store, erro
 	if opts.MustExist {
 		// A file that is not empty but was never migrated is no
 		// coordbot database either.
-		if v, err := s.readVersion(ctx); err != nil || v == 0 {
+		v, err := s.readVersion(ctx)
+		if err != nil || v == 0 {
 			s.Close()
 			if err != nil {
 				return nil, err
 			}
 			return nil, fmt.Errorf("%w at %s", ErrNoDatabase, path)
 		}
+		s.openedVersion = v
 	}
 	return s, nil
 }
@@ -219,6 +223,12 @@ func createFile(path string) error {
 	}
 	return f.Close()
 }
+
+// OpenedVersion is the schema version read when the store was opened
+// with Options.MustExist (which checks it), so that a reading command need
+// not read it again; 0 for a store opened otherwise. Migrate does not
+// change it: Version reads the current one.
+func (s *Store) OpenedVersion() int { return s.openedVersion }
 
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }

@@ -358,12 +358,8 @@ func openReader(ctx context.Context, g *globals) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.Version(ctx)
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
-	switch want := store.SchemaVersion(); {
+	// OpenNoMigrate with MustExist has read the version already.
+	switch v, want := s.OpenedVersion(), store.SchemaVersion(); {
 	case v > want:
 		s.Close()
 		return nil, fmt.Errorf("%w: database %s has schema version %d, this coordbot knows %d", store.ErrSchemaTooNew, path, v, want)
