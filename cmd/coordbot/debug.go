@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"modernc.org/libc"
+
+	"coordbot/store"
 )
 
 func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
@@ -47,8 +49,9 @@ func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
 // pprof and go tool trace) and the runtime's memory figures on m.DebugAddr, for finding where time and
 // memory go in a running serve (the soak reads /debug/memory). The
 // endpoints show the program's internals, so only a loopback address is
-// accepted.
-func (m *Main) startDebug() error {
+// accepted. The memory figures read st, captured here: the store outlives
+// the debug server (Close stops the parts first).
+func (m *Main) startDebug(st *store.Store) error {
 	host, _, err := net.SplitHostPort(m.DebugAddr)
 	if err != nil {
 		return fmt.Errorf("debug: address %q: %w", m.DebugAddr, err)
@@ -63,7 +66,7 @@ func (m *Main) startDebug() error {
 	m.DebugAddr = ln.Addr().String()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/{name}", serveProfile)
-	mux.HandleFunc("/debug/memory", m.serveMemory)
+	mux.HandleFunc("/debug/memory", func(w http.ResponseWriter, r *http.Request) { serveMemory(w, r, st) })
 	// Profiles and traces take as long as asked (?seconds=N), so no write
 	// timeout; the header timeout still bounds a slow client.
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
@@ -93,8 +96,8 @@ var memoryMetrics = []string{
 }
 
 // serveMemory writes the runtime's memory figures as text, and SQLite's
-// (summed over the store's connections) once the store is open.
-func (m *Main) serveMemory(w http.ResponseWriter, r *http.Request) {
+// (summed over st's connections).
+func serveMemory(w http.ResponseWriter, r *http.Request, st *store.Store) {
 	samples := make([]metrics.Sample, len(memoryMetrics))
 	for i, name := range memoryMetrics {
 		samples[i].Name = name
@@ -109,13 +112,9 @@ func (m *Main) serveMemory(w http.ResponseWriter, r *http.Request) {
 	// The C runtime of the pure-Go SQLite driver allocates outside the Go
 	// heap; its allocator counts only in a binary built with
 	// -tags memory.counters (tools/soak -libc-counters), else these are 0.
-	st := libc.MemStat()
-	fmt.Fprintf(w, "libc/allocs %d\nlibc/bytes %d\nlibc/mmaps %d\n", st.Allocs, st.Bytes, st.Mmaps)
-	// The store outlives this server: Close stops the parts first.
-	if m.Store == nil {
-		return
-	}
-	if mem, err := m.Store.Memory(r.Context()); err == nil {
+	ms := libc.MemStat()
+	fmt.Fprintf(w, "libc/allocs %d\nlibc/bytes %d\nlibc/mmaps %d\n", ms.Allocs, ms.Bytes, ms.Mmaps)
+	if mem, err := st.Memory(r.Context()); err == nil {
 		fmt.Fprintf(w, "sqlite/conns %d\nsqlite/cache %d\nsqlite/schema %d\nsqlite/stmt %d\nsqlite/lookaside %d\n",
 			mem.Conns, mem.Cache, mem.Schema, mem.Stmt, mem.Lookaside)
 	}

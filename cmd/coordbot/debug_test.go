@@ -21,7 +21,7 @@ func TestDebugEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Store = s
-	if err := m.startDebug(); err != nil {
+	if err := m.startDebug(s); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
@@ -57,7 +57,7 @@ func TestDebugEndpoints(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:6060", "nonsense"} {
 		m := NewMain(nil, slog.New(slog.DiscardHandler))
 		m.DebugAddr = addr
-		if err := m.startDebug(); err == nil {
+		if err := m.startDebug(nil); err == nil {
 			m.Close()
 			t.Errorf("startDebug(%q) accepted a non-loopback address", addr)
 		}

@@ -110,7 +110,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.links = links.New(key, cfg.HTTP.PublicURL)
 	}
 	if m.DebugAddr != "" {
-		if err := m.startDebug(); err != nil {
+		if err := m.startDebug(s); err != nil {
 			return err
 		}
 	}
