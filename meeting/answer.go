@@ -3,6 +3,7 @@ package meeting
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -73,6 +74,9 @@ func (s *Service) answerOn(tx *store.Tx, m *store.Meeting, g *store.Group, a Act
 		return nil, err
 	}
 	now := s.Now()
+	if b != nil {
+		now = b.now
+	}
 	if err := open(m, now); err != nil {
 		return nil, err
 	}
@@ -106,6 +110,80 @@ type batchTx struct {
 	// rsvps are the batch's answers, in order, written together at its
 	// end (store.Tx.SetRSVPs).
 	rsvps []*store.RSVP
+	// now is the clock of the batch's checks: welcome's and answerOn's
+	// must agree.
+	now time.Time
+}
+
+// byDiscord reports whether a is a Discord user known by their Discord id
+// only: the actors a batch looks up together.
+func byDiscord(a Actor) bool { return !a.Operator && a.MemberID == 0 && a.DiscordUserID != "" }
+
+// welcome creates, before the answers are written, the members the batch
+// meets for the first time, in two statements instead of two for each
+// (store.Tx.EnsureDiscordMemberIDs and SetMemberships), and adds them to
+// known. Only a user whose answer will be recorded counts: the checks
+// answerOn makes before it writes are made first, so that a refused
+// answer still writes nothing. A user with more than one answer in the
+// batch, or in a group whose users were not read together, is left to
+// answerOn, which records them as it would one by one. place gives the
+// meeting and group an answer is to, nil for one refused already.
+func (b *batchTx) welcome(tx *store.Tx, batch []*answerReq, place func(*answerReq) (*store.Meeting, *store.Group)) error {
+	answers := map[string]int{}
+	for _, r := range batch {
+		if byDiscord(r.a) {
+			answers[r.a.DiscordUserID]++
+		}
+	}
+	type newcomer struct {
+		g          *store.Group
+		user, role string
+	}
+	var users []store.DiscordUser
+	var news []newcomer
+	for _, r := range batch {
+		if !byDiscord(r.a) || answers[r.a.DiscordUserID] != 1 {
+			continue
+		}
+		m, g := place(r)
+		if m == nil || b.known[g.ID] == nil {
+			continue
+		}
+		if _, ok := b.known[g.ID][r.a.DiscordUserID]; ok {
+			continue
+		}
+		p, err := resolveActor(tx, g, r.a, store.RoleMember, b.known[g.ID])
+		if err != nil || open(m, b.now) != nil {
+			continue // answerOn refuses it, writing nothing
+		}
+		users = append(users, store.DiscordUser{ID: r.a.DiscordUserID, Name: r.a.DiscordName})
+		news = append(news, newcomer{g: g, user: r.a.DiscordUserID, role: p.role})
+	}
+	if len(users) == 0 {
+		return nil
+	}
+	ids, err := tx.EnsureDiscordMemberIDs(users)
+	if err != nil {
+		return err
+	}
+	roles := map[int64]map[int64]string{}
+	for _, n := range news {
+		id := ids[n.user]
+		if id == 0 {
+			return fmt.Errorf("meeting: member for discord user %s not created", n.user)
+		}
+		if roles[n.g.ID] == nil {
+			roles[n.g.ID] = map[int64]string{}
+		}
+		roles[n.g.ID][id] = n.role
+		b.known[n.g.ID][n.user] = store.DiscordRole{MemberID: id, Role: n.role}
+	}
+	for gid, rs := range roles {
+		if err := tx.SetMemberships(gid, rs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // recorded keeps known true to what an answer's actor plan has just
@@ -299,14 +377,22 @@ func (s *Service) answerBatch(batch []*answerReq) {
 				places[r.meetingID] = p
 			}
 		}
-		b := &batchTx{}
-		err := b.lookUp(tx, batch, func(r *answerReq) *store.Group {
-			if p := places[r.meetingID]; r.err == nil && p != nil && p.err == nil {
-				return p.g
+		b := &batchTx{now: s.Now()}
+		placeOf := func(r *answerReq) (*store.Meeting, *store.Group) {
+			p := places[r.meetingID]
+			if r.err != nil || p == nil || p.err != nil || (r.inGroup != 0 && p.m.GroupID != r.inGroup) {
+				return nil, nil // refused below
 			}
-			return nil
+			return p.m, p.g
+		}
+		err := b.lookUp(tx, batch, func(r *answerReq) *store.Group {
+			_, g := placeOf(r)
+			return g
 		})
 		if err != nil {
+			return err
+		}
+		if err := b.welcome(tx, batch, placeOf); err != nil {
 			return err
 		}
 		for _, r := range batch {

@@ -12,8 +12,9 @@ import (
 // answerInOrder holds the store's write lock while the calls are submitted
 // one after the other, each once the one before it waits, so that they
 // queue in this order (after the first, which the drainer may take alone)
-// and are committed together; then it lets them go.
-func answerInOrder(t *testing.T, e *env, m *store.Meeting, calls []*answerCall, notes []string) {
+// and are committed together; then it lets them go. Call i answers
+// meeting ms[i], or m when ms is shorter.
+func answerInOrder(t *testing.T, e *env, m *store.Meeting, calls []*answerCall, notes []string, ms ...*store.Meeting) {
 	t.Helper()
 	ctx := e.ctx()
 	release, held, lockDone := make(chan struct{}), make(chan struct{}), make(chan error, 1)
@@ -29,10 +30,14 @@ func answerInOrder(t *testing.T, e *env, m *store.Meeting, calls []*answerCall, 
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	for i, c := range calls {
+		to := m
+		if i < len(ms) {
+			to = ms[i]
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, c.err = e.core.Answer(ctx, c.a, m.ID, c.inGroup, c.answer, notes[i], "")
+			_, c.err = e.core.Answer(ctx, c.a, to.ID, c.inGroup, c.answer, notes[i], "")
 		}()
 		for meeting.AnswersWaiting(e.core) < i+1 {
 			select {
@@ -95,5 +100,49 @@ func TestAnswersOfABatchAreWrittenInOrder(t *testing.T) {
 	}
 	if rows := e.rows(); rows["rsvp_history"] != 5 {
 		t.Errorf("%d history rows, want 5", rows["rsvp_history"])
+	}
+}
+
+// TestNewcomersOfABatchRefusedWriteNothing: users met for the first time
+// in one batch are created together, each with the role the door vouches
+// for, except those whose answer is refused (a meeting that has started,
+// another group's meeting, no role from the door): they leave no member
+// behind.
+func TestNewcomersOfABatchRefusedWriteNothing(t *testing.T) {
+	e := newEnv(t)
+	early := e.create(t0.Add(day))
+	m := e.create(start)
+	e.clock.Set(t0.Add(2 * day))
+	user := func(id, role string) meeting.Actor {
+		return meeting.Actor{Via: store.ViaDiscord, DiscordUserID: id, DiscordName: "Nováček " + id, DoorRole: role}
+	}
+	calls := []*answerCall{
+		{a: member2, inGroup: e.group.ID, answer: store.AnswerYes},
+		{a: user("6001", store.RoleMember), inGroup: e.group.ID, answer: store.AnswerYes},
+		{a: user("6002", store.RoleCoordinator), inGroup: e.group.ID, answer: store.AnswerNo},
+		{a: user("6003", ""), inGroup: e.group.ID, answer: store.AnswerYes},
+		{a: user("6004", store.RoleMember), inGroup: e.quiet.ID, answer: store.AnswerYes},
+		{a: user("6005", store.RoleMember), inGroup: e.group.ID, answer: store.AnswerYes}, // to early
+	}
+	answerInOrder(t, e, m, calls, make([]string, len(calls)), m, m, m, m, m, early)
+	for i, want := range []string{"", store.RoleMember, store.RoleCoordinator} {
+		if calls[i].err != nil {
+			t.Errorf("answer %d: %v", i, calls[i].err)
+			continue
+		}
+		if role := e.role(e.group, e.memberID(calls[i].a)); want != "" && role != want {
+			t.Errorf("answer %d: role %q, want %q", i, role, want)
+		}
+	}
+	for _, c := range calls[3:] {
+		if _, ok := meeting.IsRefusal(c.err); !ok {
+			t.Errorf("answer by %s: %v, want a refusal", c.a.DiscordUserID, c.err)
+		}
+		if _, err := e.store.MemberByDiscordID(e.ctx(), c.a.DiscordUserID); err == nil {
+			t.Errorf("refused %s was recorded as a member", c.a.DiscordUserID)
+		}
+	}
+	if rows := e.rows(); rows["rsvps"] != 3 || rows["rsvp_history"] != 3 {
+		t.Errorf("%d answers, %d history rows, want 3 and 3", rows["rsvps"], rows["rsvp_history"])
 	}
 }

@@ -551,6 +551,84 @@ func (t *Tx) DiscordMemberRoles(groupID int64, userIDs []string) (map[string]Dis
 	return out, nil
 }
 
+// DiscordUser is a Discord user met for the first time: their id and the
+// name they go by.
+type DiscordUser struct{ ID, Name string }
+
+// EnsureDiscordMemberIDs is [Tx.EnsureDiscordMemberID] for many users in
+// one statement (and a second for any who existed already), in their
+// order: the members of a batch of first clicks. It returns their member
+// ids by Discord user id.
+func (t *Tx) EnsureDiscordMemberIDs(users []DiscordUser) (map[string]int64, error) {
+	rows := make([][2]string, len(users))
+	for i, u := range users {
+		if u.ID == "" {
+			return nil, fmt.Errorf("store: member without discord id: %w", ErrInvalid)
+		}
+		rows[i] = [2]string{u.ID, u.Name}
+		if strings.TrimSpace(u.Name) == "" {
+			rows[i][1] = u.ID
+		}
+	}
+	data, err := json.Marshal(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: ensure members: %w", err)
+	}
+	ids := make(map[string]int64, len(users))
+	// As EnsureDiscordMemberID: DO NOTHING returns no row for a member
+	// who exists already; ORDER BY key creates them in the order given.
+	if err := t.scanIDs(ids, `
+		INSERT INTO members (discord_user_id, display_name, created_at, updated_at)
+		SELECT value ->> 0, value ->> 1, ?, ? FROM json_each(?) WHERE true ORDER BY key
+		ON CONFLICT (discord_user_id) DO NOTHING RETURNING discord_user_id, id`, t.now, t.now, string(data)); err != nil {
+		return nil, err
+	}
+	if len(ids) < len(users) {
+		if err := t.scanIDs(ids, `
+			SELECT discord_user_id, id FROM members
+			WHERE discord_user_id IN (SELECT value ->> 0 FROM json_each(?))`, string(data)); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// scanIDs adds the (discord user id, member id) rows of a query to ids.
+func (t *Tx) scanIDs(ids map[string]int64, query string, args ...any) error {
+	rows, err := t.QueryContext(t.ctx, query, args...)
+	if err != nil {
+		return dbError("ensure members", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var user string
+		var id int64
+		if err := rows.Scan(&user, &id); err != nil {
+			return dbError("ensure members", err)
+		}
+		ids[user] = id
+	}
+	return dbError("ensure members", rows.Err())
+}
+
+// SetMemberships is [Tx.SetMembership] for many members of one group in
+// one statement; roles maps member ids to roles.
+func (t *Tx) SetMemberships(groupID int64, roles map[int64]string) error {
+	rows := make([][2]any, 0, len(roles))
+	for id, role := range roles {
+		rows = append(rows, [2]any{id, role})
+	}
+	data, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("store: set memberships: %w", err)
+	}
+	_, err = t.ExecContext(t.ctx, `
+		INSERT INTO memberships (group_id, member_id, role, joined_at)
+		SELECT ?, value ->> 0, value ->> 1, ? FROM json_each(?) WHERE true
+		ON CONFLICT (group_id, member_id) DO UPDATE SET role = excluded.role`, groupID, t.now, string(data))
+	return dbError("set memberships", err)
+}
+
 // MemberGroups lists the groups the member belongs to, by slug.
 func (t *Tx) MemberGroups(memberID int64) ([]*Group, error) {
 	return queryAll(t.ctx, t, "member groups", scanGroup, `
