@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"coordbot/internal/testutil"
 	"coordbot/search"
 	"coordbot/store"
 )
@@ -23,21 +24,6 @@ const (
 	searchBenchMessages = 10_000
 	searchBenchBatch    = 1_000
 )
-
-// searchBenchWords are what the synthetic minutes are made of (the
-// vocabulary of the web benchmark): "financování" is among them, so nearly
-// every message has it, as in the reference corpus where notmuch found it
-// in 10,002 of 10,013 mails.
-var searchBenchWords = strings.Fields(`zápis jednání pracovní skupiny protidrogové politiky kraje
-	přítomni omluveni hosté program schválení zápisu minulého setkání dotační řízení
-	financování služeb terénní programy kontaktní centrum adiktologická ambulance
-	substituční léčba harm reduction prevence ve školách primární prevence krajský koordinátor
-	místní koordinátoři obce s rozšířenou působností rozpočet na rok vyúčtování dotace
-	ministerstvo zdravotnictví rada vlády usnesení zastupitelstvo hejtman odbor sociálních věcí
-	výroční zpráva monitoring situace drogová scéna pervitin konopí alkohol hazard tabák
-	spolupráce s policií probační a mediační služba léčba ve věznicích vězeňská služba
-	následná péče doléčovací centrum chráněné bydlení zaměstnávání úkoly termín odpovědná osoba
-	různé příští setkání proběhne v zasedací místnosti krajského úřadu diskuse návrh souhlas`)
 
 // searchBenchBody is the text of minutes number n: 2–6 KB of the
 // vocabulary, and in every hundredth a sentence on "kanabidiolu" (100
@@ -50,7 +36,7 @@ func searchBenchBody(rng *rand.Rand, n int) string {
 			if i > 0 {
 				b.WriteByte(' ')
 			}
-			b.WriteString(searchBenchWords[rng.IntN(len(searchBenchWords))])
+			b.WriteString(testutil.CorpusWords[rng.IntN(len(testutil.CorpusWords))])
 		}
 		b.WriteString(".\n\n")
 	}
@@ -192,19 +178,9 @@ func BenchmarkSearchArchive(b *testing.B) {
 			}
 			b.StopTimer()
 			slices.Sort(took)
-			b.ReportMetric(benchMillis(took, 50), "p50-ms")
-			b.ReportMetric(benchMillis(took, 99), "p99-ms")
+			b.ReportMetric(testutil.Percentile(took, 50), "p50-ms")
+			b.ReportMetric(testutil.Percentile(took, 99), "p99-ms")
 			b.ReportMetric(float64(hits), "hits")
 		})
 	}
-}
-
-// benchMillis is the q-th percentile (nearest rank) of sorted durations in
-// milliseconds.
-func benchMillis(sorted []time.Duration, q int) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := min(max((len(sorted)*q+99)/100-1, 0), len(sorted)-1)
-	return float64(sorted[i]) / float64(time.Millisecond)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"coordbot/i18n"
+	"coordbot/internal/testutil"
 	"coordbot/search"
 	"coordbot/store"
 )
@@ -23,19 +24,6 @@ const (
 	benchMeetings = 260
 	benchBatch    = 1_000
 )
-
-// benchWords are what the synthetic minutes are made of: the vocabulary of
-// a regional drug-policy working group, with diacritics.
-var benchWords = strings.Fields(`zápis jednání pracovní skupiny protidrogové politiky kraje
-	přítomni omluveni hosté program schválení zápisu minulého setkání dotační řízení
-	financování služeb terénní programy kontaktní centrum adiktologická ambulance
-	substituční léčba harm reduction prevence ve školách primární prevence krajský koordinátor
-	místní koordinátoři obce s rozšířenou působností rozpočet na rok vyúčtování dotace
-	ministerstvo zdravotnictví rada vlády usnesení zastupitelstvo hejtman odbor sociálních věcí
-	výroční zpráva monitoring situace drogová scéna pervitin konopí alkohol hazard tabák
-	spolupráce s policií probační a mediační služba léčba ve věznicích vězeňská služba
-	následná péče doléčovací centrum chráněné bydlení zaměstnávání úkoly termín odpovědná osoba
-	různé příští setkání proběhne v zasedací místnosti krajského úřadu diskuse návrh souhlas`)
 
 // benchMinutes writes the body of minutes number n: a header, a few
 // program in four of five, paragraphs of the vocabulary (2–5 KB) and, in
@@ -59,7 +47,7 @@ func benchMinutes(rng *rand.Rand, n int, meetingTitle string) string {
 			if i > 0 {
 				b.WriteByte(' ')
 			}
-			b.WriteString(benchWords[rng.IntN(len(benchWords))])
+			b.WriteString(testutil.CorpusWords[rng.IntN(len(testutil.CorpusWords))])
 		}
 		b.WriteString(".\n\n")
 	}
@@ -188,8 +176,8 @@ func BenchmarkPages(b *testing.B) {
 		}
 		b.StopTimer()
 		slices.Sort(took)
-		b.ReportMetric(percentile(took, 50), "p50-ms")
-		b.ReportMetric(percentile(took, 99), "p99-ms")
+		b.ReportMetric(testutil.Percentile(took, 50), "p50-ms")
+		b.ReportMetric(testutil.Percentile(took, 99), "p99-ms")
 	})
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
@@ -206,21 +194,10 @@ func BenchmarkPages(b *testing.B) {
 			}
 			b.StopTimer()
 			slices.Sort(took)
-			b.ReportMetric(percentile(took, 50), "p50-ms")
-			b.ReportMetric(percentile(took, 99), "p99-ms")
+			b.ReportMetric(testutil.Percentile(took, 50), "p50-ms")
+			b.ReportMetric(testutil.Percentile(took, 99), "p99-ms")
 		})
 	}
-}
-
-// percentile is the q-th percentile (nearest rank) of sorted durations, in
-// milliseconds.
-func percentile(sorted []time.Duration, q int) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := (len(sorted)*q + 99) / 100
-	i = min(max(i-1, 0), len(sorted)-1)
-	return float64(sorted[i]) / float64(time.Millisecond)
 }
 
 // benchSession opens a session for m in the store and returns the cookie
