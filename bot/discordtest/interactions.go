@@ -451,7 +451,12 @@ func (s *Server) interactionExtra(it *interaction) map[string]json.RawMessage {
 	}
 	app, id, ityp, user := jsonString(s.AppID), jsonString(it.id), jsonInt(int(it.typ)), rawJSON(it.user)
 	obj := func(kv ...[]byte) json.RawMessage {
-		b := []byte{'{'}
+		n := 2 + len(kv)
+		for _, p := range kv {
+			n += len(p)
+		}
+		b := make([]byte, 1, n)
+		b[0] = '{'
 		for i := 0; i < len(kv); i += 2 {
 			if i > 0 {
 				b = append(b, ',')

@@ -637,14 +637,23 @@ func cloneObj(o map[string]json.RawMessage) map[string]json.RawMessage {
 	return out
 }
 
+// decodeList decodes a list, if raw holds one, into *l; absent, null and
+// anything else leave *l nil (as json.Unmarshal would, without making its
+// error for what is no list).
+func decodeList(raw json.RawMessage, l *[]json.RawMessage) {
+	if !isNull(raw) {
+		_ = json.Unmarshal(raw, l)
+	}
+}
+
 // payloadEmpty reports whether a create payload has nothing to show.
 func payloadEmpty(p map[string]json.RawMessage, files []upload) bool {
 	var content string
 	_ = decodeString(p["content"], &content)
 	var embeds, comps, stickers []json.RawMessage
-	_ = json.Unmarshal(p["embeds"], &embeds)
-	_ = json.Unmarshal(p["components"], &comps)
-	_ = json.Unmarshal(p["sticker_ids"], &stickers)
+	decodeList(p["embeds"], &embeds)
+	decodeList(p["components"], &comps)
+	decodeList(p["sticker_ids"], &stickers)
 	return strings.TrimSpace(content) == "" && len(embeds) == 0 && len(comps) == 0 && len(stickers) == 0 && len(files) == 0 && isNull(p["poll"])
 }
 
