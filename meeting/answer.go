@@ -212,7 +212,7 @@ func (b *batchTx) lookUp(tx *store.Tx, batch []*answerReq, groupOf func(*answerR
 	seen := map[int64]map[string]bool{}
 	for _, r := range batch {
 		g := groupOf(r)
-		if g == nil || r.a.Operator || r.a.MemberID != 0 || r.a.DiscordUserID == "" {
+		if g == nil || !byDiscord(r.a) {
 			continue
 		}
 		if seen[g.ID] == nil {
