@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"coordbot/config"
 	"coordbot/mail"
@@ -53,6 +54,7 @@ func (e *env) cmdImport(ctx context.Context, g *globals, args []string) error {
 	im.SpoolDir = quarantineDir(g.cfg.Database.Path)
 	sum, err := im.Import(ctx, fs.Args())
 	fmt.Fprintln(e.stdout, sum)
+	compactAfterIntake(ctx, s, sum, g.logger)
 	if sum.Skipped > 0 {
 		g.logger.Info("import: skipped files that are not mail (each is in the log)", "skipped", sum.Skipped)
 	}
@@ -66,6 +68,28 @@ func (e *env) cmdImport(ctx context.Context, g *globals, args []string) error {
 		return fmt.Errorf("import: %d files or folders could not be read and were skipped (see the log)", sum.Unreadable)
 	}
 	return nil
+}
+
+// compactAfter is how many new messages make an import or fetch-mail
+// compact the full-text index at its end.
+const compactAfter = 100
+
+// compactAfterIntake merges the full-text index's segments after a large
+// intake: each batch filed adds small segments, which every search seeks,
+// until the nightly optimize (on 10,000 mails: 16 segments into 1, 2 s; a
+// search that finds nothing then takes half as long in the index). A
+// failure is logged, not returned: the mail is filed.
+func compactAfterIntake(ctx context.Context, s *store.Store, sum mail.Summary, logger *slog.Logger) {
+	if sum.Archived+sum.Quarantined < compactAfter || ctx.Err() != nil {
+		return
+	}
+	start := time.Now()
+	steps, err := s.CompactIndex(ctx)
+	if err != nil {
+		logger.Warn("compacting the full-text index failed; the nightly optimize will do it", "err", err)
+		return
+	}
+	logger.Info("full-text index compacted", "steps", steps, "ms", time.Since(start).Milliseconds())
 }
 
 // quarantineDir is where an import keeps the whole raw bytes of messages
@@ -115,6 +139,7 @@ func (e *env) cmdFetchMail(ctx context.Context, g *globals, args []string) error
 	in := mail.NewIntake(imapConfig(g.cfg.Mail), p, g.logger.With("component", "imap"))
 	sum, err := in.FetchOnce(ctx)
 	fmt.Fprintln(e.stdout, sum)
+	compactAfterIntake(ctx, s, sum, g.logger)
 	if err != nil {
 		return fmt.Errorf("fetch-mail: %w", err)
 	}
