@@ -387,6 +387,9 @@ func dayMonth(lang i18n.Lang, t time.Time) string {
 // loc is the zone a meeting's wall-clock time is shown in: its own, else
 // the group's.
 func (r *Report) loc(m *store.Meeting) *time.Location {
+	if loc := r.zones[m.TimeZone]; loc != nil {
+		return loc
+	}
 	if loc, err := time.LoadLocation(m.TimeZone); err == nil && m.TimeZone != "" {
 		return loc
 	}

@@ -75,6 +75,29 @@ type Report struct {
 	// Guests are the year's guests, each once (by name and
 	// organisation), in the order they first came.
 	Guests []Person
+	// zones are the meetings' time zones by name, loaded once by BuildAt
+	// (time.LoadLocation reads a file each time) and only read after.
+	zones map[string]*time.Location
+}
+
+// loadZones loads the time zones of the report's meetings.
+func (r *Report) loadZones() {
+	r.zones = map[string]*time.Location{}
+	for _, m := range r.Cancelled {
+		r.loadZone(m.TimeZone)
+	}
+	for _, mr := range r.Meetings {
+		r.loadZone(mr.Meeting.TimeZone)
+	}
+}
+
+func (r *Report) loadZone(name string) {
+	if _, ok := r.zones[name]; ok || name == "" {
+		return
+	}
+	if loc, err := time.LoadLocation(name); err == nil {
+		r.zones[name] = loc
+	}
 }
 
 // Coverage is how many of the group's member organisations were
@@ -186,30 +209,36 @@ func BuildAt(ctx context.Context, s *store.Store, groupSlug string, year int, no
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	r := &Report{Group: g, Year: year, Lang: lang}
-	b := &builder{s: s, people: map[int64]*store.Member{}, joined: map[int64]time.Time{}, coll: collate.New(language.Czech)}
-	if err := b.loadMembers(ctx, g.ID); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	r.MemberOrganisations = b.memberOrgs()
-
 	var held []*store.Meeting
+	var heldIDs []int64
 	for _, m := range meetings {
 		switch {
 		case m.Status == store.MeetingCancelled:
 			r.Cancelled = append(r.Cancelled, m)
 		case m.Status == store.MeetingHeld, m.Start.Before(now):
 			held = append(held, m)
+			heldIDs = append(heldIDs, m.ID)
 		}
 	}
+	// The whole year in a few queries (members, attendance, answers,
+	// guests, agenda, minutes' subjects), not several per meeting.
+	reads, err := s.ReadReport(ctx, g.ID, heldIDs, minutesPerMeeting)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	b := &builder{reads: reads, coll: collate.New(language.Czech), minutesIDs: map[*MeetingReport][]int64{}}
+	r.MemberOrganisations = b.memberOrgs()
+	for _, m := range held {
+		r.Meetings = append(r.Meetings, b.meeting(m))
+	}
+	if err := b.topicsFromMinutes(ctx, s, r.Meetings); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+
 	orgMeetings := map[string]int{}
 	seenTopic := map[string]bool{}
 	seenGuest := map[Person]bool{}
-	for _, m := range held {
-		mr, err := b.meeting(ctx, m)
-		if err != nil {
-			return nil, fmt.Errorf("report: meeting %d: %w", m.ID, err)
-		}
-		r.Meetings = append(r.Meetings, mr)
+	for _, mr := range r.Meetings {
 		for _, org := range distinctOrgs(mr.Came) {
 			orgMeetings[org]++
 		}
@@ -238,8 +267,12 @@ func BuildAt(ctx context.Context, s *store.Store, groupSlug string, year int, no
 		return b.coll.CompareString(a.Organisation, c.Organisation) < 0
 	})
 	r.Coverage = coverage(r.MemberOrganisations, orgMeetings)
+	r.loadZones()
 	return r, nil
 }
+
+// minutesPerMeeting caps the messages listed under one meeting.
+const minutesPerMeeting = 1000
 
 // coverage counts the member organisations represented at least once.
 func coverage(memberOrgs []string, came map[string]int) Coverage {
@@ -276,34 +309,16 @@ func IsMunicipality(org string) bool {
 	return false
 }
 
-// builder reads one report's data, remembering members between meetings.
+// builder makes one report's meetings from the year's reads.
 type builder struct {
-	s *store.Store
-	// members are the group's current members.
-	members []*store.GroupMember
-	// people caches every member met so far, former members included.
-	people map[int64]*store.Member
-	// joined is when each current member joined the group.
-	joined map[int64]time.Time
+	reads *store.ReportReads
 	// coll sorts names the Czech way (ch after h, č after c); not safe
 	// for concurrent use, which a builder never is.
 	coll *collate.Collator
-}
-
-func (b *builder) loadMembers(ctx context.Context, groupID int64) error {
-	var err error
-	if b.members, err = b.s.GroupMembers(ctx, groupID); err != nil {
-		return err
-	}
-	for _, gm := range b.members {
-		b.people[gm.ID] = &gm.Member
-		ms, err := b.s.MembershipOf(ctx, groupID, gm.ID)
-		if err != nil {
-			return err
-		}
-		b.joined[gm.ID] = ms.JoinedAt
-	}
-	return nil
+	// current indexes reads.Members by id.
+	current map[int64]*store.ReportMember
+	// minutesIDs are the ids of each meeting's Minutes, in their order.
+	minutesIDs map[*MeetingReport][]int64
 }
 
 // memberOrgs lists the current members' distinct organisations in Czech
@@ -311,7 +326,7 @@ func (b *builder) loadMembers(ctx context.Context, groupID int64) error {
 func (b *builder) memberOrgs() []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, gm := range b.members {
+	for _, gm := range b.reads.Members {
 		org := strings.TrimSpace(gm.Organisation)
 		if org != "" && !seen[org] {
 			seen[org] = true
@@ -322,52 +337,46 @@ func (b *builder) memberOrgs() []string {
 	return out
 }
 
-// person names a member; a former member of the group is read on demand.
-func (b *builder) person(ctx context.Context, memberID int64, substitute string) (Person, error) {
-	m := b.people[memberID]
-	if m == nil {
-		var err error
-		if m, err = b.s.Member(ctx, memberID); err != nil {
-			return Person{}, err
+// person names a member, current or former.
+func (b *builder) person(memberID int64, substitute string) Person {
+	if b.current == nil {
+		b.current = make(map[int64]*store.ReportMember, len(b.reads.Members))
+		for _, gm := range b.reads.Members {
+			b.current[gm.ID] = gm
 		}
-		b.people[memberID] = m
 	}
-	return Person{Name: m.DisplayName, Organisation: m.Organisation, Substitute: substitute}, nil
+	var m *store.Member
+	if gm := b.current[memberID]; gm != nil {
+		m = &gm.Member
+	} else if m = b.reads.People[memberID]; m == nil {
+		// A record names a member row, which is never deleted while
+		// referenced; an unnamed person still counts.
+		m = &store.Member{}
+	}
+	return Person{Name: m.DisplayName, Organisation: m.Organisation, Substitute: substitute}
 }
 
-func (b *builder) meeting(ctx context.Context, m *store.Meeting) (*MeetingReport, error) {
+// meeting makes a meeting's report, its topics from the agenda; a
+// meeting without agenda items gets them from its minutes later
+// (topicsFromMinutes).
+func (b *builder) meeting(m *store.Meeting) *MeetingReport {
 	mr := &MeetingReport{Meeting: m}
-	if err := b.attendance(ctx, mr); err != nil {
-		return nil, err
-	}
-	items, err := b.s.Agenda(ctx, m.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, it := range items {
+	b.attendance(mr)
+	for _, it := range b.reads.Agenda[m.ID] {
 		if it.Status == store.AgendaAccepted {
 			mr.Agenda = append(mr.Agenda, it.Title)
 		}
 	}
 	mr.Topics = mr.Agenda
-	if err := b.minutes(ctx, mr); err != nil {
-		return nil, err
-	}
-	return mr, nil
+	b.minutes(mr)
+	return mr
 }
 
 // attendance sorts the group's members into the four groups: a record
 // wins over an answer, an answer over silence.
-func (b *builder) attendance(ctx context.Context, mr *MeetingReport) error {
+func (b *builder) attendance(mr *MeetingReport) {
 	m := mr.Meeting
-	att, err := b.s.AttendanceOf(ctx, m.ID)
-	if err != nil {
-		return err
-	}
-	rsvps, err := b.s.RSVPs(ctx, m.ID)
-	if err != nil {
-		return err
-	}
+	att := b.reads.Attendance[m.ID]
 	mr.Recorded = len(att) > 0
 	placed := map[int64]bool{}
 	for _, a := range att {
@@ -376,17 +385,14 @@ func (b *builder) attendance(ctx context.Context, mr *MeetingReport) error {
 		if !a.Attended {
 			sub = ""
 		}
-		p, err := b.person(ctx, a.MemberID, sub)
-		if err != nil {
-			return err
-		}
+		p := b.person(a.MemberID, sub)
 		if a.Attended {
 			mr.Came = append(mr.Came, p)
 		} else {
 			mr.Excused = append(mr.Excused, p)
 		}
 	}
-	for _, rs := range rsvps {
+	for _, rs := range b.reads.RSVPs[m.ID] {
 		if placed[rs.MemberID] {
 			continue
 		}
@@ -395,10 +401,7 @@ func (b *builder) attendance(ctx context.Context, mr *MeetingReport) error {
 		if rs.Answer == store.AnswerNo {
 			sub = "" // a deputy named with "no" does not come
 		}
-		p, err := b.person(ctx, rs.MemberID, sub)
-		if err != nil {
-			return err
-		}
+		p := b.person(rs.MemberID, sub)
 		switch rs.Answer {
 		case store.AnswerYes:
 			mr.YesNotRecorded = append(mr.YesNotRecorded, p)
@@ -408,64 +411,92 @@ func (b *builder) attendance(ctx context.Context, mr *MeetingReport) error {
 			mr.Maybe = append(mr.Maybe, p)
 		}
 	}
-	for _, gm := range b.members {
-		if !placed[gm.ID] && !b.joined[gm.ID].After(m.Start) {
+	for _, gm := range b.reads.Members {
+		if !placed[gm.ID] && !gm.JoinedAt.After(m.Start) {
 			mr.NeverAnswered = append(mr.NeverAnswered, Person{Name: gm.DisplayName, Organisation: gm.Organisation})
 		}
 	}
-	guests, err := b.s.Guests(ctx, m.ID)
-	if err != nil {
-		return err
-	}
-	for _, g := range guests {
+	for _, g := range b.reads.Guests[m.ID] {
 		mr.Guests = append(mr.Guests, Person{Name: g.Name, Organisation: g.Organisation})
 	}
 	for _, ps := range [][]Person{mr.Came, mr.Excused, mr.YesNotRecorded, mr.Maybe, mr.NeverAnswered, mr.Guests} {
 		b.sortPeople(ps)
 	}
-	return nil
 }
 
-// minutes lists the messages filed under the meeting as minutes or counts
-// them as correspondence and, for a meeting without agenda items, reads
-// its topics from the minutes' numbered program.
-func (b *builder) minutes(ctx context.Context, mr *MeetingReport) error {
-	// Subjects and attachment names only: a meeting's text is read below,
-	// one message at a time, only while its topics are still unknown.
-	msgs, err := b.s.ArchiveMessages(ctx, store.ArchiveFilter{MeetingID: mr.Meeting.ID, State: store.ArchiveArchived,
-		Limit: 1000, WithoutBody: true})
-	if err != nil {
-		return err
-	}
-	// ArchiveMessages lists newest first; minutes read better in the
-	// order they came.
+// minutes lists the messages filed under the meeting as minutes, oldest
+// first, or counts them as correspondence.
+func (b *builder) minutes(mr *MeetingReport) {
+	msgs := b.reads.Minutes[mr.Meeting.ID]
+	// The reads list newest first; minutes read better in the order they
+	// came.
 	for i := len(msgs) - 1; i >= 0; i-- {
 		msg := msgs[i]
-		if IsCorrespondence(msg.Subject) {
+		subject := CleanSubject(msg.Subject)
+		if replyPrefix().MatchString(subject) { // IsCorrespondence
 			mr.Correspondence++
 			continue
 		}
-		ref := MinutesRef{Subject: CleanSubject(msg.Subject)}
-		for _, a := range msg.Attachments {
-			ref.Attachments = append(ref.Attachments, a.Filename)
-		}
-		mr.Minutes = append(mr.Minutes, ref)
+		mr.Minutes = append(mr.Minutes, MinutesRef{Subject: subject, Attachments: msg.Attachments})
+		b.minutesIDs[mr] = append(b.minutesIDs[mr], msg.ID)
+	}
+}
+
+// topicsFromMinutes gives each meeting without agenda items the numbered
+// program of the first of its minutes (oldest first; body, then each
+// attachment's text) that has one. Texts are read for all such meetings
+// at once, one message of each in the first round, then twice as many
+// in each next round, so that the usual year, whose first minutes hold
+// the program, costs one query and a meeting whose minutes have none
+// costs a few.
+func (b *builder) topicsFromMinutes(ctx context.Context, s *store.Store, mrs []*MeetingReport) error {
+	type pending struct {
+		mr  *MeetingReport
+		ids []int64 // minutes still to look at, oldest first
+	}
+	var todo []*pending
+	for _, mr := range mrs {
 		if len(mr.Topics) > 0 {
 			continue
 		}
-		// The body first, then each attachment's text.
-		texts, err := b.s.ArchiveTexts(ctx, msg.ID)
+		if ids := b.minutesIDs[mr]; len(ids) > 0 {
+			todo = append(todo, &pending{mr: mr, ids: ids})
+		}
+	}
+	for round := 1; len(todo) > 0; round *= 2 {
+		var ids []int64
+		for _, p := range todo {
+			ids = append(ids, p.ids[:min(round, len(p.ids))]...)
+		}
+		texts, err := s.ReportTexts(ctx, ids)
 		if err != nil {
 			return err
 		}
-		for _, text := range texts {
+		var next []*pending
+		for _, p := range todo {
+			n := min(round, len(p.ids))
+			if !findTopics(p.mr, p.ids[:n], texts) && n < len(p.ids) {
+				p.ids = p.ids[n:]
+				next = append(next, p)
+			}
+		}
+		todo = next
+	}
+	return nil
+}
+
+// findTopics sets the meeting's topics from the first message of ids
+// whose texts hold a program and reports whether one did.
+func findTopics(mr *MeetingReport, ids []int64, texts map[int64][]string) bool {
+	for _, id := range ids {
+		for _, text := range texts[id] {
 			if topics := ProgramTopics(text); len(topics) > 0 {
 				mr.Topics, mr.TopicsFromMinutes = topics, true
-				break
+				return true
 			}
 		}
 	}
-	return nil
+	return false
 }
 
 // sortPeople orders people by organisation (those without one last), then
@@ -513,26 +544,32 @@ func lazyRegexp(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }
 
-// routingTag is a leading "[pracovni-skupina]" or any other bracketed tag
-// a mailing list or a coordinator's rule puts before a subject.
-var routingTag = lazyRegexp(`^\s*\[[^\]]*\]\s*`)
-
 // replyPrefix starts the subject of a reply or forward: English and
 // German clients write "Re:", "Fwd:", "FW:", "AW:", "WG:", Czech Outlook
 // "Odp:" and "PŘ:" (přeposlat), some clients "RE[2]:".
 var replyPrefix = lazyRegexp(`(?i)^(re|fw|fwd|odp|př|pr|aw|wg|sv|vs|tr)(\[\d+\])?\s*:`)
 
-// CleanSubject strips routing tags ("[pracovni-skupina] ") from the start
-// of a subject and trims it.
+// CleanSubject strips routing tags ("[pracovni-skupina] ", or any other
+// bracketed tag a mailing list or a coordinator's rule puts before a
+// subject) from the start of a subject and trims it. It is called for
+// every message of a year, so it scans the bytes rather than running a
+// regular expression.
 func CleanSubject(s string) string {
 	for {
-		t := routingTag().ReplaceAllString(s, "")
-		if t == s {
+		t := strings.TrimLeft(s, asciiSpace)
+		if !strings.HasPrefix(t, "[") {
 			return strings.TrimSpace(s)
 		}
-		s = t
+		end := strings.IndexByte(t, ']')
+		if end < 0 {
+			return strings.TrimSpace(s)
+		}
+		s = strings.TrimLeft(t[end+1:], asciiSpace)
 	}
 }
+
+// asciiSpace is what \s matches in a Go regular expression.
+const asciiSpace = " \t\n\f\r"
 
 // IsCorrespondence reports whether a subject is that of a reply or a
 // forward ("RE: Zápis…", "Odp: [ps] Zápis…"), routing tags before the
@@ -557,7 +594,11 @@ var (
 func ProgramTopics(text string) []string {
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
 	for i, line := range lines {
-		if !programHeading().MatchString(line) {
+		// Most lines do not start with "program": skip the regular
+		// expression for them (minutes of a year are read line by line).
+		t := strings.TrimLeft(line, asciiSpace)
+		if len(t) < len("program") || !strings.EqualFold(t[:len("program")], "program") ||
+			!programHeading().MatchString(line) {
 			continue
 		}
 		var topics []string
