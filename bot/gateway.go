@@ -17,6 +17,8 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
+
+	"coordbot/internal/jsonscan"
 )
 
 // gateway is the bot's client of Discord's gateway, the websocket over
@@ -596,7 +598,7 @@ func envelope(data []byte) (payload, error) {
 
 // fastEnvelope is envelope's single pass; false means "use json".
 func fastEnvelope(data []byte, p *payload) bool {
-	return eachMember(data, func(key []byte, _, start, end int) bool {
+	return jsonscan.EachMember(data, func(key []byte, _, start, end int) bool {
 		v := data[start:end]
 		if !plainKey(key) {
 			return false
@@ -630,90 +632,6 @@ func fastEnvelope(data []byte, p *payload) bool {
 	})
 }
 
-// eachMember calls fn with each member of the JSON object data: its key
-// (raw, without quotes; a key with an escape makes eachMember fail), the
-// index where the member's key begins, and where its value begins and
-// ends (data[start:end], raw, not validated: see skipValue). It stops and
-// fails when fn returns false or data is not an object it can read.
-func eachMember(data []byte, fn func(key []byte, at, start, end int) bool) bool {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return false
-	}
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return skipSpace(data, i+1) == len(data)
-	}
-	for {
-		if i >= len(data) || data[i] != '"' {
-			return false
-		}
-		at := i
-		end := i + 1
-		for end < len(data) && data[end] != '"' && data[end] != '\\' {
-			end++
-		}
-		if end >= len(data) || data[end] != '"' {
-			return false
-		}
-		key := data[i+1 : end]
-		i = skipSpace(data, end+1)
-		if i >= len(data) || data[i] != ':' {
-			return false
-		}
-		i = skipSpace(data, i+1)
-		start := i
-		i = skipValue(data, i)
-		if i < 0 || !fn(key, at, start, i) {
-			return false
-		}
-		i = skipSpace(data, i)
-		if i >= len(data) {
-			return false
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			return skipSpace(data, i+1) == len(data)
-		default:
-			return false
-		}
-	}
-}
-
-// withoutMember returns the JSON object data without its member named
-// key (a new slice), or data itself when it has none or cannot be read
-// that way.
-func withoutMember(data []byte, key string) []byte {
-	from, to := -1, -1
-	prevEnd, lastEnd := -1, -1 // end of the value before the member, of the last value
-	ok := eachMember(data, func(k []byte, at, _, end int) bool {
-		if from < 0 && string(k) == key {
-			from, to, prevEnd = at, end, lastEnd
-		}
-		lastEnd = end
-		return true
-	})
-	if !ok || from < 0 {
-		return data
-	}
-	out := make([]byte, 0, len(data)-(to-from))
-	if prevEnd >= 0 {
-		// Not the first member: drop from the end of the value before it
-		// (the comma between them included) to the end of its own value.
-		out = append(out, data[:prevEnd]...)
-		return append(out, data[to:]...)
-	}
-	// The first member: drop it and the comma after it, if any.
-	rest := skipSpace(data, to)
-	if rest < len(data) && data[rest] == ',' {
-		rest++
-	}
-	out = append(out, data[:from]...)
-	return append(out, data[rest:]...)
-}
-
 // plainKey reports whether key is one that json.Unmarshal would match to
 // the same payload field as the exact comparison in fastEnvelope does:
 // encoding/json also matches keys case-insensitively (with Unicode
@@ -735,76 +653,6 @@ func plainKey(key []byte) bool {
 		}
 	}
 	return true
-}
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipValue returns the index after the JSON value at data[i], or -1.
-// Strings are stepped over with their escapes; objects and arrays by
-// counting brackets outside strings; anything else (numbers, true,
-// false, null) up to the next delimiter.
-func skipValue(data []byte, i int) int {
-	if i >= len(data) {
-		return -1
-	}
-	switch data[i] {
-	case '"':
-		return skipString(data, i)
-	case '{', '[':
-		depth := 0
-		for i < len(data) {
-			switch data[i] {
-			case '"':
-				i = skipString(data, i)
-				if i < 0 {
-					return -1
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return -1
-	case '}', ']', ',', ':':
-		return -1
-	}
-	start := i
-	for i < len(data) {
-		switch data[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			if i == start {
-				return -1
-			}
-			return i
-		}
-		i++
-	}
-	return -1
-}
-
-// skipString returns the index after the string starting at data[i] (a
-// quote), or -1.
-func skipString(data []byte, i int) int {
-	for i++; i < len(data); i++ {
-		switch data[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return -1
 }
 
 // plainInt reads a JSON integer without sign tricks: digits, perhaps a

@@ -14,6 +14,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"coordbot/i18n"
+	"coordbot/internal/jsonscan"
 	"coordbot/meeting"
 	"coordbot/store"
 )
@@ -89,7 +90,7 @@ func decodeInteraction(d json.RawMessage) (*discordgo.Interaction, error) {
 	}
 	// Cut the message out before decoding: json.Unmarshal would scan it
 	// twice (validating, then skipping it).
-	if err := json.Unmarshal(withoutMember(d, "message"), &w); err != nil {
+	if err := json.Unmarshal(jsonscan.WithoutMember(d, "message"), &w); err != nil {
 		return nil, fmt.Errorf("bot: interaction: %w", err)
 	}
 	ic := &discordgo.Interaction{ID: w.ID, AppID: w.AppID, Type: w.Type, GuildID: w.GuildID, ChannelID: w.ChannelID,

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
+
+	"coordbot/internal/jsonscan"
 )
 
 // Decoding shortcuts for what the fake reads at every request: a request
@@ -21,7 +23,7 @@ var errNotObject = errors.New("discordtest: JSON value is not an object")
 // anything else. The values are b's own bytes (capacity clipped), not
 // copies: b must not change afterwards.
 func splitObject(b []byte) (map[string]json.RawMessage, error) {
-	i := skipSpace(b, 0)
+	i := jsonscan.SkipSpace(b, 0)
 	if i < len(b) && b[i] == 'n' {
 		return nil, nil
 	}
@@ -29,81 +31,32 @@ func splitObject(b []byte) (map[string]json.RawMessage, error) {
 		return nil, errNotObject
 	}
 	obj := make(map[string]json.RawMessage, 8)
-	i = skipSpace(b, i+1)
+	i = jsonscan.SkipSpace(b, i+1)
 	if b[i] == '}' {
 		return obj, nil
 	}
 	for {
-		end := endOfString(b, i)
+		end := jsonscan.SkipString(b, i)
+		if end < 0 {
+			return nil, errNotObject
+		}
 		key, err := jsonStringValue(b[i:end])
 		if err != nil {
 			return nil, err
 		}
-		i = skipSpace(b, end) // at ':'
-		i = skipSpace(b, i+1) // at the value
-		vend := endOfValue(b, i)
+		i = jsonscan.SkipSpace(b, end) // at ':'
+		i = jsonscan.SkipSpace(b, i+1) // at the value
+		vend := jsonscan.SkipValue(b, i)
+		if vend < 0 {
+			return nil, errNotObject
+		}
 		obj[key] = b[i:vend:vend]
-		i = skipSpace(b, vend) // at ',' or '}'
+		i = jsonscan.SkipSpace(b, vend) // at ',' or '}'
 		if b[i] == '}' {
 			return obj, nil
 		}
-		i = skipSpace(b, i+1)
+		i = jsonscan.SkipSpace(b, i+1)
 	}
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// endOfString returns the index after the string that starts (with its
-// quote) at i.
-func endOfString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return len(b)
-}
-
-// endOfValue returns the index after the value that starts at i.
-func endOfValue(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return endOfString(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				i = endOfString(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return len(b)
-	}
-	for i < len(b) {
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
 }
 
 // jsonStringValue decodes raw, a JSON string (quotes included), as
