@@ -163,6 +163,12 @@ func (l *load) click(ctx context.Context, u discordtest.User, m *meetingState, a
 	resp, lat, err := l.fake.Interact(cctx, in)
 	if err == nil && answer == "maybe" {
 		if resp.Type != discordgo.InteractionResponseModal || resp.Data == nil {
+			if resp.Data != nil && resp.Data.Content != "" {
+				// A refusal instead of the modal (the meeting has started):
+				// answered, counted as refused.
+				l.record(u, m, answer, resp, 0, nil)
+				return
+			}
 			l.record(u, m, answer, resp, 0, errors.New("maybe button: no modal"))
 			return
 		}
