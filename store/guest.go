@@ -37,13 +37,17 @@ func (t *Tx) AddGuests(meetingID int64, guests []Guest) error {
 
 // Guests lists a meeting's guests by name.
 func (s *Store) Guests(ctx context.Context, meetingID int64) ([]*Guest, error) {
-	return queryAll(ctx, s.rdb, "guests", func(sc scanner) (*Guest, error) {
-		var g Guest
-		var at int64
-		if err := sc.Scan(&g.MeetingID, &g.Name, &g.Organisation, &at); err != nil {
-			return nil, err
-		}
-		g.RecordedAt = fromUnix(at)
-		return &g, nil
-	}, `SELECT meeting_id, name, organisation, recorded_at FROM meeting_guests WHERE meeting_id = ? ORDER BY name`, meetingID)
+	return queryAll(ctx, s.rdb, "guests", scanGuest,
+		`SELECT meeting_id, name, organisation, recorded_at FROM meeting_guests WHERE meeting_id = ? ORDER BY name`, meetingID)
+}
+
+// scanGuest reads a row of meeting_id, name, organisation, recorded_at.
+func scanGuest(sc scanner) (*Guest, error) {
+	var g Guest
+	var at int64
+	if err := sc.Scan(&g.MeetingID, &g.Name, &g.Organisation, &at); err != nil {
+		return nil, err
+	}
+	g.RecordedAt = fromUnix(at)
+	return &g, nil
 }

@@ -89,15 +89,7 @@ func (s *Store) ReadReport(ctx context.Context, groupID int64, meetingIDs []int6
 		for _, rs := range rsvps {
 			r.RSVPs[rs.MeetingID] = append(r.RSVPs[rs.MeetingID], rs)
 		}
-		guests, err := queryAll(ctx, tx, "report guests", func(sc scanner) (*Guest, error) {
-			var g Guest
-			var at int64
-			if err := sc.Scan(&g.MeetingID, &g.Name, &g.Organisation, &at); err != nil {
-				return nil, err
-			}
-			g.RecordedAt = fromUnix(at)
-			return &g, nil
-		}, `SELECT meeting_id, name, organisation, recorded_at FROM meeting_guests WHERE `+in+` ORDER BY meeting_id, name`, args...)
+		guests, err := queryAll(ctx, tx, "report guests", scanGuest, `SELECT meeting_id, name, organisation, recorded_at FROM meeting_guests WHERE `+in+` ORDER BY meeting_id, name`, args...)
 		if err != nil {
 			return err
 		}
