@@ -72,8 +72,17 @@ func public(text string) *reply {
 // Interaction.UnmarshalJSON, but leaves out the message a clicked button
 // sits on (Interaction.Message stays nil): the bot never reads it, and
 // that message (the card with its embeds and components) is most of a
-// click's payload and of discordgo's decoding time.
+// click's payload and of discordgo's decoding time. What quickInteraction
+// can read it reads; the rest goes through encoding/json.
 func decodeInteraction(d json.RawMessage) (*discordgo.Interaction, error) {
+	if ic, ok := quickInteraction(d); ok {
+		return ic, nil
+	}
+	return fullInteraction(d)
+}
+
+// fullInteraction decodes an interaction with encoding/json.
+func fullInteraction(d json.RawMessage) (*discordgo.Interaction, error) {
 	var w struct {
 		ID          string                    `json:"id"`
 		AppID       string                    `json:"application_id"`
@@ -95,25 +104,31 @@ func decodeInteraction(d json.RawMessage) (*discordgo.Interaction, error) {
 	}
 	ic := &discordgo.Interaction{ID: w.ID, AppID: w.AppID, Type: w.Type, GuildID: w.GuildID, ChannelID: w.ChannelID,
 		Member: w.Member, User: w.User, Locale: w.Locale, GuildLocale: w.GuildLocale, Token: w.Token, Version: w.Version}
-	var err error
-	switch w.Type {
-	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete:
-		var v discordgo.ApplicationCommandInteractionData
-		err = json.Unmarshal(w.Data, &v)
-		ic.Data = v
-	case discordgo.InteractionMessageComponent:
-		var v discordgo.MessageComponentInteractionData
-		err = json.Unmarshal(w.Data, &v)
-		ic.Data = v
-	case discordgo.InteractionModalSubmit:
-		var v discordgo.ModalSubmitInteractionData
-		err = json.Unmarshal(w.Data, &v)
-		ic.Data = v
-	}
-	if err != nil {
+	if err := decodeData(ic, w.Data); err != nil {
 		return nil, fmt.Errorf("bot: interaction %s data: %w", w.ID, err)
 	}
 	return ic, nil
+}
+
+// decodeData decodes an interaction's data by its type, as discordgo's
+// Interaction.UnmarshalJSON does (other types have none it knows).
+func decodeData(ic *discordgo.Interaction, data json.RawMessage) error {
+	var err error
+	switch ic.Type {
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete:
+		var v discordgo.ApplicationCommandInteractionData
+		err = json.Unmarshal(data, &v)
+		ic.Data = v
+	case discordgo.InteractionMessageComponent:
+		var v discordgo.MessageComponentInteractionData
+		err = json.Unmarshal(data, &v)
+		ic.Data = v
+	case discordgo.InteractionModalSubmit:
+		var v discordgo.ModalSubmitInteractionData
+		err = json.Unmarshal(data, &v)
+		ic.Data = v
+	}
+	return err
 }
 
 // onInteraction answers one interaction. It never panics: a handler's

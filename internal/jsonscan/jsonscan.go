@@ -6,6 +6,8 @@
 // does.
 package jsonscan
 
+import "unicode/utf8"
+
 // EachMember calls fn with each member of the JSON object data: its key
 // (raw, without quotes; a key with an escape makes EachMember fail), the
 // index where the member's key begins, and where its value begins and
@@ -160,4 +162,62 @@ func SkipString(data []byte, i int) int {
 		}
 	}
 	return -1
+}
+
+// EachElement calls fn with where each element of the JSON array data
+// begins and ends (data[start:end], raw, not validated: see SkipValue).
+// It stops and fails when fn returns false or data is not an array it
+// can read.
+func EachElement(data []byte, fn func(start, end int) bool) bool {
+	i := SkipSpace(data, 0)
+	if i >= len(data) || data[i] != '[' {
+		return false
+	}
+	i = SkipSpace(data, i+1)
+	if i < len(data) && data[i] == ']' {
+		return SkipSpace(data, i+1) == len(data)
+	}
+	for {
+		start := i
+		i = SkipValue(data, i)
+		if i < 0 || !fn(start, i) {
+			return false
+		}
+		i = SkipSpace(data, i)
+		if i >= len(data) {
+			return false
+		}
+		switch data[i] {
+		case ',':
+			i = SkipSpace(data, i+1)
+		case ']':
+			return SkipSpace(data, i+1) == len(data)
+		default:
+			return false
+		}
+	}
+}
+
+// PlainString returns the JSON string raw (with its quotes) as a Go
+// string when it needs no decoding: no escapes, no control characters,
+// valid UTF-8, the way encoding/json would decode it. ok is false for
+// anything else, which the caller decodes with encoding/json.
+func PlainString(raw []byte) (s string, ok bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	ascii := true
+	for _, c := range body {
+		switch {
+		case c < 0x20 || c == '"' || c == '\\':
+			return "", false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.Valid(body) {
+		return "", false
+	}
+	return string(body), true
 }

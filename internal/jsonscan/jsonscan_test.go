@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzWithoutMember checks that cutting a member out of an object leaves
@@ -43,6 +44,65 @@ func FuzzWithoutMember(f *testing.F) {
 			}
 			if string(got[k]) != string(v) {
 				t.Fatalf("WithoutMember(%q) = %q: %s changed", data, cut, k)
+			}
+		}
+	})
+}
+
+// FuzzPlainString checks that a string PlainString takes is the one
+// encoding/json decodes.
+func FuzzPlainString(f *testing.F) {
+	for _, seed := range []string{`"abc"`, `"Člen 1"`, `"a\"b"`, `"a\u0041"`, "\"\xff\"", "\"a\tb\"", `""`, `"`, `5`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, ok := PlainString(raw)
+		var want string
+		err := json.Unmarshal(raw, &want)
+		if ok && (err != nil || got != want) {
+			t.Fatalf("PlainString(%q) = %q, json gives %q, %v", raw, got, want, err)
+		}
+		// Refusing is right only for escapes, control characters,
+		// invalid UTF-8 (which json replaces) and space around the quotes.
+		if !ok && err == nil && raw[0] == '"' && raw[len(raw)-1] == '"' && !strings.Contains(string(raw), "\\") && utf8.Valid(raw) && !hasControl(raw) {
+			t.Fatalf("PlainString(%q) refused a plain string", raw)
+		}
+	})
+}
+
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzEachElement checks that the elements EachElement yields are the
+// ones encoding/json reads from an array.
+func FuzzEachElement(f *testing.F) {
+	for _, seed := range []string{`[]`, ` [ "a" , "b" ] `, `["a\"]",{"x":[1]},null,3]`, `[1,]`, `[`, `{}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var want []json.RawMessage
+		if json.Unmarshal(data, &want) != nil {
+			return
+		}
+		var got []string
+		if !EachElement(data, func(start, end int) bool {
+			got = append(got, string(data[start:end]))
+			return true
+		}) {
+			t.Fatalf("EachElement(%q) failed on a valid array", data)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("EachElement(%q) = %q, want %d elements", data, got, len(want))
+		}
+		for i := range got {
+			if got[i] != strings.TrimSpace(string(want[i])) {
+				t.Fatalf("EachElement(%q)[%d] = %q, want %q", data, i, got[i], want[i])
 			}
 		}
 	})
