@@ -134,10 +134,10 @@ func TestQuickInteraction(t *testing.T) {
 		t.Fatalf("real click decoded as %+v", view(ic))
 	}
 	for _, raw := range []string{
-		`{"ID":"1","type":3,"data":{}}`,          // a key encoding/json matches regardless of case
-		`{"id":"1","type":"3","data":{}}`,        // a number as a string: json fails
-		`{"id":"1","type":3}`,                    // no data: json fails
-		`{"id":1,"type":3,"data":{}}`,            // a number for a string
+		`{"ID":"1","type":3,"data":{}}`,   // a key encoding/json matches regardless of case
+		`{"id":"1","type":"3","data":{}}`, // a number as a string: json fails
+		`{"id":"1","type":3}`,             // no data: json fails
+		`{"id":1,"type":3,"data":{}}`,     // a number for a string
 		`{"id":"1","type":3,"data":{"values":[null]}}`,
 	} {
 		if _, ok := quickInteraction([]byte(raw)); ok {
@@ -203,7 +203,7 @@ func readFieldsJSON(raw []byte) (*discordgo.Interaction, error) {
 			Nick  string   `json:"nick"`
 			Roles []string `json:"roles"`
 		} `json:"member"`
-		User *user          `json:"user"`
+		User *user           `json:"user"`
 		Data json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(raw, &r); err != nil {
