@@ -101,6 +101,7 @@ func New(cfg Config, core *meeting.Service, logger *slog.Logger) (*Bot, error) {
 		// many people click at once (Discord itself speaks HTTP/2).
 		base := http.DefaultTransport.(*http.Transport).Clone()
 		base.MaxIdleConnsPerHost = 256
+		base.MaxConnsPerHost = 16
 		session.Client = &http.Client{Timeout: 20 * time.Second, Transport: &rewrite{target: u, base: base}}
 		apiURL = u
 	}
