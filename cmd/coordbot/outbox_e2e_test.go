@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -202,6 +203,9 @@ func TestShellCommandsReachDiscordThroughARunningServe(t *testing.T) {
 type serveProcess struct {
 	cmd   *exec.Cmd
 	lines chan map[string]any
+	// raw has the log's lines undecoded instead of lines, when asked
+	// for (startServeRaw).
+	raw chan []byte
 }
 
 func startServe(t *testing.T, dir, cfgPath, token string) *serveProcess {
@@ -211,6 +215,19 @@ func startServe(t *testing.T, dir, cfgPath, token string) *serveProcess {
 
 // startServeEnv starts serve with environ added to the environment.
 func startServeEnv(t testing.TB, dir, cfgPath string, environ ...string) *serveProcess {
+	t.Helper()
+	return launchServe(t, dir, cfgPath, false, environ...)
+}
+
+// startServeRaw is startServeEnv with the log's lines handed over as they
+// are, for a benchmark that must not spend CPU decoding them while it
+// measures.
+func startServeRaw(t testing.TB, dir, cfgPath string, environ ...string) *serveProcess {
+	t.Helper()
+	return launchServe(t, dir, cfgPath, true, environ...)
+}
+
+func launchServe(t testing.TB, dir, cfgPath string, raw bool, environ ...string) *serveProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = dir
@@ -223,7 +240,20 @@ func startServeEnv(t testing.TB, dir, cfgPath string, environ ...string) *serveP
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serveProcess{cmd: cmd, lines: make(chan map[string]any, 1000)}
+	p := &serveProcess{cmd: cmd}
+	if raw {
+		p.raw = make(chan []byte, 1000)
+		go func() {
+			defer close(p.raw)
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() {
+				p.raw <- bytes.Clone(sc.Bytes())
+			}
+			io.Copy(io.Discard, stderr)
+		}()
+		return p
+	}
+	p.lines = make(chan map[string]any, 1000)
 	go func() {
 		defer close(p.lines)
 		sc := bufio.NewScanner(stderr)
