@@ -32,10 +32,10 @@ import (
 // INTERACTION_CREATE frames back to back on the gateway, and a click's
 // latency runs from its frame written to its interaction callback
 // received. The first round is every member's first contact (serve has
-// never seen them and records them as members); each later round has all
-// of them change their answer. After each round the benchmark waits for
-// the card's coalesced edit to show the round's counts, so rounds do not
-// overlap. It reports p50/p99 of the first-contact round and of the repeat
+// never seen them and records them as members); in each later round all
+// but one of them change their answer. After each round the benchmark
+// waits for the card's coalesced edit to show the round's counts (which
+// differ from the round before's), so rounds do not overlap. It reports p50/p99 of the first-contact round and of the repeat
 // rounds, the worst round's p99, serve's CPU time (user+system) per round,
 // and the CPU time this process (the fake) spent during the bursts: both
 // share the machine's cores. Run it with
@@ -45,7 +45,9 @@ import (
 // With COORDBOT_BENCH_PROFILE=/tmp/clicks set, serve runs with -debug-addr
 // and the benchmark saves a CPU profile (/tmp/clicks.cpu.prof) and an
 // execution trace (/tmp/clicks.trace) of serve taken from just before the
-// first round, for COORDBOT_BENCH_PROFILE_SECONDS (default 10) seconds:
+// first round, for COORDBOT_BENCH_PROFILE_SECONDS (default 10) seconds,
+// and at the end what serve allocated since it started
+// (/tmp/clicks.allocs.prof, go tool pprof -sample_index=alloc_space):
 //
 //	go tool pprof -top -cum coordbot.test /tmp/clicks.cpu.prof
 //	go tool trace /tmp/clicks.trace
@@ -147,20 +149,29 @@ func BenchmarkRSVPClicks200Process(b *testing.B) {
 		users[i] = discordtest.User{ID: strconv.Itoa(900000000000000000 + i), Username: fmt.Sprint("clen", i),
 			GlobalName: fmt.Sprint("Člen ", i)}
 	}
-	answers := []string{"rsvp-yes", "rsvp-no"}
+	// answer is member i's answer in round n: every member changes it
+	// from round to round but member 0, who always comes, so that the
+	// counts alternate between 100 and 101 yes and each round's card
+	// differs from the one before.
+	answer := func(i, n int) string {
+		if (i+n)%2 == 0 || i == 0 {
+			return "rsvp-yes"
+		}
+		return "rsvp-no"
+	}
 	cpu := func() time.Duration { return cpuTime(p.cmd.Process.Pid) }
 	self := os.Getpid()
 	var fakeCPU time.Duration // the fake's (this process's) CPU time in the bursts
 
-	// round has every member click at once, member i the answer
-	// answers[(i+n)%2], and returns the sorted latencies, serve's CPU time
+	// round has every member click at once, member i answer(i, n), and
+	// returns the sorted latencies, serve's CPU time
 	// during the round and, sorted, the clicks' time from frame written to
 	// handler started.
 	round := func(n int) ([]time.Duration, time.Duration, []time.Duration) {
 		// The clicks are built first: the fake's encoding is not timed.
 		clicks := make([]*discordgo.Interaction, members)
 		for i, u := range users {
-			clicks[i] = fake.Button(u, "5001", card.ID, answers[(i+n)%2]+":"+meetingID)
+			clicks[i] = fake.Button(u, "5001", card.ID, answer(i, n)+":"+meetingID)
 		}
 		c0, f0 := cpu(), cpuTime(self)
 		out, err := fake.InteractAll(ctx, clicks)
@@ -176,7 +187,7 @@ func BenchmarkRSVPClicks200Process(b *testing.B) {
 				b.Fatalf("click %d: %v %+v", i, a.Err, a.Response)
 			}
 			lat[i] = a.Latency
-			if (i+n)%2 == 0 {
+			if answer(i, n) == "rsvp-yes" {
 				yes++
 			}
 		}
@@ -235,6 +246,13 @@ func BenchmarkRSVPClicks200Process(b *testing.B) {
 	}
 	b.StopTimer()
 	profiles.Wait()
+	if profile != "" {
+		// Everything serve allocated since it started: go tool pprof
+		// -sample_index=alloc_space.
+		if err := fetchTo("http://"+debugAddr+"/debug/pprof/allocs", profile+".allocs.prof"); err != nil {
+			b.Errorf("serve's allocs: %v", err)
+		}
+	}
 	slices.Sort(repeat)
 	b.ReportMetric(ms50(first, 50), "first_contact_p50_ms")
 	b.ReportMetric(ms50(first, 99), "first_contact_p99_ms")
