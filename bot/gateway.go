@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -308,6 +310,7 @@ func (g *gateway) connect(ctx, life context.Context, resume bool) (*gwConn, erro
 	if err != nil {
 		return nil, fmt.Errorf("bot: dial discord gateway: %w", err)
 	}
+	growReadBuffer(ws.UnderlyingConn())
 	// HELLO comes first and says how often to heartbeat.
 	deadline, _ := ctx.Deadline()
 	_ = ws.SetReadDeadline(deadline)
@@ -369,6 +372,28 @@ func gatewayURL(base string) string {
 		sep = "&"
 	}
 	return base + sep + "v=" + discordgo.APIVersion + "&encoding=json"
+}
+
+// gatewayReadBuffer is the receive buffer asked for the gateway's socket.
+// 200 clicks at once arrive as 200 frames of 1.5-3.5 KiB written back to
+// back; the kernel starts a connection with 128 KiB and grows it only as
+// the reader proves fast. When the read loop lost the CPU for a moment at
+// the start of such a burst, the buffer filled, the connection advertised
+// a zero window, and the frames waited for the sender's next probe: every
+// click of the round 200 ms late (issue 14: TCPToZeroWindowAdv counted
+// during the benchmark's slow rounds). 4 MiB holds any burst; the kernel
+// caps it at net.core.rmem_max.
+const gatewayReadBuffer = 4 << 20
+
+// growReadBuffer sets the gateway socket's receive buffer (under TLS, of
+// the TCP connection beneath it).
+func growReadBuffer(c net.Conn) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	if tcp, ok := c.(*net.TCPConn); ok {
+		_ = tcp.SetReadBuffer(gatewayReadBuffer)
+	}
 }
 
 // readJSON reads one payload into v.

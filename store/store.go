@@ -63,6 +63,8 @@ type Store struct {
 	busyTimeout time.Duration
 	// openedVersion is the schema version read at a MustExist open.
 	openedVersion int
+	// ckpt takes the WAL checkpoints off the writer (checkpoint.go).
+	ckpt checkpointer
 
 	// Now is the clock used for created_at/updated_at stamps. Tests replace it.
 	Now func() time.Time
@@ -102,6 +104,9 @@ type Options struct {
 	// read, so a large reader cache holds memory without saving reads,
 	// and each of the ReadConns connections fills its own.
 	CacheKiB, ReadCacheKiB int
+	// OnCheckpoint, if set, is called from the store's checkpoint
+	// goroutine after each WAL checkpoint it ran (see checkpoint.go).
+	OnCheckpoint func(Checkpoint)
 }
 
 // Open opens (creating if needed, with mode 0600, unless opts.MustExist)
@@ -156,7 +161,10 @@ func OpenNoMigrate(ctx context.Context, path string, opts Options) (*Store, erro
 	// journal_mode(WAL) persists in the file; synchronous(NORMAL) is safe
 	// with WAL (a power cut may lose the last commits, never corrupt).
 	// _txlock=immediate makes BEGIN take the write lock up front.
-	writeDSN := base + "?" + common + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	// Checkpoints are the store's own, off the writer (checkpoint.go):
+	// wal_autocheckpoint(0), journal_size_limit(0).
+	writeDSN := base + "?" + common + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(0)&_txlock=immediate"
 	readDSN := base + "?" + common + "&_pragma=query_only(1)"
 	// A negative cache_size is in KiB.
 	if opts.CacheKiB > 0 {
@@ -192,6 +200,7 @@ func OpenNoMigrate(ctx context.Context, path string, opts Options) (*Store, erro
 	rdb.SetMaxIdleConns(opts.ReadConns)
 	s := &Store{path: path, db: db, rdb: rdb, Now: time.Now,
 		onLockWait: opts.OnLockWait, lockWaitNotice: opts.LockWaitNotice, busyTimeout: opts.BusyTimeout}
+	s.ckpt = checkpointer{s: s, dsn: base + "?" + common, onCheck: opts.OnCheckpoint}
 	if opts.MustExist {
 		// A file that is not empty but was never migrated is no
 		// coordbot database either.
@@ -236,6 +245,7 @@ func (s *Store) Path() string { return s.path }
 // Close closes both pools. The WAL is checkpointed by SQLite when the last
 // connection closes.
 func (s *Store) Close() error {
+	s.ckpt.close()
 	s.stmts.close()
 	return errors.Join(s.rdb.Close(), s.db.Close())
 }
@@ -246,7 +256,11 @@ func (s *Store) now() int64 { return s.Now().Unix() }
 // update runs fn in a write transaction (BEGIN IMMEDIATE) and commits it.
 func (s *Store) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.beginWrite(func() (*sql.Tx, error) { return s.db.BeginTx(ctx, nil) })
-	return commitTx(tx, err, fn)
+	if err := commitTx(tx, err, fn); err != nil {
+		return err
+	}
+	s.ckpt.wrote()
+	return nil
 }
 
 // beginWrite runs begin, a BEGIN IMMEDIATE, which is where a write waits
@@ -294,7 +308,11 @@ func (s *Store) updateDurable(ctx context.Context, fn func(tx *sql.Tx) error) er
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = NORMAL")
 	tx, err := s.beginWrite(func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) })
-	return commitTx(tx, err, fn)
+	if err := commitTx(tx, err, fn); err != nil {
+		return err
+	}
+	s.ckpt.wrote()
+	return nil
 }
 
 // view runs fn in a read transaction on the read pool, so all its queries
