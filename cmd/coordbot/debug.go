@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"runtime"
@@ -33,6 +34,9 @@ func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
 	if err := g.cfg.RequireSecrets("discord", "mail", "smtp"); err != nil {
 		return err
 	}
+	if e.setGCPercent != nil {
+		tuneGC(e.getenv, e.setGCPercent, g.logger)
+	}
 	m := NewMain(g.cfg, g.logger)
 	m.Now = e.now
 	m.DebugAddr = *debugAddr
@@ -43,6 +47,26 @@ func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
 	<-ctx.Done()
 	g.logger.Info("shutting down", "reason", context.Cause(ctx))
 	return m.Close()
+}
+
+// serveGCPercent is serve's GOGC unless the environment sets one. serve's
+// live heap is small (about 2 MiB) and the runtime's smallest heap goal is
+// 4 MiB, so at Go's default of 100 it collected every 2 MiB allocated:
+// twice or more in each burst of 200 clicks, each collection 3-6 ms of CPU
+// (with assists) on the two cores that answer the clicks. At 400 the goal
+// is about 10 MiB: at most one collection per burst, a few MiB more
+// resident (docs/benchmarks.md, issue 14).
+const serveGCPercent = 400
+
+// tuneGC sets serve's garbage collector to serveGCPercent, unless GOGC is
+// set (the operator's word wins; the runtime has read it already).
+func tuneGC(getenv func(string) string, setGCPercent func(int) int, logger *slog.Logger) {
+	if v := getenv("GOGC"); v != "" {
+		logger.Info("garbage collector", "gogc", v, "from", "GOGC")
+		return
+	}
+	setGCPercent(serveGCPercent)
+	logger.Info("garbage collector", "gogc", serveGCPercent, "from", "default")
 }
 
 // startDebug serves Go's profiles (the paths of net/http/pprof, for go tool
@@ -93,6 +117,7 @@ var memoryMetrics = []string{
 	"/memory/classes/heap/stacks:bytes",
 	"/memory/classes/total:bytes",
 	"/sched/goroutines:goroutines",
+	"/gc/gogc:percent",
 }
 
 // serveMemory writes the runtime's memory figures as text, and SQLite's

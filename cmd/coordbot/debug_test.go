@@ -63,3 +63,19 @@ func TestDebugEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// TestTuneGC: serve sets GOGC 400 unless the environment sets GOGC.
+func TestTuneGC(t *testing.T) {
+	for _, env := range []string{"", "150", "off"} {
+		set := -1
+		tuneGC(func(k string) string {
+			if k == "GOGC" {
+				return env
+			}
+			return ""
+		}, func(p int) int { set = p; return 100 }, slog.New(slog.DiscardHandler))
+		if want := map[bool]int{true: serveGCPercent, false: -1}[env == ""]; set != want {
+			t.Errorf("GOGC=%q: set %d, want %d", env, set, want)
+		}
+	}
+}

@@ -39,7 +39,7 @@ var version = ""
 func main() {
 	e := &env{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr, now: time.Now, signals: func(ctx context.Context) (context.Context, context.CancelFunc) {
 		return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	}}
+	}, setGCPercent: debug.SetGCPercent}
 	os.Exit(e.run(context.Background(), os.Args[1:]))
 }
 
@@ -89,6 +89,11 @@ type env struct {
 	// signal handler is part of what a hello-world program does not do
 	// (issue 14).
 	signals func(context.Context) (context.Context, context.CancelFunc)
+	// setGCPercent, if set, is debug.SetGCPercent: the process is
+	// coordbot's own and serve may tune its garbage collector (see
+	// serveGCPercent). Tests that call run leave it nil: the setting is
+	// the whole process's.
+	setGCPercent func(int) int
 }
 
 // run is main without os.Exit, so tests can call it.

@@ -453,6 +453,13 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 			}
 		}
 	}
+	// serve, in its own process, tunes its garbage collector (GOGC 400)
+	// unless the environment says otherwise.
+	gc := waitFor("garbage collector")
+	if want := os.Getenv("GOGC"); want == "" && (gc["gogc"] != float64(serveGCPercent) || gc["from"] != "default") ||
+		want != "" && (gc["gogc"] != want || gc["from"] != "GOGC") {
+		t.Errorf("garbage collector log: %v", gc)
+	}
 	rec := waitFor("coordbot running")
 	if rec["groups"] != float64(2) {
 		t.Errorf("running log: %v", rec)
