@@ -54,8 +54,10 @@ func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
 // 4 MiB, so at Go's default of 100 it collected every 2 MiB allocated:
 // twice or more in each burst of 200 clicks, each collection 3-6 ms of CPU
 // (with assists) on the two cores that answer the clicks. At 400 the goal
-// is about 10 MiB: at most one collection per burst, a few MiB more
-// resident (docs/benchmarks.md, issue 14).
+// is about 16 MiB: at most one collection per burst, for about 12 MiB
+// more resident memory (the soak: 44-48 MiB instead of 33-36;
+// docs/benchmarks.md, issue 14). GOGC=100 in the environment restores
+// Go's default.
 const serveGCPercent = 400
 
 // tuneGC sets serve's garbage collector to serveGCPercent, unless GOGC is
