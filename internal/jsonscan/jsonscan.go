@@ -45,17 +45,9 @@ func EachMember(data []byte, fn func(key []byte, at, start, end int) bool) bool 
 		if i < 0 || !fn(key, at, start, i) {
 			return false
 		}
-		i = SkipSpace(data, i)
-		if i >= len(data) {
-			return false
-		}
-		switch data[i] {
-		case ',':
-			i = SkipSpace(data, i+1)
-		case '}':
-			return SkipSpace(data, i+1) == len(data)
-		default:
-			return false
+		var more, ok bool
+		if i, more, ok = nextItem(data, i, '}'); !more {
+			return ok
 		}
 	}
 }
@@ -183,19 +175,28 @@ func EachElement(data []byte, fn func(start, end int) bool) bool {
 		if i < 0 || !fn(start, i) {
 			return false
 		}
-		i = SkipSpace(data, i)
-		if i >= len(data) {
-			return false
-		}
-		switch data[i] {
-		case ',':
-			i = SkipSpace(data, i+1)
-		case ']':
-			return SkipSpace(data, i+1) == len(data)
-		default:
-			return false
+		var more, ok bool
+		if i, more, ok = nextItem(data, i, ']'); !more {
+			return ok
 		}
 	}
+}
+
+// nextItem steps over what follows a member or element ending at
+// data[i] in an object or array closed by end: a comma, and then more is
+// true and j is where the next one begins; or end, and then ok says
+// whether only white space follows it.
+func nextItem(data []byte, i int, end byte) (j int, more, ok bool) {
+	i = SkipSpace(data, i)
+	switch {
+	case i >= len(data):
+		return 0, false, false
+	case data[i] == ',':
+		return SkipSpace(data, i+1), true, true
+	case data[i] == end:
+		return 0, false, SkipSpace(data, i+1) == len(data)
+	}
+	return 0, false, false
 }
 
 // PlainString returns the JSON string raw (with its quotes) as a Go
