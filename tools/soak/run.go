@@ -84,6 +84,13 @@ func run(ctx context.Context, o options) (err error) {
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LANG=C.UTF-8", "TZ=Europe/Prague",
 		"COORDBOT_DISCORD_TOKEN=" + fake.Token, "COORDBOT_IMAP_PASSWORD=" + dv.Password,
 		"COORDBOT_SMTP_PASSWORD=" + smtpSrv.Password}
+	// The Go runtime's settings pass through, so that serve's memory can
+	// be soaked at another GOGC than its own default.
+	for _, k := range []string{"GOGC", "GOMEMLIMIT"} {
+		if v := os.Getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
 	sh := &shell{bin: bin, config: cfg, env: env}
 
 	// Members: the Discord ones are guild members of the fake (the bot
