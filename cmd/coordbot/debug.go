@@ -53,12 +53,12 @@ func (e *env) cmdServe(ctx context.Context, g *globals, args []string) error {
 // live heap is small (about 2 MiB) and the runtime's smallest heap goal is
 // 4 MiB, so at Go's default of 100 it collected every 2 MiB allocated:
 // twice or more in each burst of 200 clicks, each collection 3-6 ms of CPU
-// (with assists) on the two cores that answer the clicks. At 400 the goal
-// is about 16 MiB: at most one collection per burst, for about 12 MiB
-// more resident memory (the soak: 44-48 MiB instead of 33-36;
-// docs/benchmarks.md, issue 14). GOGC=100 in the environment restores
-// Go's default.
-const serveGCPercent = 400
+// (with assists) on the two cores that answer the clicks. At 200 the
+// smallest goal is 8 MiB: about one collection per burst, for about 4 MiB
+// more resident memory (the soak: 36-40 MiB instead of 33-36); 400 was no
+// faster in the click benchmark and held 44-48 MiB (docs/benchmarks.md,
+// issue 14). GOGC=100 in the environment restores Go's default.
+const serveGCPercent = 200
 
 // tuneGC sets serve's garbage collector to serveGCPercent, unless GOGC is
 // set (the operator's word wins; the runtime has read it already).
