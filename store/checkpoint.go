@@ -12,10 +12,12 @@ import (
 // pages to the -wal file, and SQLite's automatic checkpoint copies them
 // back into the database file once the WAL holds 1,000 pages, inside the
 // commit that crossed the mark, with an fsync of each file
-// (synchronous=NORMAL syncs at checkpoints only). On this machine that
-// commit took 200 ms, and so did the answers of every click waiting for
-// it: in the 200-click benchmark every tenth round had a p99 of 230 ms
-// instead of 30-40 (issue 14). So the writer runs with
+// (synchronous=NORMAL syncs at checkpoints only): the copying and the
+// syncs held the single writer, and every answer waiting for the commit
+// waited with it, about every tenth round of the 200-click benchmark
+// (issue 14; the 230 ms of those rounds turned out to be mostly the
+// gateway socket's zero window, which the extra CPU at the round's start
+// set off: bot/gateway.go growReadBuffer). So the writer runs with
 // wal_autocheckpoint=0 and journal_size_limit=0, and after each write the
 // store pokes a goroutine of its own that, when the -wal file has grown
 // past the size SQLite would have checkpointed at, runs a PASSIVE
@@ -40,8 +42,8 @@ type Checkpoint struct {
 }
 
 // checkpointer runs the store's checkpoints; see above. Its goroutine and
-// connection start with the first write that finds the WAL large: a
-// command that only reads starts neither.
+// connection start with the first write: a command that only reads starts
+// neither.
 type checkpointer struct {
 	s       *Store
 	dsn     string
