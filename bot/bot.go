@@ -101,6 +101,8 @@ func New(cfg Config, core *meeting.Service, logger *slog.Logger) (*Bot, error) {
 		// many people click at once (Discord itself speaks HTTP/2).
 		base := http.DefaultTransport.(*http.Transport).Clone()
 		base.MaxIdleConnsPerHost = 256
+		// At most 16 at once: against an HTTP/1.1 server (the fake) the
+		// first burst otherwise dialled one per concurrent callback.
 		base.MaxConnsPerHost = 16
 		session.Client = &http.Client{Timeout: 20 * time.Second, Transport: &rewrite{target: u, base: base}}
 		apiURL = u

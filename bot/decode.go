@@ -75,14 +75,7 @@ func quickInteraction(d []byte) (*discordgo.Interaction, bool) {
 			}
 			return quickMember(v, ic.Member)
 		case "user":
-			if isNull(v) {
-				ic.User = nil
-				return true
-			}
-			if ic.User == nil {
-				ic.User = &discordgo.User{}
-			}
-			return quickUser(v, ic.User)
+			return quickUser(v, &ic.User)
 		case "data":
 			data = v
 			return true
@@ -115,14 +108,7 @@ func quickMember(v []byte, m *discordgo.Member) bool {
 		f := v[start:end]
 		switch string(key) {
 		case "user":
-			if isNull(f) {
-				m.User = nil
-				return true
-			}
-			if m.User == nil {
-				m.User = &discordgo.User{}
-			}
-			return quickUser(f, m.User)
+			return quickUser(f, &m.User)
 		case "nick":
 			return quickString(f, &m.Nick)
 		case "roles":
@@ -132,8 +118,18 @@ func quickMember(v []byte, m *discordgo.Member) bool {
 	})
 }
 
-// quickUser reads a user's id, names and bot flag into u.
-func quickUser(v []byte, u *discordgo.User) bool {
+// quickUser reads a user's id, names and bot flag into *up: null sets it
+// to nil, and an object is read into the user already there (as
+// encoding/json does) or a new one.
+func quickUser(v []byte, up **discordgo.User) bool {
+	if isNull(v) {
+		*up = nil
+		return true
+	}
+	if *up == nil {
+		*up = &discordgo.User{}
+	}
+	u := *up
 	return jsonscan.EachMember(v, func(key []byte, _, start, end int) bool {
 		f := v[start:end]
 		switch string(key) {
